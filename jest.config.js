@@ -1,0 +1,33 @@
+// One jest run covers every tier: unit (*.spec.ts) and integration/e2e (*.int.spec.ts).
+// Integration suites start their own servers (see libs/testing) on free ports.
+
+/** @type {import('jest').Config} */
+module.exports = {
+  rootDir: __dirname,
+  testEnvironment: 'node',
+  roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/firmware-sim', '<rootDir>/dashboards', '<rootDir>/bench'],
+  testMatch: ['**/*.spec.ts'],
+  transform: {
+    '^.+\\.(t|j)s$': [
+      '@swc/jest',
+      {
+        jsc: {
+          target: 'es2022',
+          parser: { syntax: 'typescript', decorators: true },
+          transform: { legacyDecorator: true, decoratorMetadata: true },
+          keepClassNames: true,
+        },
+        module: { type: 'commonjs' },
+      },
+    ],
+  },
+  moduleNameMapper: {
+    '^@gridproof/firmware-sim$': '<rootDir>/firmware-sim/src',
+    '^@gridproof/([^/]+)$': '<rootDir>/libs/$1/src',
+  },
+  globalSetup: '<rootDir>/libs/testing/src/global-setup.ts',
+  globalTeardown: '<rootDir>/libs/testing/src/global-teardown.ts',
+  reporters: ['default', '<rootDir>/libs/testing/src/summary-reporter.js'],
+  testTimeout: 60_000,
+  maxWorkers: 2,
+};

@@ -1,0 +1,124 @@
+import { resolve, join } from 'node:path';
+import { Env, envSchema } from './config.schema';
+
+/** The typed configuration every module receives. Built once from the environment. */
+export interface GridProofConfig {
+  host: string;
+  dataDir: string;
+  logLevel: Env['GP_LOG_LEVEL'];
+  api: { port: number };
+  mqtt: {
+    port: number;
+    wsPort: number;
+    tls: { port: number; certPath: string; keyPath: string } | null;
+    maxPayloadBytes: number;
+  };
+  influx: {
+    /** null: start a local influxd under dataDir on localPort. */
+    url: string | null;
+    localPort: number;
+    database: string;
+    username?: string;
+    password?: string;
+    retention: string;
+    rollupRetention: string;
+    rollupInterval: string;
+  };
+  sql: { kind: 'pglite'; dir: string } | { kind: 'postgres'; url: string };
+  ingest: {
+    batchSize: number;
+    flushMs: number;
+    maxInFlight: number;
+    maxFutureSkewMs: number;
+    maxBackfillMs: number;
+    spoolDir: string;
+    spoolMaxBytes: number;
+  };
+  chain: {
+    /** null: the embedded in-process EVM. */
+    rpcUrl: string | null;
+    privateKey?: string;
+    chainId?: number;
+    confirmations: number;
+  };
+  anchor: { intervalMs: number; maxRecords: number };
+  alerts: { configPath?: string; grafanaUrl: string };
+  detect: { modelsDir: string };
+  sim: { enabled: boolean; fleetPath?: string };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): GridProofConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+  if (Boolean(e.GP_MQTT_TLS_CERT) !== Boolean(e.GP_MQTT_TLS_KEY)) {
+    problems.push('GP_MQTT_TLS_CERT and GP_MQTT_TLS_KEY: set both or neither');
+  }
+  if (e.CHAIN_RPC_URL && !e.CHAIN_PRIVATE_KEY) {
+    problems.push('CHAIN_PRIVATE_KEY: required when CHAIN_RPC_URL is set');
+  }
+  if (problems.length) throw new ConfigError(problems);
+
+  const dataDir = resolve(e.GP_DATA_DIR);
+  return {
+    host: e.GP_HOST,
+    dataDir,
+    logLevel: e.GP_LOG_LEVEL,
+    api: { port: e.GP_API_PORT },
+    mqtt: {
+      port: e.GP_MQTT_PORT,
+      wsPort: e.GP_MQTT_WS_PORT,
+      tls: e.GP_MQTT_TLS_CERT && e.GP_MQTT_TLS_KEY ? { port: e.GP_MQTT_TLS_PORT, certPath: e.GP_MQTT_TLS_CERT, keyPath: e.GP_MQTT_TLS_KEY } : null,
+      maxPayloadBytes: e.GP_MQTT_MAX_PAYLOAD_BYTES,
+    },
+    influx: {
+      url: e.INFLUX_URL ?? null,
+      localPort: e.INFLUX_LOCAL_PORT,
+      database: e.INFLUX_DATABASE,
+      username: e.INFLUX_USERNAME,
+      password: e.INFLUX_PASSWORD,
+      retention: e.INFLUX_RETENTION,
+      rollupRetention: e.INFLUX_ROLLUP_RETENTION,
+      rollupInterval: e.INFLUX_ROLLUP_INTERVAL,
+    },
+    sql: e.DATABASE_URL ? { kind: 'postgres', url: e.DATABASE_URL } : { kind: 'pglite', dir: join(dataDir, 'pglite') },
+    ingest: {
+      batchSize: e.GP_INGEST_BATCH_SIZE,
+      flushMs: e.GP_INGEST_FLUSH_MS,
+      maxInFlight: e.GP_INGEST_MAX_IN_FLIGHT,
+      maxFutureSkewMs: e.GP_INGEST_MAX_FUTURE_SKEW_MS,
+      maxBackfillMs: e.GP_INGEST_MAX_BACKFILL_MS,
+      spoolDir: join(dataDir, 'spool'),
+      spoolMaxBytes: e.GP_SPOOL_MAX_BYTES,
+    },
+    chain: {
+      rpcUrl: e.CHAIN_RPC_URL ?? null,
+      privateKey: e.CHAIN_PRIVATE_KEY,
+      chainId: e.CHAIN_ID,
+      confirmations: e.CHAIN_CONFIRMATIONS,
+    },
+    anchor: { intervalMs: e.GP_ANCHOR_INTERVAL_MS, maxRecords: e.GP_ANCHOR_MAX_RECORDS },
+    alerts: { configPath: e.GP_ALERTS_CONFIG, grafanaUrl: e.GP_GRAFANA_URL },
+    detect: { modelsDir: e.GP_MODELS_DIR ? resolve(e.GP_MODELS_DIR) : join(dataDir, 'models') },
+    sim: { enabled: e.GP_SIM_ENABLED, fleetPath: e.GP_SIM_FLEET },
+  };
+}
+
+/** Redacts secrets before a config is logged or shown on the API. */
+export function redactConfig(config: GridProofConfig): GridProofConfig {
+  return {
+    ...config,
+    influx: { ...config.influx, password: config.influx.password ? '***' : undefined },
+    sql: config.sql.kind === 'postgres' ? { kind: 'postgres', url: config.sql.url.replace(/\/\/([^:@/]+):[^@/]+@/, '//$1:***@') } : config.sql,
+    chain: { ...config.chain, privateKey: config.chain.privateKey ? '***' : undefined },
+  };
+}

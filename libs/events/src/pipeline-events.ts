@@ -1,0 +1,92 @@
+import { EventEmitter } from 'node:events';
+import type { DeviceType, Family, IngestRecord, RejectionReason } from '@gridproof/telemetry';
+
+/**
+ * The in-process bus between pipeline stages: ingest → detect → alerts, ingest → anchor.
+ * Listeners run synchronously on the ingest path, so they must be cheap and never throw:
+ * queue the work and return. A listener that throws is logged and counted, never propagated.
+ */
+export interface DeviceRef {
+  id: string;
+  type: DeviceType;
+  family: Family;
+  site: string;
+}
+
+/** A reading that is durable (in InfluxDB or the spool); emitted in ingest order. */
+export interface AcceptedReading {
+  device: DeviceRef;
+  record: IngestRecord;
+}
+
+export interface RejectedMessage {
+  deviceId: string;
+  reason: RejectionReason;
+  detail: string;
+  at: number;
+}
+
+export interface DeviceConnectivity {
+  device: DeviceRef;
+  online: boolean;
+  at: number;
+  /** 'will' when the broker published the device's last will (unclean loss). */
+  cause: 'connect' | 'disconnect' | 'will' | 'status';
+}
+
+export interface AuthFailure {
+  deviceId: string;
+  reason: 'bad_credentials' | 'unknown_device' | 'disabled' | 'topic_denied' | 'subscribe_denied';
+  at: number;
+}
+
+export interface AnomalyEvent {
+  device: DeviceRef;
+  /** Device timestamp (ms) of the reading that crossed the threshold. */
+  ts: number;
+  score: number;
+  threshold: number;
+  /** 'generic' (online detector), 'autoencoder', or 'maintenance' (predictive). */
+  detector: 'generic' | 'autoencoder' | 'maintenance';
+  modelVersion: string;
+  /** Metrics that drive the score, most important first, with their values. */
+  metrics: Array<{ name: string; value: number | string; contribution: number }>;
+  /** Fault kind when the model names one (e.g. 'inverter_fan', 'connector_wear'). */
+  kind?: string;
+  /** For maintenance predictions: estimated ms until failure. */
+  timeToFailureMs?: number;
+}
+
+export interface PipelineEventMap {
+  accepted: [AcceptedReading[]];
+  rejected: [RejectedMessage];
+  connectivity: [DeviceConnectivity];
+  authFailure: [AuthFailure];
+  anomaly: [AnomalyEvent];
+}
+
+export class PipelineEvents {
+  private readonly emitter = new EventEmitter({ captureRejections: false });
+  listenerErrors = 0;
+
+  constructor(private readonly onListenerError: (event: string, err: unknown) => void = () => undefined) {
+    this.emitter.setMaxListeners(50);
+  }
+
+  on<K extends keyof PipelineEventMap>(event: K, listener: (...args: PipelineEventMap[K]) => void): () => void {
+    const safe = (...args: PipelineEventMap[K]) => {
+      try {
+        listener(...args);
+      } catch (err) {
+        this.listenerErrors++;
+        this.onListenerError(event, err);
+      }
+    };
+    this.emitter.on(event, safe as (...a: unknown[]) => void);
+    return () => this.emitter.off(event, safe as (...a: unknown[]) => void);
+  }
+
+  emit<K extends keyof PipelineEventMap>(event: K, ...args: PipelineEventMap[K]): void {
+    this.emitter.emit(event, ...args);
+  }
+}

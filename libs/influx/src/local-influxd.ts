@@ -1,0 +1,146 @@
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+/**
+ * Runs a local InfluxDB 1.x server (Debian's `influxd`) with its data under a folder of ours,
+ * bound to loopback. Used by `npm start` when INFLUX_URL is not set, and by the tests.
+ * The stock config binds every interface and phones home; ours does neither.
+ */
+export interface LocalInfluxdOptions {
+  dataDir: string;
+  httpPort: number;
+  /** The RPC port influxd always opens (backup/restore); must be free too. */
+  rpcPort: number;
+  host?: string;
+  binary?: string;
+  /** Writes influxd's own log here instead of discarding it. */
+  logFile?: string;
+}
+
+export class InfluxdNotInstalledError extends Error {}
+
+export function findInfluxd(binary = 'influxd'): string | null {
+  for (const candidate of [binary, '/usr/bin/influxd', '/usr/local/bin/influxd']) {
+    try {
+      execFileSync(candidate, ['version'], { stdio: 'ignore' });
+      return candidate;
+    } catch {
+      /* try the next */
+    }
+  }
+  return null;
+}
+
+/** Installs Debian's influxdb package when we are root and apt is there; otherwise explains. */
+export function ensureInfluxdInstalled(log: (line: string) => void = console.log): string {
+  const found = findInfluxd();
+  if (found) return found;
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (!isRoot || !existsSync('/usr/bin/apt-get')) {
+    throw new InfluxdNotInstalledError(
+      'InfluxDB is not installed. Install it with `sudo apt-get install influxdb`, ' +
+        'or point GridProof at an existing server with INFLUX_URL=http://host:8086.',
+    );
+  }
+  log('InfluxDB is not installed: installing Debian package influxdb (apt-get)...');
+  execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
+  execFileSync('apt-get', ['install', '-y', '-qq', 'influxdb'], {
+    stdio: 'inherit',
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
+  const installed = findInfluxd();
+  if (!installed) throw new InfluxdNotInstalledError('apt-get installed influxdb but influxd is not on the PATH');
+  return installed;
+}
+
+export class LocalInfluxd {
+  private child: ChildProcess | null = null;
+  readonly url: string;
+
+  constructor(private readonly opts: LocalInfluxdOptions) {
+    this.url = `http://${opts.host ?? '127.0.0.1'}:${opts.httpPort}`;
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  writeConfig(): string {
+    const { dataDir, httpPort, rpcPort } = this.opts;
+    const host = this.opts.host ?? '127.0.0.1';
+    for (const dir of ['meta', 'data', 'wal']) mkdirSync(join(dataDir, dir), { recursive: true });
+    const configPath = join(dataDir, 'influxdb.conf');
+    writeFileSync(
+      configPath,
+      [
+        'reporting-enabled = false',
+        `bind-address = "${host}:${rpcPort}"`,
+        '[meta]',
+        `  dir = "${join(dataDir, 'meta')}"`,
+        '[data]',
+        `  dir = "${join(dataDir, 'data')}"`,
+        `  wal-dir = "${join(dataDir, 'wal')}"`,
+        '  query-log-enabled = false',
+        '  wal-fsync-delay = "0s"',
+        '[monitor]',
+        '  store-enabled = false',
+        '[http]',
+        `  bind-address = "${host}:${httpPort}"`,
+        '  log-enabled = false',
+        '  pprof-enabled = false',
+        '[logging]',
+        '  level = "warn"',
+        '  suppress-logo = true',
+        '',
+      ].join('\n'),
+    );
+    return configPath;
+  }
+
+  async start(timeoutMs = 30_000): Promise<void> {
+    if (this.child) return;
+    const binary = this.opts.binary ?? findInfluxd() ?? 'influxd';
+    const configPath = this.writeConfig();
+    const out = this.opts.logFile ? await import('node:fs').then((fs) => fs.openSync(this.opts.logFile!, 'a')) : 'ignore';
+    const child = spawn(binary, ['-config', configPath], { stdio: ['ignore', out, out], detached: false });
+    this.child = child;
+    let exited = false;
+    child.once('exit', () => {
+      exited = true;
+      if (this.child === child) this.child = null;
+    });
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (exited) throw new Error(`influxd exited during start-up (port ${this.opts.httpPort} in use?)`);
+      if (await this.ping()) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await this.stop();
+    throw new Error(`influxd did not answer /ping on ${this.url} within ${timeoutMs} ms`);
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      const res = await fetch(`${this.url}/ping`, { signal: AbortSignal.timeout(1_000) });
+      return res.status === 204;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Graceful stop (SIGTERM), or SIGKILL to simulate a crash. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    const child = this.child;
+    if (!child) return;
+    this.child = null;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      child.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      child.kill(signal);
+    });
+  }
+}

@@ -1,0 +1,44 @@
+import { DeviceType, Family, familyOf } from '@gridproof/telemetry';
+
+/**
+ * How GridProof lays data out in InfluxDB (1.x API). Dashboards, audit and models read this
+ * layout; change it only with all of them.
+ *
+ * Telemetry: one measurement per family, one point per accepted message, time = device ts (ms).
+ *   measurement  energy | charging | environment
+ *   tags         device, site, type          (bounded: one series per device)
+ *   fields       <metric>...                 float (enum metrics such as status: string)
+ *                seq   integer              per-device sequence number
+ *                rx    integer              broker receive time, Unix ms (anchoring windows)
+ *                sig   string               base64 Ed25519 signature (absent when unsigned)
+ *
+ * Pipeline measurements (written by GridProof itself, for Grafana):
+ *   gp_ingest        fields accepted, rejected, readings_per_s, devices_online, connections,
+ *                    spool_bytes, spool_records (every 10 s)
+ *   gp_rejections    tags reason; fields count (per 10 s interval)
+ *   gp_device_status tags device, site, type, family; fields online (1/0)
+ *   anomaly          tags device, site, type, family, detector; fields score, threshold,
+ *                    is_anomaly (1/0), top_metric (string), model_version (string)
+ *   alert_events     tags device, site, severity, kind, state; fields fingerprint, title, text
+ *   anchor_batches   fields batch_id, count, lag_ms, root (string), tx (string), block
+ *   audit_results    fields batch_id, verified (1/0), altered, missing, injected
+ */
+export const TELEMETRY_TAGS = ['device', 'site', 'type'] as const;
+export const RESERVED_FIELDS = ['seq', 'rx', 'sig'] as const;
+
+export const MEASUREMENTS = {
+  ingest: 'gp_ingest',
+  rejections: 'gp_rejections',
+  deviceStatus: 'gp_device_status',
+  anomaly: 'anomaly',
+  alertEvents: 'alert_events',
+  anchorBatches: 'anchor_batches',
+  auditResults: 'audit_results',
+} as const;
+
+/** Retention policy holding downsampled telemetry (continuous queries write into it). */
+export const ROLLUP_RETENTION_POLICY = 'rollup';
+
+export function telemetryMeasurement(type: DeviceType): Family {
+  return familyOf(type);
+}

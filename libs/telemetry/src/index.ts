@@ -1,0 +1,6 @@
+export * from './catalogue';
+export * from './topics';
+export * from './rejections';
+export * from './message';
+export * from './canonical';
+export * from './signing';

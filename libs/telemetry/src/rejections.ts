@@ -1,0 +1,26 @@
+/**
+ * Every reason ingest can reject a message for. A device learns the reason on its errors
+ * topic; operators see a counter per reason (gridproof_ingest_rejected_total{reason}).
+ */
+export const REJECTION_REASONS = [
+  'too_large', // payload above the configured byte limit
+  'not_json', // payload is not JSON
+  'non_finite', // NaN or ±Infinity where a number is expected
+  'schema', // envelope or value types do not match the message schema
+  'device_mismatch', // the message names another device than its topic
+  'unknown_metric', // a reading names a metric its device type does not have
+  'out_of_range', // a value outside the metric's physical limits
+  'missing_signature', // the device must sign but sent no signature
+  'bad_signature', // the signature does not verify with the device's registered key
+  'replayed_sequence', // sequence number not above the last accepted one (replay or duplicate)
+  'clock_skew', // timestamp too far in the future, or older than the backfill window
+  'device_disabled', // the device was disabled after it connected
+] as const;
+export type RejectionReason = (typeof REJECTION_REASONS)[number];
+
+export class TelemetryRejection {
+  constructor(
+    readonly reason: RejectionReason,
+    readonly detail: string,
+  ) {}
+}

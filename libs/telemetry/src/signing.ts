@@ -1,0 +1,65 @@
+import { createPrivateKey, createPublicKey, generateKeyPairSync, KeyObject, sign, verify } from 'node:crypto';
+import { signingBytes } from './canonical';
+import { TelemetryMessage } from './message';
+
+/**
+ * Ed25519 device keys. Public keys travel as base64 of the raw 32-byte key (RFC 8032 §5.1.5);
+ * private keys as base64 of the raw 32-byte seed. Signatures are base64 of the 64-byte
+ * RFC 8032 signature over signingBytes(message).
+ */
+export interface DeviceKeyPair {
+  publicKey: string;
+  privateKey: string;
+}
+
+export function generateDeviceKeyPair(): DeviceKeyPair {
+  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+  const pub = publicKey.export({ format: 'jwk' }).x as string;
+  const priv = privateKey.export({ format: 'jwk' }).d as string;
+  return { publicKey: Buffer.from(pub, 'base64url').toString('base64'), privateKey: Buffer.from(priv, 'base64url').toString('base64') };
+}
+
+export function publicKeyFromBase64(raw: string): KeyObject {
+  const bytes = Buffer.from(raw, 'base64');
+  if (bytes.length !== 32) throw new Error(`an Ed25519 public key is 32 bytes, got ${bytes.length}`);
+  return createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: bytes.toString('base64url') }, format: 'jwk' });
+}
+
+export function privateKeyFromBase64(seed: string): KeyObject {
+  const bytes = Buffer.from(seed, 'base64');
+  if (bytes.length !== 32) throw new Error(`an Ed25519 private key seed is 32 bytes, got ${bytes.length}`);
+  const pub = createPublicKey(createPrivateKey({ key: pkcs8FromSeed(bytes), format: 'der', type: 'pkcs8' }));
+  const x = pub.export({ format: 'jwk' }).x as string;
+  return createPrivateKey({ key: { kty: 'OKP', crv: 'Ed25519', d: bytes.toString('base64url'), x }, format: 'jwk' });
+}
+
+// RFC 8410 PKCS#8 prefix for an Ed25519 private key; the 32-byte seed follows.
+const PKCS8_ED25519_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
+function pkcs8FromSeed(seed: Buffer): Buffer {
+  return Buffer.concat([PKCS8_ED25519_PREFIX, seed]);
+}
+
+export function isValidPublicKey(raw: string): boolean {
+  try {
+    publicKeyFromBase64(raw);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Signs a message (without its sig) and returns it with "sig" set. */
+export function signMessage<M extends Omit<TelemetryMessage, 'sig'>>(message: M, privateKey: KeyObject): M & { sig: string } {
+  const sig = sign(null, signingBytes(message), privateKey).toString('base64');
+  return { ...message, sig };
+}
+
+export function verifyMessageSignature(
+  message: Pick<TelemetryMessage, 'device' | 'ts' | 'seq' | 'readings'>,
+  signatureBase64: string,
+  publicKey: KeyObject,
+): boolean {
+  const sig = Buffer.from(signatureBase64, 'base64');
+  if (sig.length !== 64) return false;
+  return verify(null, signingBytes(message), publicKey, sig);
+}

@@ -1,0 +1,4 @@
+export * from './ports';
+export * from './influxd';
+export * from './postgres';
+export * from './cleanup';
