@@ -1,0 +1,17 @@
+/**
+ * Every Prometheus metric GridProof exposes on /api/metrics, named in one place.
+ * Add new ones here; prefix gridproof_.
+ */
+export const METRIC = {
+  ingestAccepted: 'gridproof_ingest_accepted_total',
+  ingestRejected: 'gridproof_ingest_rejected_total', // label: reason
+  ingestDuplicates: 'gridproof_ingest_duplicates_total',
+  ingestWriteLatency: 'gridproof_ingest_write_seconds',
+  spoolBytes: 'gridproof_spool_bytes',
+  spoolRecords: 'gridproof_spool_records',
+  spoolFull: 'gridproof_spool_full', // 1 while publishers are pushed back
+  influxUp: 'gridproof_influx_up',
+  mqttConnections: 'gridproof_mqtt_connections',
+  mqttAuthFailures: 'gridproof_mqtt_auth_failures_total', // label: reason
+  devicesOnline: 'gridproof_devices_online',
+} as const;
