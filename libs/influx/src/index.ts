@@ -1,0 +1,2 @@
+export * from './local-influxd';
+export * from './schema';
