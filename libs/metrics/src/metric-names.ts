@@ -12,6 +12,8 @@ export const METRIC = {
   spoolFull: 'gridproof_spool_full', // 1 while publishers are pushed back
   influxUp: 'gridproof_influx_up',
   mqttConnections: 'gridproof_mqtt_connections',
-  mqttAuthFailures: 'gridproof_mqtt_auth_failures_total', // label: reason
+  mqttAuthFailures: 'gridproof_mqtt_auth_failures_total', // label: reason (AuthFailure reasons, client_id_mismatch, directory_unavailable)
   devicesOnline: 'gridproof_devices_online',
+  mqttSinkFailures: 'gridproof_mqtt_sink_failures_total', // telemetry the sink threw on: not acked, client dropped
+  mqttClientErrors: 'gridproof_mqtt_client_errors_total', // label: reason (packet_too_large, protocol, timeout, socket, bad_status)
 } as const;
