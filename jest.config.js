@@ -21,6 +21,9 @@ module.exports = {
       },
     ],
   },
+  // aedes 1.x is ESM-only; jest on Node 20 cannot require() ESM, so swc compiles it to CommonJS
+  // for tests like our own code (plain Node 20.20 loads it with require(esm) in production).
+  transformIgnorePatterns: ['/node_modules/(?!aedes/)'],
   moduleNameMapper: {
     '^@gridproof/firmware-sim$': '<rootDir>/firmware-sim/src',
     '^@gridproof/([^/]+)$': '<rootDir>/libs/$1/src',
