@@ -1,0 +1,88 @@
+import { DynamicModule, Inject, Injectable, Logger, Module, ModuleMetadata, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import type { InjectionToken } from '@nestjs/common';
+import { GP_CONFIG } from '@gridproof/core';
+import type { GridProofConfig } from '@gridproof/config';
+import { PipelineEvents } from '@gridproof/events';
+import type { TelemetrySink } from '@gridproof/ingest';
+import { Registry } from '@gridproof/metrics';
+import type { DeviceDirectory } from '@gridproof/registry';
+import { DEVICE_DIRECTORY, TELEMETRY_SINK } from './broker.tokens';
+import type { BrokerPorts } from './mqtt-broker';
+import { RunningBroker, startBroker } from './start-broker';
+
+/**
+ * Runs the MQTT broker inside the app: starts listening once every module is initialised (the
+ * registry and ingest are ready), closes on shutdown. Also a /api/health contributor.
+ */
+@Injectable()
+export class BrokerService implements OnApplicationBootstrap, OnApplicationShutdown {
+  readonly healthName = 'broker';
+  private readonly logger = new Logger('MqttBroker');
+  private running: RunningBroker | null = null;
+
+  constructor(
+    @Inject(GP_CONFIG) private readonly config: GridProofConfig,
+    @Inject(DEVICE_DIRECTORY) private readonly directory: DeviceDirectory,
+    @Inject(TELEMETRY_SINK) private readonly sink: TelemetrySink,
+    private readonly events: PipelineEvents,
+    private readonly metrics: Registry,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.running = await startBroker({ config: this.config, directory: this.directory, sink: this.sink, events: this.events, metrics: this.metrics, logger: this.logger });
+    const { tcp, ws, tls } = this.running.ports;
+    const host = this.config.host;
+    this.logger.log(`MQTT on mqtt://${host}:${tcp}, ws://${host}:${ws}/mqtt${tls ? `, mqtts://${host}:${tls}` : ''}`);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    const running = this.running;
+    this.running = null;
+    await running?.close();
+  }
+
+  /** Bound ports; null before bootstrap. */
+  get ports(): BrokerPorts | null {
+    return this.running?.ports ?? null;
+  }
+
+  onlineDevices(): string[] {
+    return this.running?.onlineDevices() ?? [];
+  }
+
+  health(): { status: 'up' | 'down'; ports?: BrokerPorts; devicesOnline?: number } {
+    if (!this.running) return { status: 'down' };
+    return { status: 'up', ports: this.running.ports, devicesOnline: this.running.onlineDevices().length };
+  }
+}
+
+export interface BrokerModuleOptions {
+  /** Modules that export the directory and sink implementations. */
+  imports?: ModuleMetadata['imports'];
+  /** Token or class of the DeviceDirectory implementation; omit when DEVICE_DIRECTORY is provided globally. */
+  directory?: InjectionToken;
+  /** Token or class of the TelemetrySink implementation; omit when TELEMETRY_SINK is provided globally. */
+  sink?: InjectionToken;
+}
+
+/**
+ * The MQTT broker as a Nest module. Needs CoreModule (global: GP_CONFIG, PipelineEvents,
+ * Registry) and the two ports:
+ *
+ *   BrokerModule.register({ imports: [RegistryModule, IngestModule], directory: DeviceRegistry, sink: IngestService })
+ */
+@Module({})
+export class BrokerModule {
+  static register(options: BrokerModuleOptions = {}): DynamicModule {
+    return {
+      module: BrokerModule,
+      imports: options.imports ?? [],
+      providers: [
+        ...(options.directory ? [{ provide: DEVICE_DIRECTORY, useExisting: options.directory }] : []),
+        ...(options.sink ? [{ provide: TELEMETRY_SINK, useExisting: options.sink }] : []),
+        BrokerService,
+      ],
+      exports: [BrokerService],
+    };
+  }
+}

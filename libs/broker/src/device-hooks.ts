@@ -1,0 +1,352 @@
+import type { EventEmitter } from 'node:events';
+import type { Aedes, AedesOptions, AuthenticateError, Client, ConnectPacket, PublishPacket, Subscription } from 'aedes';
+import type { AuthFailure, DeviceRef, PipelineEvents } from '@gridproof/events';
+import type { TelemetrySink, IngestOutcome } from '@gridproof/ingest';
+import type { DeviceDirectory, RegisteredDevice } from '@gridproof/registry';
+import { DEVICE_ID_PATTERN, topics } from '@gridproof/telemetry';
+import { BrokerLogger, printable, ThrottledWarnings } from './broker-logger';
+import { BrokerMetrics } from './broker-metrics';
+import { maySubscribe, publishChannel, STATUS_OFFLINE, STATUS_ONLINE } from './device-access';
+import { PacketTooLargeError } from './packet-size-guard';
+
+/** CONNACK return codes of MQTT 3.1.1 §3.2.2.3 that a refused login can get. */
+const CONNACK = {
+  identifierRejected: 2,
+  serverUnavailable: 3,
+  badUserNameOrPassword: 4,
+  notAuthorized: 5,
+} as const;
+
+/**
+ * An error the broker raises on purpose to drop a client (a refused publish, a failed ingest).
+ * Already counted where it is raised, so the clientError listener does not count it again.
+ */
+export class BrokerRefusal extends Error {
+  override readonly name = 'BrokerRefusal';
+}
+
+/** The body of a message on a device's errors topic. */
+export interface DeviceErrorMessage {
+  reason: string;
+  detail: string;
+  /** The rejected message's sequence number, when the payload was JSON with a usable seq. */
+  seq?: number;
+  /** Broker time of the rejection, Unix ms. */
+  ts: number;
+}
+
+export interface DeviceHooksOptions {
+  directory: DeviceDirectory;
+  sink: TelemetrySink;
+  events: PipelineEvents;
+  metrics: BrokerMetrics;
+  logger: BrokerLogger;
+  /** Only used to bound the best-effort look for "seq" in a rejected payload. */
+  maxPayloadBytes: number;
+}
+
+type RoutePublish = (packet: PublishPacket, client: Client | null | ((err?: Error) => void), done?: (err?: Error) => void) => void;
+
+/**
+ * The device policy of the broker, as the hook functions aedes calls: who may connect, what a
+ * device may publish and subscribe to, and what happens to telemetry. The broker core knows
+ * nothing about devices; MqttBroker only moves bytes.
+ *
+ * Telemetry is consumed here, not routed: the payload goes to the TelemetrySink and the hook's
+ * callback (after which aedes writes the QoS 1 PUBACK, lib/handlers/publish.js) runs only once
+ * the sink's promise settles. A pending sink therefore holds that device's PUBACKs and, since
+ * aedes reads a connection's next chunk only when every packet of the previous one is handled,
+ * stops reading from that device's socket; other connections are independent. Telemetry is not
+ * forwarded to MQTT subscribers (no device may subscribe to telemetry; consumers read InfluxDB,
+ * the API or PipelineEvents), which saves aedes its routing work per message.
+ */
+export class DeviceHooks {
+  private readonly sessions = new WeakMap<Client, RegisteredDevice>();
+  private readonly online = new Map<string, Client>();
+  private readonly willRefused = new WeakSet<Client>();
+  private readonly willPublished = new WeakSet<Client>();
+  /** Packets handled here that aedes must not route to subscribers. */
+  private readonly consumed = new WeakSet<object>();
+  private readonly warnings: ThrottledWarnings;
+  private aedes: Aedes | null = null;
+
+  constructor(private readonly options: DeviceHooksOptions) {
+    this.warnings = new ThrottledWarnings(options.logger);
+  }
+
+  /** The hooks to pass to Aedes.createBroker. */
+  aedesOptions(): Required<Pick<AedesOptions, 'preConnect' | 'authenticate' | 'authorizePublish' | 'authorizeSubscribe'>> {
+    return {
+      preConnect: (client, packet, callback) => {
+        this.checkWill(client, packet);
+        callback(null, true);
+      },
+      authenticate: (client, username, password, done) => this.authenticate(client, username, password, done),
+      authorizePublish: (client, packet, callback) => this.authorizePublish(client, packet, callback),
+      authorizeSubscribe: (client, subscription, callback) => this.authorizeSubscribe(client, subscription, callback),
+    };
+  }
+
+  /** Connects the hooks to the broker's events and the registry; returns the undo. */
+  attach(aedes: Aedes): () => void {
+    this.aedes = aedes;
+    const route = aedes.publish.bind(aedes) as RoutePublish;
+    const consumed = this.consumed;
+    (aedes as unknown as { publish: RoutePublish }).publish = function publish(packet, client, done) {
+      if (consumed.has(packet)) {
+        const callback = typeof client === 'function' ? client : done;
+        callback?.();
+        return;
+      }
+      route(packet, client, done);
+    };
+    // 'client' fires when the session is registered, before the CONNACK goes out, so a device
+    // counts as online by the time it learns it is connected.
+    aedes.on('client', (client) => this.onReady(client));
+    aedes.on('clientDisconnect', (client) => this.onGone(client));
+    aedes.on('clientError', (client, err) => this.onClientError(client, err));
+    aedes.on('connectionError', (client, err) => this.onClientError(client, err));
+    // aedes emits 'error' for persistence failures; without a listener EventEmitter throws.
+    (aedes as unknown as EventEmitter).on('error', (err: Error) => this.options.logger.error(`MQTT broker error: ${err.stack ?? err.message}`));
+    const unsubscribe = this.options.directory.onChange((deviceId) => this.onDeviceChanged(deviceId));
+    return () => {
+      unsubscribe();
+      this.aedes = null;
+    };
+  }
+
+  /** Ids of the devices with an authenticated session right now. */
+  onlineDevices(): string[] {
+    return [...this.online.keys()];
+  }
+
+  // --- connect --------------------------------------------------------------------------
+
+  /**
+   * A device's last will may only be its own status topic, and is always the retained
+   * "offline" the status contract promises; a device that sets none gets that one.
+   */
+  private checkWill(client: Client, packet: ConnectPacket): void {
+    const own = topics.status(packet.clientId);
+    if (packet.will && packet.will.topic !== own) {
+      this.willRefused.add(client);
+      return;
+    }
+    packet.will = { topic: own, payload: Buffer.from(STATUS_OFFLINE), qos: 1, retain: true };
+  }
+
+  private authenticate(
+    client: Client,
+    username: Readonly<string | undefined>,
+    password: Readonly<Buffer | undefined>,
+    done: (error: AuthenticateError | null, success: boolean | null) => void,
+  ): void {
+    const deviceId = username ?? '';
+    const refuse = (code: number, reason: AuthFailure['reason'] | 'client_id_mismatch' | 'directory_unavailable', why: string) => {
+      this.options.metrics.authFailures.inc({ reason });
+      if (reason !== 'client_id_mismatch' && reason !== 'directory_unavailable') {
+        this.options.events.emit('authFailure', { deviceId, reason, at: Date.now() });
+      }
+      this.warnings.warn(`refused MQTT login of ${printable(deviceId)} (client id ${printable(client.id)}): ${why}`);
+      // A BrokerRefusal, so the clientError aedes raises after the CONNACK is not counted twice.
+      done(Object.assign(new BrokerRefusal(why), { returnCode: code }) as AuthenticateError, false);
+    };
+    if (!deviceId || !password || password.length === 0) return refuse(CONNACK.badUserNameOrPassword, 'bad_credentials', 'no user name or password');
+    if (!DEVICE_ID_PATTERN.test(deviceId)) return refuse(CONNACK.badUserNameOrPassword, 'unknown_device', 'user name is not a device id');
+    // One session per device: the client id is the device id, so a second login takes the
+    // first session over [MQTT-3.1.4-2] instead of running beside it.
+    if (client.id !== deviceId) return refuse(CONNACK.identifierRejected, 'client_id_mismatch', 'client id must equal the user name (device id)');
+    if (this.willRefused.has(client)) return refuse(CONNACK.notAuthorized, 'topic_denied', 'last will must be on the device\'s own status topic');
+
+    this.options.directory.authenticate(deviceId, password.toString('utf8')).then(
+      (result) => {
+        if (!result.ok) {
+          const code = result.reason === 'disabled' ? CONNACK.notAuthorized : CONNACK.badUserNameOrPassword;
+          return refuse(code, result.reason, result.reason.replace('_', ' '));
+        }
+        this.sessions.set(client, result.device);
+        done(null, true);
+      },
+      (err: unknown) => {
+        this.options.logger.error(`device directory failed while authenticating ${printable(deviceId)}: ${(err as Error).message}`);
+        refuse(CONNACK.serverUnavailable, 'directory_unavailable', 'device directory unavailable');
+      },
+    );
+  }
+
+  private onReady(client: Client): void {
+    const device = this.sessions.get(client);
+    if (!device) return;
+    this.online.set(device.id, client);
+    this.options.metrics.devicesOnline.set(this.online.size);
+    this.publishStatus(device.id, STATUS_ONLINE);
+    this.touch(device.id);
+    this.options.events.emit('connectivity', { device: deviceRef(device), online: true, at: Date.now(), cause: 'connect' });
+  }
+
+  private onGone(client: Client): void {
+    const device = this.sessions.get(client);
+    if (!device || this.online.get(device.id) !== client) return;
+    this.online.delete(device.id);
+    this.options.metrics.devicesOnline.set(this.online.size);
+    const cause = this.willPublished.has(client) ? 'will' : 'disconnect';
+    // A DISCONNECT packet discards the will [MQTT-3.1.2-10], so say "offline" ourselves.
+    if (cause === 'disconnect') this.publishStatus(device.id, STATUS_OFFLINE);
+    this.touch(device.id);
+    this.options.events.emit('connectivity', { device: deviceRef(device), online: false, at: Date.now(), cause });
+  }
+
+  private onDeviceChanged(deviceId: string): void {
+    const client = this.online.get(deviceId);
+    if (!client) return;
+    // Disabled, deleted, or new credentials or key: the session was authorised with the old
+    // record, so end it; the device logs in again (and a disabled one is refused).
+    this.options.logger.log(`device ${deviceId} changed in the registry: closing its MQTT connection`);
+    client.close();
+  }
+
+  private onClientError(client: Client, err: Error): void {
+    if (err instanceof BrokerRefusal) return;
+    const reason = classifyClientError(err);
+    this.options.metrics.clientErrors.inc({ reason });
+    this.warnings.warn(`closed MQTT connection of ${printable(client.id)} (${reason}): ${err.message}`);
+  }
+
+  // --- publish --------------------------------------------------------------------------
+
+  private authorizePublish(client: Client | null, packet: PublishPacket, callback: (error?: Error | null) => void): void {
+    if (!client) {
+      // aedes publishes wills left by an earlier broker process without a client.
+      return callback(publishChannelOfAny(packet.topic) === 'status' ? null : new BrokerRefusal('not a will'));
+    }
+    const device = this.sessions.get(client);
+    if (!device) return callback(new BrokerRefusal('publish before authentication'));
+    const channel = publishChannel(device.id, packet.topic);
+    if (channel === null) {
+      this.deny(device.id, 'topic_denied', `publish to ${printable(packet.topic)}`);
+      // MQTT 3.1.1 has no negative PUBACK: closing the connection is the only refusal.
+      return callback(new BrokerRefusal(`${device.id} may not publish to ${packet.topic}`));
+    }
+    if (client.closed) {
+      // The connection is gone and aedes is publishing the will (lib/client.js close()).
+      this.willPublished.add(client);
+      return callback(null);
+    }
+    const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+    if (channel === 'status') return this.onStatus(device, packet, payload, callback);
+    this.onTelemetry(device, packet, payload, callback);
+  }
+
+  private onStatus(device: RegisteredDevice, packet: PublishPacket, payload: Buffer, callback: (error?: Error | null) => void): void {
+    const text = payload.toString('utf8');
+    if (text !== STATUS_ONLINE && text !== STATUS_OFFLINE) {
+      this.consumed.add(packet);
+      this.options.metrics.clientErrors.inc({ reason: 'bad_status' });
+      this.publishError(device.id, { reason: 'bad_status', detail: `status must be "${STATUS_ONLINE}" or "${STATUS_OFFLINE}"`, ts: Date.now() });
+      return callback(null);
+    }
+    packet.retain = true;
+    this.options.events.emit('connectivity', { device: deviceRef(device), online: text === STATUS_ONLINE, at: Date.now(), cause: 'status' });
+    callback(null);
+  }
+
+  private onTelemetry(device: RegisteredDevice, packet: PublishPacket, payload: Buffer, callback: (error?: Error | null) => void): void {
+    this.consumed.add(packet);
+    const receivedAt = Date.now();
+    this.touch(device.id, receivedAt);
+    let outcome: Promise<IngestOutcome>;
+    try {
+      outcome = this.options.sink.submit(device, payload, receivedAt);
+    } catch (err) {
+      outcome = Promise.reject(err);
+    }
+    outcome
+      .then(
+        (result) => {
+          if (!result.accepted) {
+            this.publishError(device.id, { reason: result.reason, detail: result.detail, ...seqOf(payload, this.options.maxPayloadBytes), ts: Date.now() });
+          }
+          callback(null);
+        },
+        (err: unknown) => {
+          // Not acknowledged: the device keeps the message and sends it again on its next
+          // session (MQTT 3.1.1 §4.4); dropping the connection is what makes that happen soon.
+          this.options.metrics.sinkFailures.inc();
+          this.options.logger.error(`ingest failed on a message of ${device.id}; not acknowledged, closing its connection: ${(err as Error)?.message ?? err}`);
+          callback(new BrokerRefusal('ingest failed'));
+        },
+      )
+      .catch((err: unknown) => this.options.logger.error(`MQTT acknowledgement for ${device.id} failed: ${(err as Error)?.message ?? err}`));
+  }
+
+  // --- subscribe ------------------------------------------------------------------------
+
+  private authorizeSubscribe(client: Client, subscription: Subscription, callback: (error: Error | null, subscription?: Subscription | null) => void): void {
+    const device = this.sessions.get(client);
+    if (device && maySubscribe(device.id, subscription.topic)) return callback(null, subscription);
+    this.deny(device?.id ?? client.id, 'subscribe_denied', `subscribe to ${printable(subscription.topic)}`);
+    // A null subscription is a failure in the SUBACK (0x80, MQTT 3.1.1 §3.9.3); the
+    // connection stays open.
+    callback(null, null);
+  }
+
+  // --- helpers --------------------------------------------------------------------------
+
+  private deny(deviceId: string, reason: 'topic_denied' | 'subscribe_denied', what: string): void {
+    this.options.metrics.authFailures.inc({ reason });
+    this.options.events.emit('authFailure', { deviceId, reason, at: Date.now() });
+    this.warnings.warn(`refused ${what} by device ${printable(deviceId)}: ${reason}`);
+  }
+
+  private publishError(deviceId: string, message: DeviceErrorMessage): void {
+    this.aedes?.publish(
+      { cmd: 'publish', topic: topics.errors(deviceId), payload: Buffer.from(JSON.stringify(message)), qos: 1, retain: false, dup: false },
+      (err) => {
+        if (err) this.options.logger.error(`could not publish an error to ${deviceId}: ${err.message}`);
+      },
+    );
+  }
+
+  private publishStatus(deviceId: string, status: typeof STATUS_ONLINE | typeof STATUS_OFFLINE): void {
+    this.aedes?.publish({ cmd: 'publish', topic: topics.status(deviceId), payload: Buffer.from(status), qos: 1, retain: true, dup: false }, (err) => {
+      if (err) this.options.logger.error(`could not publish the status of ${deviceId}: ${err.message}`);
+    });
+  }
+
+  private touch(deviceId: string, at = Date.now()): void {
+    try {
+      this.options.directory.touchLastSeen(deviceId, at);
+    } catch (err) {
+      this.options.logger.error(`touchLastSeen failed for ${deviceId}: ${(err as Error).message}`);
+    }
+  }
+}
+
+function deviceRef(device: RegisteredDevice): DeviceRef {
+  return { id: device.id, type: device.type, family: device.family, site: device.site };
+}
+
+function publishChannelOfAny(topic: string): string | null {
+  const parts = topic.split('/');
+  return parts.length === 5 ? (publishChannel(parts[3], topic) ?? null) : null;
+}
+
+/** The "seq" of a rejected payload, so a device can match the error to its message. */
+function seqOf(payload: Buffer, maxBytes: number): { seq?: number } {
+  if (payload.length > maxBytes) return {};
+  try {
+    const json: unknown = JSON.parse(payload.toString('utf8'));
+    const seq = json !== null && typeof json === 'object' ? (json as { seq?: unknown }).seq : undefined;
+    return typeof seq === 'number' && Number.isSafeInteger(seq) ? { seq } : {};
+  } catch {
+    return {};
+  }
+}
+
+export function classifyClientError(err: Error): string {
+  if (err instanceof PacketTooLargeError || /max payload size exceeded/i.test(err.message)) return 'packet_too_large';
+  if (/keep ?alive timeout|did not arrive in time|drain timeout/i.test(err.message)) return 'timeout';
+  const code = (err as NodeJS.ErrnoException).code;
+  if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return 'socket';
+  return 'protocol';
+}

@@ -1,0 +1,151 @@
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpServer, IncomingMessage, Server as HttpServer } from 'node:http';
+import { AddressInfo, createServer as createTcpServer, Server as TcpServer, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { createServer as createTlsServer, Server as TlsServer } from 'node:tls';
+import { Aedes, AedesOptions } from 'aedes';
+import { createWebSocketStream, WebSocket, WebSocketServer } from 'ws';
+import { BrokerLogger } from './broker-logger';
+import { BrokerMetrics } from './broker-metrics';
+import { limitPacketSize } from './packet-size-guard';
+
+/** Path of MQTT over WebSocket, the one MQTT.js and most gateways use by default. */
+export const MQTT_WS_PATH = '/mqtt';
+
+export interface MqttBrokerOptions {
+  host: string;
+  /** 0 picks a free port (tests). */
+  port: number;
+  wsPort: number;
+  tls: { port: number; certPath: string; keyPath: string } | null;
+  /** Largest MQTT packet a client may send; larger ones close that client. */
+  maxPacketBytes: number;
+  /** The device policy (authenticate, authorize*, ...), see DeviceHooks. */
+  hooks: BrokerHooks;
+  metrics: BrokerMetrics;
+  logger: BrokerLogger;
+  /** Seconds a new connection has to send CONNECT (aedes default is 30). */
+  connectTimeoutMs?: number;
+}
+
+/** What MqttBroker needs from a policy: hook functions for aedes, and its events once created. */
+export interface BrokerHooks {
+  aedesOptions(): AedesOptions;
+  /** Called before the listeners open; returns the undo, called on close. */
+  attach(aedes: Aedes): () => void;
+}
+
+export interface BrokerPorts {
+  tcp: number;
+  ws: number;
+  tls: number | null;
+}
+
+/**
+ * The MQTT broker's transports: aedes on TCP, WebSocket (path /mqtt) and TLS when certificate
+ * paths are configured, all bound to the configured host. It moves bytes and enforces the
+ * packet size limit; who may do what is decided by the hooks it is given.
+ */
+export class MqttBroker {
+  private readonly openConnections = new Set<Duplex>();
+  private closing: Promise<void> | null = null;
+  private detachHooks: () => void = () => undefined;
+
+  private constructor(
+    readonly aedes: Aedes,
+    private readonly tcp: TcpServer,
+    private readonly http: HttpServer,
+    private readonly wss: WebSocketServer,
+    private readonly tls: TlsServer | null,
+    readonly ports: BrokerPorts,
+    private readonly options: MqttBrokerOptions,
+  ) {}
+
+  static async start(options: MqttBrokerOptions): Promise<MqttBroker> {
+    const aedes = await Aedes.createBroker({ ...options.hooks.aedesOptions(), connectTimeout: options.connectTimeoutMs ?? 10_000 });
+    const detachHooks = options.hooks.attach(aedes);
+    const tlsMaterial = options.tls ? { key: readFileSync(options.tls.keyPath), cert: readFileSync(options.tls.certPath) } : null;
+
+    let accept: (conn: Duplex, req?: IncomingMessage) => void = () => undefined;
+    const onSocket = (socket: Socket) => accept(socket);
+    const tcp = createTcpServer({ noDelay: true }, onSocket);
+    const tls = tlsMaterial ? createTlsServer({ ...tlsMaterial }, onSocket) : null;
+    tls?.on('tlsClientError', () => options.metrics.clientErrors.inc({ reason: 'socket' }));
+    const http = createHttpServer((_req, res) => res.writeHead(404).end('MQTT over WebSocket is at ' + MQTT_WS_PATH));
+    http.on('clientError', (_err, socket: Duplex) => socket.destroy());
+    // maxPayload bounds one WebSocket message; the packet guard below bounds MQTT packets
+    // that span several messages.
+    const wss = new WebSocketServer({ server: http, path: MQTT_WS_PATH, maxPayload: options.maxPacketBytes, perMessageDeflate: false });
+    wss.on('error', (err) => options.logger.error(`MQTT WebSocket server error: ${err.message}`));
+
+    try {
+      const tcpPort = await listen(tcp, options.host, options.port, options.logger);
+      const wsPort = await listen(http, options.host, options.wsPort, options.logger);
+      const tlsPort = tls && options.tls ? await listen(tls, options.host, options.tls.port, options.logger) : null;
+      const broker = new MqttBroker(aedes, tcp, http, wss, tls, { tcp: tcpPort, ws: wsPort, tls: tlsPort }, options);
+      broker.detachHooks = detachHooks;
+      accept = (conn, req) => broker.accept(conn, req);
+      wss.on('connection', (ws: WebSocket, req: IncomingMessage) => broker.accept(createWebSocketStream(ws), req, ws));
+      return broker;
+    } catch (err) {
+      tcp.close();
+      http.close();
+      tls?.close();
+      await new Promise<void>((resolve) => aedes.close(() => resolve()));
+      detachHooks();
+      throw err;
+    }
+  }
+
+  private accept(conn: Duplex, req?: IncomingMessage, ws?: WebSocket): void {
+    if (this.closing) {
+      conn.destroy();
+      return;
+    }
+    this.openConnections.add(conn);
+    this.options.metrics.connections.inc();
+    const closed = () => {
+      if (!this.openConnections.delete(conn)) return;
+      this.options.metrics.connections.dec();
+    };
+    conn.once('close', closed);
+    ws?.once('close', closed);
+    limitPacketSize(conn, this.options.maxPacketBytes);
+    this.aedes.handle(conn, req);
+  }
+
+  /** Stops accepting, ends every session (their wills fire), then closes the listeners. */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    const stopped = [closeServer(this.tcp), closeServer(this.http), ...(this.tls ? [closeServer(this.tls)] : [])];
+    await new Promise<void>((resolve) => this.aedes.close(() => resolve()));
+    // Connections that never authenticated are not aedes clients; end them too.
+    for (const conn of this.openConnections) conn.destroy();
+    for (const ws of this.wss.clients) ws.terminate();
+    this.wss.close();
+    this.http.closeAllConnections();
+    await Promise.all(stopped);
+    this.detachHooks();
+  }
+}
+
+function listen(server: TcpServer | HttpServer | TlsServer, host: string, port: number, logger: BrokerLogger): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      // Once listening, an 'error' (EMFILE, ...) without a listener would throw and take the
+      // process down; log it and keep serving the connections that are open.
+      server.on('error', (err) => logger.error(`MQTT listener on ${host}:${port}: ${err.message}`));
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+function closeServer(server: TcpServer | HttpServer | TlsServer): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()));
+}

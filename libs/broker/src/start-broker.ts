@@ -1,0 +1,66 @@
+import { Logger } from '@nestjs/common';
+import type { GridProofConfig } from '@gridproof/config';
+import type { PipelineEvents } from '@gridproof/events';
+import type { TelemetrySink } from '@gridproof/ingest';
+import type { Registry } from '@gridproof/metrics';
+import type { DeviceDirectory } from '@gridproof/registry';
+import { BrokerLogger } from './broker-logger';
+import { BrokerMetrics } from './broker-metrics';
+import { DeviceHooks } from './device-hooks';
+import { BrokerPorts, MqttBroker } from './mqtt-broker';
+
+export interface StartBrokerOptions {
+  config: Pick<GridProofConfig, 'host' | 'mqtt'>;
+  directory: DeviceDirectory;
+  sink: TelemetrySink;
+  events: PipelineEvents;
+  metrics: Registry;
+  logger?: BrokerLogger;
+  /** Defaults to packetLimitFor(config.mqtt.maxPayloadBytes). */
+  maxPacketBytes?: number;
+}
+
+export interface RunningBroker {
+  ports: BrokerPorts;
+  /** Ids of the devices with an authenticated session. */
+  onlineDevices(): string[];
+  close(): Promise<void>;
+}
+
+/**
+ * The largest MQTT packet a client may send. Larger than the payload limit on purpose: a
+ * payload a little over maxPayloadBytes must still reach ingest, so the device is told
+ * "too_large" on its errors topic; only absurd packets close the connection unread.
+ */
+export function packetLimitFor(maxPayloadBytes: number): number {
+  return 4 * maxPayloadBytes + 1024;
+}
+
+/** Starts the broker without Nest (tests, benchmarks): transports + device hooks. */
+export async function startBroker(options: StartBrokerOptions): Promise<RunningBroker> {
+  const logger = options.logger ?? new Logger('MqttBroker');
+  const metrics = new BrokerMetrics(options.metrics);
+  const hooks = new DeviceHooks({
+    directory: options.directory,
+    sink: options.sink,
+    events: options.events,
+    metrics,
+    logger,
+    maxPayloadBytes: options.config.mqtt.maxPayloadBytes,
+  });
+  const broker = await MqttBroker.start({
+    host: options.config.host,
+    port: options.config.mqtt.port,
+    wsPort: options.config.mqtt.wsPort,
+    tls: options.config.mqtt.tls,
+    maxPacketBytes: options.maxPacketBytes ?? packetLimitFor(options.config.mqtt.maxPayloadBytes),
+    hooks,
+    metrics,
+    logger,
+  });
+  return {
+    ports: broker.ports,
+    onlineDevices: () => hooks.onlineDevices(),
+    close: () => broker.close(),
+  };
+}
