@@ -16,4 +16,9 @@ export const METRIC = {
   devicesOnline: 'gridproof_devices_online',
   mqttSinkFailures: 'gridproof_mqtt_sink_failures_total', // telemetry the sink threw on: not acked, client dropped
   mqttClientErrors: 'gridproof_mqtt_client_errors_total', // label: reason (packet_too_large, protocol, timeout, socket, bad_status)
+  alertsOpen: 'gridproof_alerts_open', // labels: severity, state (firing | acknowledged)
+  alertTransitions: 'gridproof_alert_transitions_total', // labels: state (firing, updated, acknowledged, resolved), source
+  alertNotifications: 'gridproof_alert_notifications_total', // labels: receiver, integration, status (ok, failed, gave_up, dropped)
+  alertDeliverySeconds: 'gridproof_alert_delivery_seconds', // labels: receiver, integration
+  alertErrors: 'gridproof_alert_errors_total', // label: what (persist, annotation, delivery_log, ...)
 } as const;

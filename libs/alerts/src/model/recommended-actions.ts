@@ -1,0 +1,25 @@
+/**
+ * What a crew should do, per fault kind. Kinds come from the detection models (AnomalyEvent.kind),
+ * from threshold rules (their `kind`) and from the built-in sources (offline, site_offline,
+ * tampering). Unknown kinds fall back to a generic inspection.
+ */
+export const RECOMMENDED_ACTIONS: Record<string, string> = {
+  inverter_fan: 'Inspect and if needed replace the inverter cooling fan; clean the heat-sink and air inlets.',
+  inverter_thermal: 'Inspect and if needed replace the inverter cooling fan; clean the heat-sink and check ventilation.',
+  connector_wear: 'Inspect the connector pins and contacts for wear or discoloration; replace the connector.',
+  connector_overtemp: 'Take the connector out of service; inspect pins and cable for heat damage; replace the connector.',
+  battery_imbalance: 'Schedule cell balancing and a module check; look for a weak or failing module.',
+  battery_degradation: 'Schedule a capacity test and module check; plan module replacement.',
+  battery_overtemp: 'Check the battery cooling system and reduce charge/discharge power until inspected.',
+  sensor_stuck: 'Check the sensor and its wiring; recalibrate or replace the sensor.',
+  sensor_drift: 'Recalibrate the sensor against a reference; replace it if it keeps drifting.',
+  meter_tamper: 'Inspect the meter seal and wiring for tampering.',
+  offline: 'Check the device power supply and its network connectivity (modem, SIM, Wi-Fi, cabling).',
+  site_offline: 'Check the site power and uplink (router, modem, feeder); all devices at the site went silent.',
+  tampering: 'Check the device integrity on site (enclosure, seals, firmware) and rotate its credentials and signing key.',
+  anomaly: 'Review the device dashboard for the metrics named in the evidence and inspect the device if it persists.',
+};
+
+export function recommendedActionFor(kind: string | undefined): string {
+  return (kind && RECOMMENDED_ACTIONS[kind]) || RECOMMENDED_ACTIONS.anomaly;
+}

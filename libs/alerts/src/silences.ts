@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import type { Silence } from './model/alert';
+import { DURATION_PATTERN, parseDuration } from './model/duration';
+import { compileMatcher, Matcher, parseMatcher } from './model/matchers';
+import { recurrenceSchema } from './model/recurrence';
+
+const structuredMatcher = z.object({ name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), op: z.enum(['=', '!=', '=~', '!~']), value: z.string() }).strict();
+
+/**
+ * POST /api/silences. A silence is a one-off mute (startsAt..endsAt) or, with `recurrence`, a
+ * maintenance window that repeats weekly inside startsAt..endsAt.
+ */
+export const createSilenceSchema = z
+  .object({
+    matchers: z.array(z.union([z.string().min(1), structuredMatcher])).min(1, 'at least one matcher'),
+    startsAt: z.iso.datetime({ offset: true }).optional(),
+    endsAt: z.iso.datetime({ offset: true }).optional(),
+    /** Instead of endsAt: how long from startsAt, e.g. "2h". */
+    duration: z.string().regex(DURATION_PATTERN, 'a duration like 30m, 2h, 7d').optional(),
+    comment: z.string().trim().min(1, 'say why (crews read it)').max(1_000),
+    recurrence: z.array(recurrenceSchema).min(1).optional(),
+  })
+  .strict()
+  .refine((s) => Boolean(s.endsAt) !== Boolean(s.duration), { message: 'give exactly one of endsAt or duration', path: ['endsAt'] });
+
+export type CreateSilenceInput = z.input<typeof createSilenceSchema>;
+
+export class SilenceInputError extends Error {}
+
+export function silenceFromInput(raw: CreateSilenceInput, author: string, now: number, id: string): Silence {
+  const parsed = createSilenceSchema.safeParse(raw);
+  if (!parsed.success) throw new SilenceInputError(parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
+  const input = parsed.data;
+  const matchers: Matcher[] = [];
+  input.matchers.forEach((m, i) => {
+    try {
+      const matcher = typeof m === 'string' ? parseMatcher(m) : m;
+      compileMatcher(matcher);
+      matchers.push(matcher);
+    } catch (err) {
+      throw new SilenceInputError(`matchers.${i}: ${(err as Error).message}`);
+    }
+  });
+  // As Alertmanager: a silence whose every matcher also matches a missing label would mute
+  // every alert; refuse it.
+  if (matchers.every((m) => compileMatcher(m).test({}))) {
+    throw new SilenceInputError('matchers: at least one matcher must not match the empty string (this silence would mute everything)');
+  }
+  const startsAt = input.startsAt ? Date.parse(input.startsAt) : now;
+  const endsAt = input.endsAt ? Date.parse(input.endsAt) : startsAt + parseDuration(input.duration!);
+  if (endsAt <= startsAt) throw new SilenceInputError('endsAt: must be after startsAt');
+  if (endsAt <= now) throw new SilenceInputError('endsAt: must be in the future');
+  return { id, matchers, startsAt, endsAt, createdBy: author, comment: input.comment, recurrence: input.recurrence ?? null, createdAt: now };
+}
