@@ -1,0 +1,36 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { Command, CommanderError } from 'commander';
+import { registerDeviceCommands, registerKeyCommands } from '@gridproof/registry';
+
+/**
+ * `gridproof`: the command-line tool. Commands talk to the running service's REST API (see
+ * libs/api-client); each lib registers its own commands here with one line.
+ */
+function packageVersion(): string {
+  // Runs from apps/cli/src (ts) or dist/apps/cli/src (built): look upwards for the package.
+  for (let dir = __dirname; dir !== dirname(dir); dir = dirname(dir)) {
+    const file = join(dir, 'package.json');
+    if (existsSync(file)) {
+      const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'gridproof') return pkg.version ?? '0.0.0';
+    }
+  }
+  return '0.0.0';
+}
+
+const program = new Command('gridproof').version(packageVersion()).description('GridProof: signed device telemetry, anomaly alerts, anchored audits');
+
+registerDeviceCommands(program);
+registerKeyCommands(program);
+
+program.exitOverride();
+program.parseAsync(process.argv).catch((err: unknown) => {
+  // Commander has printed its own usage errors and help already.
+  if (err instanceof CommanderError) {
+    process.exitCode = err.exitCode;
+    return;
+  }
+  console.error(`gridproof: ${err instanceof Error ? err.message : String(err)}`);
+  process.exitCode = 1;
+});

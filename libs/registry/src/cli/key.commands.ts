@@ -1,0 +1,39 @@
+import { Command, Option } from 'commander';
+import { apiClientFor, withApiOptions } from '@gridproof/api-client';
+import type { ApiKeyView, CreatedApiKey } from '../api-keys/api-keys.service';
+import { ROLES } from '../auth/roles';
+import { CliIo, stdoutIo, table } from './cli-io';
+
+/** `gridproof keys ...`: API keys and their roles (admin only). */
+export function registerKeyCommands(program: Command, io: CliIo = stdoutIo): Command {
+  const keys = program.command('keys').description('manage API keys (admin)');
+
+  withApiOptions(keys.command('create'))
+    .description('create an API key; prints it (shown only once)')
+    .requiredOption('--name <name>', 'who or what the key is for')
+    .addOption(new Option('--role <role>', 'role').choices(ROLES).makeOptionMandatory())
+    .option('--json', 'print JSON')
+    .action(async (options: { name: string; role: string; json?: boolean }, command: Command) => {
+      const created = await apiClientFor(command).post<CreatedApiKey>('/api/keys', { name: options.name, role: options.role });
+      if (options.json) io.out(JSON.stringify(created, null, 2));
+      else io.out(`API key ${created.apiKey.id} (${created.apiKey.role}, "${created.apiKey.name}"), shown only once:\n  ${created.key}`);
+    });
+
+  withApiOptions(keys.command('list'))
+    .description('list API keys (ids, names, roles; never the keys)')
+    .option('--json', 'print JSON')
+    .action(async (options: { json?: boolean }, command: Command) => {
+      const list = await apiClientFor(command).get<ApiKeyView[]>('/api/keys');
+      if (options.json) io.out(JSON.stringify(list, null, 2));
+      else io.out(table(['ID', 'NAME', 'ROLE', 'CREATED', 'LAST USED', 'REVOKED'], list.map((k) => [k.id, k.name, k.role, k.createdAt, k.lastUsedAt ?? '-', k.revokedAt ?? '-'])));
+    });
+
+  withApiOptions(keys.command('revoke').argument('<id>', 'key id (from keys list)'))
+    .description('revoke an API key')
+    .action(async (id: string, _options: unknown, command: Command) => {
+      const key = await apiClientFor(command).delete<ApiKeyView>(`/api/keys/${encodeURIComponent(id)}`);
+      io.out(`API key ${key.id} revoked at ${key.revokedAt}`);
+    });
+
+  return keys;
+}

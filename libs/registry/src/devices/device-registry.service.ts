@@ -1,0 +1,300 @@
+import { Logger, OnModuleDestroy } from '@nestjs/common';
+import { CATALOGUE, DeviceType } from '@gridproof/telemetry';
+import type { SqlStore } from '@gridproof/store';
+import type { AuthenticationResult, DeviceDirectory, RegisteredDevice } from '../device-directory';
+import { DeviceExistsError, DeviceNotFoundError, InvalidInputError, parseInput } from '../registry.errors';
+import type { DeviceRow } from '../sql/registry.tables';
+import { FastVerifier, generateDeviceSecret, hashDeviceSecret, verifyDeviceSecret } from './device-secret';
+import type { Device, MqttCredentials, ProvisionedDevice } from './device.model';
+import { DevicePatch, DeviceRepository } from './device.repository';
+import { ListDevicesFilter, listDevicesSchema, ProvisionDeviceInput, provisionDeviceSchema, UpdateDeviceInput, updateDeviceSchema } from './device.schemas';
+
+export interface DeviceRegistryOptions {
+  /** How often batched last-seen times are written (one UPDATE per flush). */
+  lastSeenFlushMs?: number;
+  logger?: Pick<Logger, 'error' | 'warn'>;
+}
+
+interface CachedDevice {
+  device: RegisteredDevice;
+  secretHash: string;
+  /** Set after the first successful scrypt check of this secret. */
+  verifier: Buffer | null;
+  /** scrypt checks in flight by password digest: a burst of logins with one password costs one. */
+  checks: Map<string, Promise<boolean>>;
+}
+
+/**
+ * The device registry: provisioning and life cycle of devices, and the DeviceDirectory the
+ * broker authenticates against.
+ *
+ * authenticate() must survive a reconnect storm of the whole fleet: devices are cached in
+ * memory (one query per device, concurrent lookups shared) and after one successful scrypt
+ * check the secret is remembered as an HMAC, so a reconnect costs no query and no scrypt. Every
+ * change made through this registry invalidates its entry. The cache assumes this process is
+ * the only writer of the devices table (true for the embedded store; with a shared Postgres,
+ * run one registry or restart the others after changes).
+ */
+export class DeviceRegistry implements DeviceDirectory, OnModuleDestroy {
+  private readonly repo: DeviceRepository;
+  private readonly cache = new Map<string, CachedDevice>();
+  private readonly loading = new Map<string, Promise<CachedDevice | null>>();
+  /** Bumped on every change to a device; a lookup or check that straddles a change is redone. */
+  private readonly versions = new Map<string, number>();
+  private readonly listeners = new Set<(deviceId: string) => void>();
+  private readonly fast = new FastVerifier();
+  private readonly pendingLastSeen = new Map<string, number>();
+  private readonly flushTimer: NodeJS.Timeout;
+  private flushing: Promise<void> = Promise.resolve();
+  private readonly logger: Pick<Logger, 'error' | 'warn'>;
+
+  constructor(store: SqlStore, options: DeviceRegistryOptions = {}) {
+    this.repo = new DeviceRepository(store);
+    this.logger = options.logger ?? new Logger(DeviceRegistry.name);
+    this.flushTimer = setInterval(() => void this.flushLastSeen(), options.lastSeenFlushMs ?? 5_000);
+    this.flushTimer.unref();
+  }
+
+  // ---- life cycle (API and CLI) ----
+
+  async provision(input: ProvisionDeviceInput): Promise<ProvisionedDevice> {
+    const parsed = parseInput(provisionDeviceSchema, input);
+    const password = generateDeviceSecret();
+    const secretHash = await hashDeviceSecret(password);
+    await this.repo.transaction(async (tx) => {
+      await this.repo.upsertSite(tx, parsed.site);
+      const inserted = await this.repo.insert(tx, {
+        id: parsed.id,
+        type: parsed.type,
+        siteId: parsed.site.id,
+        name: parsed.name ?? null,
+        metadata: parsed.metadata ?? {},
+        owner: parsed.owner ?? null,
+        state: 'active',
+        requireSignature: parsed.requireSignature,
+        publicKey: parsed.publicKey ?? null,
+        secretHash,
+      });
+      // Throwing rolls the site upsert back too.
+      if (!inserted) throw new DeviceExistsError(parsed.id);
+    });
+    // A lookup of the id before it existed may be in flight; do not let it cache "unknown".
+    this.invalidate(parsed.id, false);
+    return { device: await this.get(parsed.id), credentials: credentialsOf(parsed.id, password) };
+  }
+
+  list(filter: ListDevicesFilter = {}): Promise<Device[]> {
+    return this.repo.list(parseInput(listDevicesSchema, filter)).then((list) => list.map((d) => this.withPendingLastSeen(d)));
+  }
+
+  async get(id: string): Promise<Device> {
+    const device = await this.repo.findView(id);
+    if (!device) throw new DeviceNotFoundError(id);
+    return this.withPendingLastSeen(device);
+  }
+
+  async update(id: string, input: UpdateDeviceInput): Promise<Device> {
+    const parsed = parseInput(updateDeviceSchema, input);
+    const changesAccess = parsed.site !== undefined || parsed.requireSignature !== undefined || parsed.publicKey !== undefined;
+    await this.repo.transaction(async (tx) => {
+      const current = await this.repo.findRow(id, tx);
+      if (!current) throw new DeviceNotFoundError(id);
+      const requireSignature = parsed.requireSignature ?? current.requireSignature;
+      const publicKey = parsed.publicKey !== undefined ? parsed.publicKey : current.publicKey;
+      if (requireSignature && !publicKey) {
+        throw new InvalidInputError(['publicKey: a device that must sign needs a public key (set requireSignature to false to remove it)']);
+      }
+      if (parsed.site) await this.repo.upsertSite(tx, parsed.site);
+      const patch: DevicePatch = { requireSignature, publicKey };
+      if (parsed.name !== undefined) patch.name = parsed.name;
+      if (parsed.metadata !== undefined) patch.metadata = parsed.metadata;
+      if (parsed.owner !== undefined) patch.owner = parsed.owner;
+      if (parsed.site) patch.siteId = parsed.site.id;
+      await this.repo.update(id, patch, tx);
+    });
+    // Site, key and signature policy are part of a broker session: the broker reconnects it.
+    this.invalidate(id, changesAccess);
+    return this.get(id);
+  }
+
+  /** New MQTT password, shown once; the old one stops working and open sessions are dropped. */
+  async rotateCredentials(id: string): Promise<ProvisionedDevice> {
+    const password = generateDeviceSecret();
+    await this.patch(id, { secretHash: await hashDeviceSecret(password) });
+    return { device: await this.get(id), credentials: credentialsOf(id, password) };
+  }
+
+  async disable(id: string): Promise<Device> {
+    await this.patch(id, { state: 'disabled' });
+    return this.get(id);
+  }
+
+  async enable(id: string): Promise<Device> {
+    await this.patch(id, { state: 'active' }, false);
+    return this.get(id);
+  }
+
+  async delete(id: string): Promise<void> {
+    const deleted = await this.repo.delete(id);
+    if (!deleted) throw new DeviceNotFoundError(id);
+    this.pendingLastSeen.delete(id);
+    this.invalidate(id, true);
+  }
+
+  // ---- DeviceDirectory (broker) ----
+
+  async authenticate(deviceId: string, password: string): Promise<AuthenticationResult> {
+    let result: AuthenticationResult = { ok: false, reason: 'unknown_device' };
+    // A device changed while its check ran (disabled, rotated) is checked again on fresh data.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const version = this.versionOf(deviceId);
+      const entry = await this.load(deviceId);
+      if (!entry) {
+        result = { ok: false, reason: 'unknown_device' };
+      } else {
+        let matches: boolean;
+        if (entry.verifier) {
+          matches = this.fast.matches(password, entry.verifier);
+        } else {
+          const digest = this.fast.digest(password);
+          matches = await this.slowCheck(entry, password, digest);
+          if (matches && this.cache.get(deviceId) === entry) entry.verifier = digest;
+        }
+        // The password is checked first, so only the device's owner learns that it is disabled.
+        if (!matches) result = { ok: false, reason: 'bad_credentials' };
+        else if (entry.device.state !== 'active') result = { ok: false, reason: 'disabled' };
+        else result = { ok: true, device: { ...entry.device } };
+      }
+      if (this.versionOf(deviceId) === version) return result;
+    }
+    return result;
+  }
+
+  async find(deviceId: string): Promise<RegisteredDevice | null> {
+    const entry = await this.load(deviceId);
+    return entry ? { ...entry.device } : null;
+  }
+
+  onChange(listener: (deviceId: string) => void): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  touchLastSeen(deviceId: string, at: number): void {
+    const previous = this.pendingLastSeen.get(deviceId);
+    if (previous === undefined || at > previous) this.pendingLastSeen.set(deviceId, at);
+  }
+
+  /** Writes the batched last-seen times now (also runs every few seconds and on shutdown). */
+  flushLastSeen(): Promise<void> {
+    this.flushing = this.flushing.then(async () => {
+      if (!this.pendingLastSeen.size) return;
+      const entries = [...this.pendingLastSeen].map(([id, at]) => ({ id, at }));
+      this.pendingLastSeen.clear();
+      try {
+        await this.repo.touchLastSeen(entries);
+      } catch (err) {
+        // Keep them for the next flush unless newer times arrived meanwhile.
+        for (const { id, at } of entries) if (!this.pendingLastSeen.has(id)) this.pendingLastSeen.set(id, at);
+        this.logger.warn(`writing last-seen times of ${entries.length} devices failed (retrying): ${(err as Error).message}`);
+      }
+    });
+    return this.flushing;
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.flushTimer);
+    await this.flushLastSeen();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.close();
+  }
+
+  // ---- internals ----
+
+  private async patch(id: string, patch: DevicePatch, notify = true): Promise<void> {
+    const row = await this.repo.update(id, patch);
+    if (!row) throw new DeviceNotFoundError(id);
+    this.invalidate(id, notify);
+  }
+
+  private slowCheck(entry: CachedDevice, password: string, digest: Buffer): Promise<boolean> {
+    const key = digest.toString('base64');
+    let check = entry.checks.get(key);
+    if (!check) {
+      check = verifyDeviceSecret(password, entry.secretHash);
+      entry.checks.set(key, check);
+      const forget = () => entry.checks.delete(key);
+      check.then(forget, forget);
+    }
+    return check;
+  }
+
+  private versionOf(id: string): number {
+    return this.versions.get(id) ?? 0;
+  }
+
+  private invalidate(id: string, notify: boolean): void {
+    this.versions.set(id, this.versionOf(id) + 1);
+    this.cache.delete(id);
+    this.loading.delete(id);
+    if (!notify) return;
+    for (const listener of this.listeners) {
+      try {
+        listener(id);
+      } catch (err) {
+        this.logger.error(`a registry change listener failed for ${id}: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  private load(id: string): Promise<CachedDevice | null> {
+    const cached = this.cache.get(id);
+    if (cached) return Promise.resolve(cached);
+    const inFlight = this.loading.get(id);
+    if (inFlight) return inFlight;
+    const version = this.versionOf(id);
+    const promise = this.repo.findRow(id).then(
+      (row) => {
+        if (this.loading.get(id) === promise) this.loading.delete(id);
+        if (!row) return null;
+        const entry: CachedDevice = { device: registeredDevice(row), secretHash: row.secretHash, verifier: null, checks: new Map() };
+        if (this.versionOf(id) === version) this.cache.set(id, entry);
+        return entry;
+      },
+      (err: unknown) => {
+        if (this.loading.get(id) === promise) this.loading.delete(id);
+        throw err;
+      },
+    );
+    this.loading.set(id, promise);
+    return promise;
+  }
+
+  private withPendingLastSeen(device: Device): Device {
+    const pending = this.pendingLastSeen.get(device.id);
+    if (pending === undefined) return device;
+    if (device.lastSeenAt && Date.parse(device.lastSeenAt) >= pending) return device;
+    return { ...device, lastSeenAt: new Date(pending).toISOString() };
+  }
+}
+
+function credentialsOf(id: string, password: string): MqttCredentials {
+  return { username: id, password, clientId: id };
+}
+
+function registeredDevice(row: DeviceRow): RegisteredDevice {
+  const type = row.type as DeviceType;
+  return {
+    id: row.id,
+    type,
+    family: CATALOGUE[type].family,
+    site: row.siteId,
+    state: row.state,
+    publicKey: row.publicKey,
+    requireSignature: row.requireSignature,
+  };
+}

@@ -1,0 +1,51 @@
+import type { Migration } from '@gridproof/store';
+
+/**
+ * Schema of sites, devices and API keys; ids 0100_registry_* sort after the store's own.
+ * One statement per migration: PGlite runs a migration as one prepared statement, which may
+ * hold a single command.
+ */
+export const REGISTRY_MIGRATIONS: readonly Migration[] = [
+  {
+    id: '0100_registry_01_sites',
+    sql: `create table sites (
+      id text primary key,
+      name text not null,
+      lat double precision not null check (lat between -90 and 90),
+      lon double precision not null check (lon between -180 and 180)
+    )`,
+  },
+  {
+    id: '0100_registry_02_devices',
+    sql: `create table devices (
+      id text primary key,
+      type text not null,
+      site_id text not null references sites (id),
+      name text,
+      metadata jsonb not null default '{}'::jsonb,
+      owner text,
+      state text not null default 'active' check (state in ('active', 'disabled')),
+      require_signature boolean not null default true,
+      public_key text,
+      secret_hash text not null,
+      created_at timestamptz not null default now(),
+      updated_at timestamptz not null default now(),
+      last_seen_at timestamptz,
+      check (not require_signature or public_key is not null)
+    )`,
+  },
+  { id: '0100_registry_03_devices_site_idx', sql: 'create index devices_site_idx on devices (site_id)' },
+  { id: '0100_registry_04_devices_type_idx', sql: 'create index devices_type_idx on devices (type)' },
+  {
+    id: '0100_registry_05_api_keys',
+    sql: `create table api_keys (
+      id text primary key,
+      name text not null,
+      role text not null check (role in ('admin', 'operator', 'crew', 'auditor')),
+      key_hash text not null,
+      created_at timestamptz not null default now(),
+      last_used_at timestamptz,
+      revoked_at timestamptz
+    )`,
+  },
+];
