@@ -62,6 +62,9 @@ type RoutePublish = (packet: PublishPacket, client: Client | null | ((err?: Erro
  */
 export class DeviceHooks {
   private readonly sessions = new WeakMap<Client, RegisteredDevice>();
+  /** Registry changes seen per device, to catch a change that lands while a login is in flight. */
+  private readonly changes = new Map<string, number>();
+  private readonly loginGeneration = new WeakMap<Client, number>();
   private readonly online = new Map<string, Client>();
   private readonly willRefused = new WeakSet<Client>();
   private readonly willPublished = new WeakSet<Client>();
@@ -158,6 +161,7 @@ export class DeviceHooks {
     if (client.id !== deviceId) return refuse(CONNACK.identifierRejected, 'client_id_mismatch', 'client id must equal the user name (device id)');
     if (this.willRefused.has(client)) return refuse(CONNACK.notAuthorized, 'topic_denied', 'last will must be on the device\'s own status topic');
 
+    this.loginGeneration.set(client, this.changes.get(deviceId) ?? 0);
     this.options.directory.authenticate(deviceId, password.toString('utf8')).then(
       (result) => {
         if (!result.ok) {
@@ -177,6 +181,12 @@ export class DeviceHooks {
   private onReady(client: Client): void {
     const device = this.sessions.get(client);
     if (!device) return;
+    if ((this.changes.get(device.id) ?? 0) !== this.loginGeneration.get(client)) {
+      // Disabled or re-keyed while its login was being checked: the record it holds is stale.
+      // Closed on the next turn, once aedes has finished registering the session.
+      setImmediate(() => client.close());
+      return;
+    }
     this.online.set(device.id, client);
     this.options.metrics.devicesOnline.set(this.online.size);
     this.publishStatus(device.id, STATUS_ONLINE);
@@ -197,6 +207,7 @@ export class DeviceHooks {
   }
 
   private onDeviceChanged(deviceId: string): void {
+    this.changes.set(deviceId, (this.changes.get(deviceId) ?? 0) + 1);
     const client = this.online.get(deviceId);
     if (!client) return;
     // Disabled, deleted, or new credentials or key: the session was authorised with the old

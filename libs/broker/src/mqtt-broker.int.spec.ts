@@ -165,6 +165,23 @@ describe(MqttBroker.name, () => {
       expect(t.broker.onlineDevices()).toEqual([]);
       expect(await refusedConnack(t.tcpUrl, { clientId: 'inv-1', username: 'inv-1', password: 'secret-1' })).toBe(5);
     });
+
+    it('closes a session whose device was disabled while its login was being checked', async () => {
+      const entered = deferred<void>();
+      const gate = deferred<void>();
+      t.directory.beforeAnswer = () => {
+        entered.resolve();
+        return gate.promise;
+      };
+      const connecting = connectDevice(cleanups, t.tcpUrl, 'inv-1', 'secret-1');
+      await entered.promise;
+      t.directory.disable('inv-1');
+      gate.resolve();
+      const client = await connecting;
+      await once(client, 'close');
+      expect(t.broker.onlineDevices()).toEqual([]);
+      expect(t.seen.connectivity.filter((c) => c.online)).toEqual([]);
+    });
   });
 
   describe('authorization', () => {

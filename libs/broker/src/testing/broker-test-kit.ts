@@ -16,6 +16,8 @@ export class InMemoryDeviceDirectory implements DeviceDirectory {
   private readonly devices = new Map<string, { device: RegisteredDevice; secret: string }>();
   private readonly listeners = new Set<(deviceId: string) => void>();
   readonly lastSeen = new Map<string, number>();
+  /** When set, authenticate() awaits it before answering from what it read: a slow registry. */
+  beforeAnswer: (() => Promise<void>) | null = null;
 
   add(id: string, secret: string, type: DeviceType = 'pv-inverter', site = 'site-a'): RegisteredDevice {
     const device: RegisteredDevice = { id, type, family: CATALOGUE[type].family, site, state: 'active', publicKey: null, requireSignature: false };
@@ -31,8 +33,18 @@ export class InMemoryDeviceDirectory implements DeviceDirectory {
   }
 
   async authenticate(deviceId: string, password: string): Promise<AuthenticationResult> {
+    const found = this.devices.get(deviceId);
+    const snapshot = found && { ...found };
+    if (this.beforeAnswer) {
+      await this.beforeAnswer();
+      if (snapshot) return this.check(snapshot, password);
+    }
     const entry = this.devices.get(deviceId);
     if (!entry) return { ok: false, reason: 'unknown_device' };
+    return this.check(entry, password);
+  }
+
+  private check(entry: { device: RegisteredDevice; secret: string }, password: string): AuthenticationResult {
     const a = Buffer.from(password);
     const b = Buffer.from(entry.secret);
     if (a.length !== b.length || !timingSafeEqual(a, b)) return { ok: false, reason: 'bad_credentials' };
