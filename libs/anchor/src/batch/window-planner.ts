@@ -1,0 +1,93 @@
+/**
+ * Assigns records to batch windows by their receive time rx. Windows are half-open [start, end),
+ * consecutive, with no gaps: the next window starts where the previous ended. A window ends at
+ * the next multiple of the interval (time cut) or, once it holds maxRecords, at the rx of the
+ * first record with a later rx (size cut; records sharing one millisecond are never split, so a
+ * window can exceed maxRecords by the records of that one millisecond).
+ */
+export interface OpenWindow {
+  start: number;
+  end: number;
+  /** Accepted records seen in this process for the window (a lower bound after a restart). */
+  seen: number;
+  /** Device-time bounds of the records seen; narrows the InfluxDB scan when seal-time comes. */
+  minTs: number;
+  maxTs: number;
+  /** True when the window was opened before this process saw all of its records (restart). */
+  partial: boolean;
+}
+
+export class WindowPlanner {
+  private readonly windows: OpenWindow[];
+
+  constructor(
+    private readonly intervalMs: number,
+    private readonly maxRecords: number,
+    sealedUpTo: number,
+    now: number,
+  ) {
+    // After a restart the first window spans the downtime: one batch for it, not one per interval.
+    this.windows = [this.window(sealedUpTo, now, true)];
+  }
+
+  /** Start of the newest window: the floor of the receive clock. */
+  get openStart(): number {
+    return this.windows[this.windows.length - 1].start;
+  }
+
+  /** End of the last sealed window: records with a smaller rx arrive too late to be anchored. */
+  get sealedUpTo(): number {
+    return this.windows[0].start;
+  }
+
+  get open(): readonly OpenWindow[] {
+    return this.windows;
+  }
+
+  /** Counts a record into its window; false when its window is already sealed (late). */
+  add(rx: number, ts: number): boolean {
+    if (rx < this.sealedUpTo) return false;
+    this.advanceTo(rx);
+    let i = this.windows.length - 1;
+    while (i > 0 && this.windows[i].start > rx) i--;
+    let w = this.windows[i];
+    if (i === this.windows.length - 1 && w.seen >= this.maxRecords && rx > w.start) {
+      w.end = rx;
+      w = { start: rx, end: this.boundaryAfter(rx), seen: 0, minTs: Infinity, maxTs: -Infinity, partial: false };
+      this.windows.push(w);
+    }
+    w.seen++;
+    if (ts < w.minTs) w.minTs = ts;
+    if (ts > w.maxTs) w.maxTs = ts;
+    return true;
+  }
+
+  /** Opens the windows up to the one holding `now`. */
+  advanceTo(now: number): void {
+    let last = this.windows[this.windows.length - 1];
+    while (last.end <= now) {
+      last = this.window(last.end, now, false);
+      this.windows.push(last);
+    }
+  }
+
+  /** The oldest window when it ended at least settleMs ago (windows seal in order). */
+  due(now: number, settleMs: number): OpenWindow | null {
+    this.advanceTo(now);
+    const head = this.windows[0];
+    return this.windows.length > 1 && head.end + settleMs <= now ? head : null;
+  }
+
+  /** Drops the oldest window once it is sealed. */
+  shift(): void {
+    if (this.windows.length > 1) this.windows.shift();
+  }
+
+  private window(start: number, now: number, partial: boolean): OpenWindow {
+    return { start, end: this.boundaryAfter(Math.max(start, now - this.intervalMs)), seen: 0, minTs: Infinity, maxTs: -Infinity, partial };
+  }
+
+  private boundaryAfter(t: number): number {
+    return (Math.floor(t / this.intervalMs) + 1) * this.intervalMs;
+  }
+}

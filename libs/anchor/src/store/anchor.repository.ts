@@ -1,0 +1,174 @@
+import { and, asc, desc, eq, gt, gte, isNull, lt, lte, sql } from 'drizzle-orm';
+import type { SqlStore } from '@gridproof/store';
+import { decodeLeafIndex, encodeLeafIndex, IndexedLeaf } from '../records/leaf-index';
+import { anchorBatchesTable, anchorBatchLeavesTable, anchorContractsTable, anchorStateTable } from './anchor.tables';
+import { ANCHOR_MIGRATIONS } from './anchor.migrations';
+
+/** A sealed batch: its window, its Merkle root and, once anchored, where on chain. */
+export interface BatchRecord {
+  id: number;
+  start: number;
+  end: number;
+  count: number;
+  /** Lowercase hex, 32 bytes, no 0x. */
+  root: string;
+  prevRoot: string;
+  sealedAt: number;
+  anchor: { chainId: number; contract: string; txHash: string; blockNumber: number; anchoredAt: number } | null;
+}
+
+export interface ContractRecord {
+  chainKey: string;
+  chainId: number;
+  address: string;
+  deployedBlock: number;
+}
+
+type BatchRow = typeof anchorBatchesTable.$inferSelect;
+
+function toBatch(r: BatchRow): BatchRecord {
+  return {
+    id: r.id,
+    start: r.startMs,
+    end: r.endMs,
+    count: r.count,
+    root: r.root,
+    prevRoot: r.prevRoot,
+    sealedAt: r.sealedAt.getTime(),
+    anchor:
+      r.txHash && r.chainId !== null && r.contract && r.blockNumber !== null
+        ? { chainId: r.chainId, contract: r.contract, txHash: r.txHash, blockNumber: r.blockNumber, anchoredAt: r.anchoredAt?.getTime() ?? 0 }
+        : null,
+  };
+}
+
+/** Batch metadata, per-batch leaf indexes and the deployed contract, in the SQL store. */
+export class AnchorRepository {
+  constructor(private readonly store: SqlStore) {}
+
+  migrate(): Promise<string[]> {
+    return this.store.migrate(ANCHOR_MIGRATIONS);
+  }
+
+  private get db() {
+    return this.store.db;
+  }
+
+  /** Stores a sealed batch and its leaf index in one transaction. */
+  async insertBatch(batch: Omit<BatchRecord, 'sealedAt' | 'anchor'>, leaves: readonly IndexedLeaf[]): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await tx.insert(anchorBatchesTable).values({
+        id: batch.id,
+        startMs: batch.start,
+        endMs: batch.end,
+        count: batch.count,
+        root: batch.root,
+        prevRoot: batch.prevRoot,
+      });
+      await tx.insert(anchorBatchLeavesTable).values({ batchId: batch.id, leaves: encodeLeafIndex(leaves) });
+    });
+  }
+
+  async lastBatch(): Promise<BatchRecord | null> {
+    const rows = await this.db.select().from(anchorBatchesTable).orderBy(desc(anchorBatchesTable.id)).limit(1);
+    return rows[0] ? toBatch(rows[0]) : null;
+  }
+
+  async batch(id: number): Promise<BatchRecord | null> {
+    const rows = await this.db.select().from(anchorBatchesTable).where(eq(anchorBatchesTable.id, id));
+    return rows[0] ? toBatch(rows[0]) : null;
+  }
+
+  /** The batch whose window holds this receive time. */
+  async batchAt(rx: number): Promise<BatchRecord | null> {
+    const rows = await this.db
+      .select()
+      .from(anchorBatchesTable)
+      .where(and(lte(anchorBatchesTable.startMs, rx), gt(anchorBatchesTable.endMs, rx)))
+      .limit(1);
+    return rows[0] ? toBatch(rows[0]) : null;
+  }
+
+  /** Batches whose window overlaps [from, to), oldest first. */
+  async batchesOverlapping(from: number, to: number): Promise<BatchRecord[]> {
+    const rows = await this.db
+      .select()
+      .from(anchorBatchesTable)
+      .where(and(lt(anchorBatchesTable.startMs, to), gt(anchorBatchesTable.endMs, from)))
+      .orderBy(asc(anchorBatchesTable.id));
+    return rows.map(toBatch);
+  }
+
+  async list(opts: { limit: number; beforeId?: number }): Promise<BatchRecord[]> {
+    const rows = await this.db
+      .select()
+      .from(anchorBatchesTable)
+      .where(opts.beforeId === undefined ? undefined : lt(anchorBatchesTable.id, opts.beforeId))
+      .orderBy(desc(anchorBatchesTable.id))
+      .limit(opts.limit);
+    return rows.map(toBatch);
+  }
+
+  async firstUnanchored(): Promise<BatchRecord | null> {
+    const rows = await this.db.select().from(anchorBatchesTable).where(isNull(anchorBatchesTable.txHash)).orderBy(asc(anchorBatchesTable.id)).limit(1);
+    return rows[0] ? toBatch(rows[0]) : null;
+  }
+
+  async unanchoredCount(): Promise<number> {
+    const rows = await this.db.select({ n: sql<number>`count(*)::int` }).from(anchorBatchesTable).where(isNull(anchorBatchesTable.txHash));
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  async lastAnchored(): Promise<BatchRecord | null> {
+    const rows = await this.db
+      .select()
+      .from(anchorBatchesTable)
+      .where(sql`${anchorBatchesTable.txHash} is not null`)
+      .orderBy(desc(anchorBatchesTable.id))
+      .limit(1);
+    return rows[0] ? toBatch(rows[0]) : null;
+  }
+
+  async markAnchored(id: number, a: { chainId: number; contract: string; txHash: string; blockNumber: number }): Promise<void> {
+    await this.db
+      .update(anchorBatchesTable)
+      .set({ chainId: a.chainId, contract: a.contract, txHash: a.txHash, blockNumber: a.blockNumber, anchoredAt: new Date() })
+      .where(eq(anchorBatchesTable.id, id));
+  }
+
+  /** Forgets on-chain positions from this batch on (the chain lost them: reset or reorg). */
+  async clearAnchorsFrom(id: number): Promise<number> {
+    const rows = await this.db
+      .update(anchorBatchesTable)
+      .set({ chainId: null, contract: null, txHash: null, blockNumber: null, anchoredAt: null })
+      .where(and(gte(anchorBatchesTable.id, id), sql`${anchorBatchesTable.txHash} is not null`))
+      .returning({ id: anchorBatchesTable.id });
+    return rows.length;
+  }
+
+  async leaves(batchId: number): Promise<IndexedLeaf[] | null> {
+    const rows = await this.db.select().from(anchorBatchLeavesTable).where(eq(anchorBatchLeavesTable.batchId, batchId));
+    return rows[0] ? decodeLeafIndex(rows[0].leaves) : null;
+  }
+
+  async contract(chainKey: string): Promise<ContractRecord | null> {
+    const rows = await this.db.select().from(anchorContractsTable).where(eq(anchorContractsTable.chainKey, chainKey));
+    return rows[0] ?? null;
+  }
+
+  async saveContract(c: ContractRecord): Promise<void> {
+    await this.db
+      .insert(anchorContractsTable)
+      .values(c)
+      .onConflictDoUpdate({ target: anchorContractsTable.chainKey, set: { chainId: c.chainId, address: c.address, deployedBlock: c.deployedBlock } });
+  }
+
+  async state(key: string): Promise<string | null> {
+    const rows = await this.db.select().from(anchorStateTable).where(eq(anchorStateTable.key, key));
+    return rows[0]?.value ?? null;
+  }
+
+  async setState(key: string, value: string): Promise<void> {
+    await this.db.insert(anchorStateTable).values({ key, value }).onConflictDoUpdate({ target: anchorStateTable.key, set: { value } });
+  }
+}

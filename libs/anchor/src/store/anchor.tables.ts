@@ -1,0 +1,38 @@
+import { bigint, customType, integer, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+
+const bytea = customType<{ data: Buffer; driverData: Uint8Array }>({
+  dataType: () => 'bytea',
+  fromDriver: (v) => Buffer.from(v),
+});
+
+export const anchorBatchesTable = pgTable('anchor_batches', {
+  id: bigint('id', { mode: 'number' }).primaryKey(),
+  startMs: bigint('start_ms', { mode: 'number' }).notNull(),
+  endMs: bigint('end_ms', { mode: 'number' }).notNull(),
+  count: integer('count').notNull(),
+  root: text('root').notNull(),
+  prevRoot: text('prev_root').notNull(),
+  sealedAt: timestamp('sealed_at', { withTimezone: true }).notNull().defaultNow(),
+  chainId: bigint('chain_id', { mode: 'number' }),
+  contract: text('contract'),
+  txHash: text('tx_hash'),
+  blockNumber: bigint('block_number', { mode: 'number' }),
+  anchoredAt: timestamp('anchored_at', { withTimezone: true }),
+});
+
+export const anchorBatchLeavesTable = pgTable('anchor_batch_leaves', {
+  batchId: bigint('batch_id', { mode: 'number' }).primaryKey(),
+  leaves: bytea('leaves').notNull(),
+});
+
+export const anchorContractsTable = pgTable('anchor_contracts', {
+  chainKey: text('chain_key').primaryKey(),
+  chainId: bigint('chain_id', { mode: 'number' }).notNull(),
+  address: text('address').notNull(),
+  deployedBlock: bigint('deployed_block', { mode: 'number' }).notNull(),
+});
+
+export const anchorStateTable = pgTable('anchor_state', {
+  key: text('key').primaryKey(),
+  value: text('value').notNull(),
+});
