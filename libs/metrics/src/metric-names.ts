@@ -11,6 +11,8 @@ export const METRIC = {
   spoolRecords: 'gridproof_spool_records',
   spoolFull: 'gridproof_spool_full', // 1 while publishers are pushed back
   influxUp: 'gridproof_influx_up',
+  spoolTorn: 'gridproof_spool_torn_bytes_total', // torn/corrupt spool tails skipped at replay (never acknowledged data)
+  ingestDeadLetter: 'gridproof_ingest_dead_letter_total', // points InfluxDB refused for good, kept in <spool>/dead-letter
   mqttConnections: 'gridproof_mqtt_connections',
   mqttAuthFailures: 'gridproof_mqtt_auth_failures_total', // label: reason (AuthFailure reasons, client_id_mismatch, directory_unavailable)
   devicesOnline: 'gridproof_devices_online',
@@ -21,4 +23,16 @@ export const METRIC = {
   alertNotifications: 'gridproof_alert_notifications_total', // labels: receiver, integration, status (ok, failed, gave_up, dropped)
   alertDeliverySeconds: 'gridproof_alert_delivery_seconds', // labels: receiver, integration
   alertErrors: 'gridproof_alert_errors_total', // label: what (persist, annotation, delivery_log, ...)
+  detectScored: 'gridproof_detect_scored_total', // label: detector (generic, autoencoder)
+  detectDropped: 'gridproof_detect_dropped_total', // scoring queue full: oldest readings not scored (ingest unaffected)
+  detectAnomalies: 'gridproof_detect_anomalies_total', // label: detector
+  detectErrors: 'gridproof_detect_errors_total', // label: what (influx, sql, model)
+  detectQueue: 'gridproof_detect_queue',
+  anchorLastBatch: 'gridproof_anchor_last_anchored_batch', // id of the newest batch anchored on chain (-1: none)
+  anchorLag: 'gridproof_anchor_lag_seconds', // now minus the end of the newest anchored window
+  anchorBacklog: 'gridproof_anchor_backlog_batches', // sealed batches waiting for the chain
+  anchorChainUp: 'gridproof_anchor_chain_up', // 1 when the last chain call succeeded
+  anchorTransactions: 'gridproof_anchor_transactions_total', // label: kind (sent, resubmitted)
+  anchorLateRecords: 'gridproof_anchor_late_records_total', // accepted with an rx in an already sealed window
+  anchorErrors: 'gridproof_anchor_errors_total', // label: what (seal, chain, rejected)
 } as const;

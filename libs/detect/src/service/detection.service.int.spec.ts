@@ -1,0 +1,58 @@
+import { Test } from '@nestjs/testing';
+import { loadConfig } from '@gridproof/config';
+import { CoreModule } from '@gridproof/core';
+import { AnomalyEvent, PipelineEvents } from '@gridproof/events';
+import { createMetricsRegistry } from '@gridproof/metrics';
+import { SqlStore } from '@gridproof/store';
+import { sharedInfluxUrl, uniqueName } from '@gridproof/testing';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cleanSeries, withSpikes } from '../generic/synthetic';
+import { AnomalyRepository } from './anomaly.repository';
+import { DetectModule } from './detect.module';
+import { DetectionService } from './detection.service';
+
+describe(DetectionService.name, () => {
+  it('scores accepted readings off the ingest path and records a spike as an anomaly in InfluxDB, SQL and on the bus', async () => {
+    const influx = sharedInfluxUrl();
+    const database = uniqueName('detect');
+    await fetch(`${influx}/query?q=${encodeURIComponent(`CREATE DATABASE ${database}`)}`, { method: 'POST' });
+    const modelsDir = await mkdtemp(join(tmpdir(), 'gp-nomodels-'));
+    const store = await SqlStore.open({ kind: 'pglite', dir: null });
+    const events = new PipelineEvents();
+    const config = loadConfig({ INFLUX_URL: influx, INFLUX_DATABASE: database, GP_MODELS_DIR: modelsDir });
+    const moduleRef = await Test.createTestingModule({
+      imports: [CoreModule.forRoot({ config, store, events, metrics: createMetricsRegistry(false) }), DetectModule],
+    }).compile();
+    await moduleRef.init();
+    try {
+      const service = moduleRef.get(DetectionService);
+      const seen: AnomalyEvent[] = [];
+      events.on('anomaly', (e) => seen.push(e));
+      const series = withSpikes(cleanSeries({ seed: 11, length: 600, daily: 0, weekly: 0, noise: 1 }), [500], 40);
+      const device = { id: 'meter-1', type: 'smart-meter' as const, family: 'energy' as const, site: 'site-a' };
+      series.ts.forEach((ts, i) => {
+        // The listener only queues: emitting returns before anything is scored.
+        events.emit('accepted', [{ device, record: { v: 1, device: device.id, ts, seq: i, readings: { power_w: series.values[i], voltage_v: 230 + (i % 7) * 0.1 }, sig: null, rx: ts } }]);
+      });
+      await service.idle();
+
+      expect(seen.map((e) => e.ts)).toContain(series.ts[500]);
+      const spike = seen.find((e) => e.ts === series.ts[500])!;
+      expect(spike.detector).toBe('generic');
+      expect(spike.metrics[0].name).toBe('power_w');
+
+      const stored = await new AnomalyRepository(store).recent(device.id);
+      expect(stored.map((s) => new Date(s.ts).getTime())).toContain(series.ts[500]);
+
+      const res = await fetch(`${influx}/query?db=${database}&epoch=ms&q=${encodeURIComponent(`SELECT count(score) FROM anomaly WHERE device='meter-1'`)}`);
+      const body = (await res.json()) as { results: Array<{ series?: Array<{ values: number[][] }> }> };
+      expect(body.results[0].series?.[0].values[0][1]).toBe(600);
+    } finally {
+      await moduleRef.close();
+      await store.close();
+      await rm(modelsDir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,251 @@
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Counter, Gauge } from 'prom-client';
+import type { GridProofConfig } from '@gridproof/config';
+import { GP_CONFIG } from '@gridproof/core';
+import { AcceptedReading, AnomalyEvent, PipelineEvents } from '@gridproof/events';
+import { METRIC, Registry } from '@gridproof/metrics';
+import { SqlStore } from '@gridproof/store';
+import { DeviceType, numericMetrics } from '@gridproof/telemetry';
+import { GenericDetector } from '../generic/generic-detector';
+import { scoreFromP } from '../generic/stream-detector';
+import { ModelStore } from '../models/model-store';
+import { loadTf } from '../models/tf-runtime';
+import { TypeModel } from '../models/type-model';
+import { AnomalyRepository } from './anomaly.repository';
+import { AnomalyPoint, AnomalyWriter } from './anomaly-writer';
+import { DETECT_MIGRATIONS } from './detect.migrations';
+
+export interface DetectionThresholds {
+  /** Generic detector score at or above which a reading is an anomaly (default 0.9). */
+  generic: number;
+  /** Autoencoder score threshold (0.7 = the model's own error threshold). */
+  model: number;
+  /** Minimum device time between two anomaly events of one device and detector. */
+  cooldownMs: number;
+}
+
+export const DEFAULT_THRESHOLDS: DetectionThresholds = { generic: 0.9, model: 0.7, cooldownMs: 10 * 60_000 };
+const MAX_QUEUE = 200_000;
+const SLICE = 5_000;
+
+/**
+ * Scores accepted readings off the ingest path: the 'accepted' listener only appends to a
+ * bounded queue (dropping the oldest *scoring* work when full, counted; ingest itself is never
+ * touched) and a setImmediate loop drains it in micro-batches: the generic detector per metric,
+ * the newest per-type model per window. Scores go to InfluxDB, anomalies to the SQL store and
+ * the bus ('anomaly') for alerts.
+ */
+@Injectable()
+export class DetectionService implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(DetectionService.name);
+  private readonly generic = new GenericDetector();
+  private readonly models = new Map<DeviceType, TypeModel>();
+  private queue: AcceptedReading[] = [];
+  private draining = false;
+  private unsubscribe: (() => void) | null = null;
+  private readonly writer: AnomalyWriter | null;
+  private readonly repo: AnomalyRepository;
+  private readonly lastEmit = new Map<string, number>();
+  private pendingWrites = new Set<Promise<void>>();
+  private thresholds: DetectionThresholds = { ...DEFAULT_THRESHOLDS };
+  private readonly scored: Counter<'detector'>;
+  private readonly dropped: Counter;
+  private readonly anomalies: Counter<'detector'>;
+  private readonly errors: Counter<'what'>;
+  backend = 'none';
+
+  constructor(
+    @Inject(GP_CONFIG) private readonly config: GridProofConfig,
+    private readonly events: PipelineEvents,
+    store: SqlStore,
+    registry: Registry,
+  ) {
+    this.repo = new AnomalyRepository(store);
+    this.store = store;
+    const url = config.influx.url;
+    this.writer = url ? new AnomalyWriter({ url, database: config.influx.database, username: config.influx.username, password: config.influx.password }) : null;
+    const reg = (r: Registry) => [r];
+    this.scored = new Counter({ name: METRIC.detectScored, help: 'Readings scored, by detector', labelNames: ['detector'], registers: reg(registry) });
+    this.dropped = new Counter({ name: METRIC.detectDropped, help: 'Readings not scored because the scoring queue was full (ingest unaffected)', registers: reg(registry) });
+    this.anomalies = new Counter({ name: METRIC.detectAnomalies, help: 'Anomaly events emitted, by detector', labelNames: ['detector'], registers: reg(registry) });
+    this.errors = new Counter({ name: METRIC.detectErrors, help: 'Detection errors, by what failed', labelNames: ['what'], registers: reg(registry) });
+    const queue = () => this.queue.length;
+    new Gauge({
+      name: METRIC.detectQueue,
+      help: 'Readings waiting to be scored',
+      registers: reg(registry),
+      collect() {
+        this.set(queue());
+      },
+    });
+  }
+
+  private readonly store: SqlStore;
+
+  async onModuleInit(): Promise<void> {
+    await this.store.migrate(DETECT_MIGRATIONS);
+    await this.useModelsDir(this.config.detect.modelsDir);
+    this.unsubscribe = this.events.on('accepted', (batch) => this.enqueue(batch));
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.unsubscribe?.();
+    await this.idle();
+    for (const m of this.models.values()) m.dispose();
+    this.models.clear();
+  }
+
+  /** Loads the newest model of every type found in dir (replacing the current ones). Returns the versions loaded. */
+  async useModelsDir(dir: string): Promise<Record<string, string>> {
+    const store = new ModelStore(dir);
+    const loaded: Record<string, string> = {};
+    const types = await store.types();
+    if (!types.length) {
+      this.logger.log(`no trained models in ${dir}: scoring with the generic detector only`);
+      return loaded;
+    }
+    const rt = await loadTf((m) => this.logger.log(m));
+    this.backend = rt.backend;
+    for (const type of types) {
+      const newest = await store.newest(type);
+      if (!newest) continue;
+      try {
+        const model = await TypeModel.load(rt.tf, newest.dir, newest.meta);
+        this.models.get(type)?.dispose();
+        this.models.set(type, model);
+        loaded[type] = newest.meta.version;
+        this.logger.log(`${type}: model ${newest.meta.version} loaded (${rt.backend})`);
+      } catch (err) {
+        this.errors.inc({ what: 'model' });
+        this.logger.error(`${type}: model ${newest.meta.version} could not be loaded: ${(err as Error).message}`);
+      }
+    }
+    return loaded;
+  }
+
+  setThresholds(t: Partial<DetectionThresholds>): void {
+    this.thresholds = { ...this.thresholds, ...t };
+  }
+
+  get queueLength(): number {
+    return this.queue.length;
+  }
+
+  /** Resolves once everything queued so far is scored and written. */
+  async idle(): Promise<void> {
+    while (this.queue.length || this.draining || this.pendingWrites.size) {
+      await new Promise((r) => setImmediate(r));
+      if (this.pendingWrites.size) await Promise.allSettled([...this.pendingWrites]);
+    }
+  }
+
+  private enqueue(batch: AcceptedReading[]): void {
+    for (const r of batch) this.queue.push(r);
+    if (this.queue.length > MAX_QUEUE) {
+      const excess = this.queue.length - MAX_QUEUE;
+      this.queue = this.queue.slice(excess);
+      this.dropped.inc(excess);
+    }
+    if (!this.draining) {
+      this.draining = true;
+      setImmediate(() => this.drain());
+    }
+  }
+
+  private drain(): void {
+    const slice = this.queue.splice(0, SLICE);
+    try {
+      this.scoreSlice(slice);
+    } catch (err) {
+      this.errors.inc({ what: 'model' });
+      this.logger.error(`scoring failed: ${(err as Error).stack ?? String(err)}`);
+    }
+    if (this.queue.length) setImmediate(() => this.drain());
+    else this.draining = false;
+  }
+
+  private scoreSlice(slice: AcceptedReading[]): void {
+    const points: AnomalyPoint[] = [];
+    const events: AnomalyEvent[] = [];
+    const byDevice = new Map<string, AcceptedReading>();
+    for (const r of slice) {
+      const { device, record } = r;
+      byDevice.set(device.id, r);
+      let pMin = 1;
+      let top = '';
+      let scoredMetrics = 0;
+      const per: Array<{ name: string; value: number; p: number }> = [];
+      for (const name of numericMetrics(device.type)) {
+        const v = record.readings[name];
+        if (typeof v !== 'number') continue;
+        const s = this.generic.update(`${device.id}\u0000${name}`, record.ts, v);
+        scoredMetrics++;
+        per.push({ name, value: v, p: s.p });
+        if (s.p < pMin) {
+          pMin = s.p;
+          top = name;
+        }
+      }
+      if (!scoredMetrics) continue;
+      this.scored.inc({ detector: 'generic' });
+      const score = scoreFromP(Math.min(1, pMin * scoredMetrics));
+      const isAnomaly = score >= this.thresholds.generic;
+      points.push({ device: device.id, site: device.site, type: device.type, family: device.family, detector: 'generic', ts: record.ts, score, threshold: this.thresholds.generic, isAnomaly, topMetric: top, modelVersion: 'generic-1' });
+      if (isAnomaly && this.shouldEmit(`${device.id}|generic`, record.ts)) {
+        const metrics = per.sort((a, b) => a.p - b.p).slice(0, 3).map((m) => ({ name: m.name, value: m.value, contribution: scoreFromP(m.p) }));
+        events.push({ device, ts: record.ts, score, threshold: this.thresholds.generic, detector: 'generic', modelVersion: 'generic-1', metrics });
+      }
+      this.models.get(device.type)?.push(device.id, record.ts, record.readings);
+    }
+    for (const model of this.models.values()) {
+      if (!model.pendingCount) continue;
+      for (const s of model.flush()) {
+        const r = byDevice.get(s.device);
+        if (!r) continue;
+        this.scored.inc({ detector: 'autoencoder' });
+        const isAnomaly = s.score >= this.thresholds.model;
+        const top = s.contributions[0]?.name ?? '';
+        points.push({ device: s.device, site: r.device.site, type: r.device.type, family: r.device.family, detector: 'autoencoder', ts: s.ts, score: s.score, threshold: this.thresholds.model, isAnomaly, topMetric: top, modelVersion: model.version });
+        if (isAnomaly && this.shouldEmit(`${s.device}|autoencoder`, s.ts)) {
+          const metrics = s.contributions.slice(0, 3).map((c) => ({ name: c.name, value: r.record.readings[c.name] ?? '', contribution: c.contribution }));
+          events.push({ device: r.device, ts: s.ts, score: s.score, threshold: this.thresholds.model, detector: 'autoencoder', modelVersion: model.version, metrics });
+        }
+      }
+    }
+    for (const e of events) {
+      this.anomalies.inc({ detector: e.detector });
+      this.events.emit('anomaly', e);
+    }
+    this.persist(points, events);
+  }
+
+  private shouldEmit(key: string, ts: number): boolean {
+    const last = this.lastEmit.get(key);
+    if (last !== undefined && ts - last < this.thresholds.cooldownMs && ts >= last) return false;
+    this.lastEmit.set(key, ts);
+    return true;
+  }
+
+  private persist(points: AnomalyPoint[], events: AnomalyEvent[]): void {
+    const track = (p: Promise<void>) => {
+      this.pendingWrites.add(p);
+      void p.finally(() => this.pendingWrites.delete(p));
+    };
+    if (this.writer && points.length) {
+      track(
+        this.writer.write(points).catch((err: unknown) => {
+          this.errors.inc({ what: 'influx' });
+          this.logger.warn((err as Error).message);
+        }),
+      );
+    }
+    if (events.length) {
+      track(
+        this.repo.insert(events).catch((err: unknown) => {
+          this.errors.inc({ what: 'sql' });
+          this.logger.error(`storing ${events.length} anomaly events failed: ${(err as Error).message}`);
+        }),
+      );
+    }
+  }
+}

@@ -1,0 +1,5 @@
+export * from './detect.module';
+export * from './detection.service';
+export * from './detect.migrations';
+export * from './anomaly.repository';
+export * from './anomaly-writer';
