@@ -22,6 +22,11 @@ import { DeviceType, Family, familyOf } from '@gridproof/telemetry';
  *   alert_events     tags device, site, severity, kind, state; fields fingerprint, title, text
  *   anchor_batches   fields batch_id, count, lag_ms, root (string), tx (string), block
  *   audit_results    fields batch_id, verified (1/0), altered, missing, injected
+ *   gp_sites         tags site; fields lat, lon (float, WGS 84), name (string); one point per
+ *                    site on start and on change (Grafana reads coordinates only from here:
+ *                    the geomap joins it with readings on the site tag)
+ *   gp_alerts_open   tags severity; fields count (open = firing or acknowledged; every 10 s,
+ *                    0 included, so "open alerts by severity" needs no state reconstruction)
  */
 export const TELEMETRY_TAGS = ['device', 'site', 'type'] as const;
 export const RESERVED_FIELDS = ['seq', 'rx', 'sig'] as const;
@@ -34,6 +39,8 @@ export const MEASUREMENTS = {
   alertEvents: 'alert_events',
   anchorBatches: 'anchor_batches',
   auditResults: 'audit_results',
+  sites: 'gp_sites',
+  alertsOpen: 'gp_alerts_open',
 } as const;
 
 /** Retention policy holding downsampled telemetry (continuous queries write into it). */

@@ -1,0 +1,251 @@
+import { InfluxDB, escape } from 'influx';
+import { ExponentialBackoff } from 'influx/lib/src/backoff/exponential';
+import type { GridProofConfig } from '@gridproof/config';
+import { CATALOGUE, DEVICE_ID_PATTERN, DEVICE_TYPES, FAMILIES, Family, familyOf } from '@gridproof/telemetry';
+import { ROLLUP_RETENTION_POLICY } from './schema';
+
+export type InfluxConnection = Omit<GridProofConfig['influx'], 'url' | 'localPort'> & { url: string };
+
+/**
+ * Why a write failed. Retryable failures (server down, 5xx, timeout, database gone) go to the
+ * spool and are retried; a rejected write (400: unparseable line, field type conflict, points
+ * outside the retention policy) will never succeed and must not block the spool.
+ */
+export class InfluxWriteError extends Error {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+    readonly status?: number,
+  ) {
+    super(message);
+  }
+}
+
+export interface TelemetryQuery {
+  deviceId: string;
+  /** Unix ms, inclusive. */
+  from: number;
+  /** Unix ms, exclusive. */
+  to: number;
+  /** Metric names to return; all of the family's when omitted. */
+  metrics?: string[];
+  limit?: number;
+  /** Search only this family's measurement; all families when omitted. */
+  family?: Family;
+}
+
+export interface TelemetryPoint {
+  ts: number;
+  family: Family;
+  type: string;
+  site: string;
+  seq: number;
+  rx: number;
+  sig: string | null;
+  readings: Record<string, number | string>;
+}
+
+export interface InfluxStoreOptions {
+  /** Per write request; a server that hangs longer counts as down. */
+  writeTimeoutMs?: number;
+  queryTimeoutMs?: number;
+}
+
+const METRIC_NAME = /^[a-z][a-z0-9_]{0,63}$/;
+
+/**
+ * The one adapter GridProof uses for InfluxDB (1.x HTTP API). Schema, retention and queries go
+ * through node-influx; the hot write path POSTs line protocol built by line-protocol.ts.
+ */
+export class InfluxTelemetryStore {
+  readonly influx: InfluxDB;
+  private readonly writeUrl: string;
+  private readonly pingUrl: string;
+  private readonly authHeader: string | undefined;
+  private readonly writeTimeoutMs: number;
+
+  constructor(
+    readonly connection: InfluxConnection,
+    options: InfluxStoreOptions = {},
+  ) {
+    const url = new URL(connection.url);
+    this.writeTimeoutMs = options.writeTimeoutMs ?? 10_000;
+    this.influx = new InfluxDB({
+      hosts: [{ host: url.hostname, port: Number(url.port || (url.protocol === 'https:' ? 443 : 80)), protocol: url.protocol === 'https:' ? 'https' : 'http', path: url.pathname.replace(/\/$/, '') }],
+      database: connection.database,
+      username: connection.username,
+      password: connection.password,
+      // node-influx parks a failed host for its backoff; keep it short so queries come back
+      // soon after InfluxDB does.
+      pool: { maxRetries: 0, requestTimeout: options.queryTimeoutMs ?? 15_000, backoff: new ExponentialBackoff({ initial: 100, max: 1_000, random: 0 }) },
+    });
+    const base = connection.url.replace(/\/$/, '');
+    this.writeUrl = `${base}/write?db=${encodeURIComponent(connection.database)}&precision=ms`;
+    this.pingUrl = `${base}/ping`;
+    this.authHeader = connection.username ? `Basic ${Buffer.from(`${connection.username}:${connection.password ?? ''}`).toString('base64')}` : undefined;
+  }
+
+  get database(): string {
+    return this.connection.database;
+  }
+
+  /** True when the server answers /ping (204). */
+  async ping(timeoutMs = 1_000): Promise<boolean> {
+    try {
+      const res = await fetch(this.pingUrl, { signal: AbortSignal.timeout(timeoutMs), headers: this.headers() });
+      await res.arrayBuffer();
+      return res.status === 204;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Creates the database, makes `autogen` the default policy with the configured retention,
+   * the `rollup` policy, and one continuous query per family that downsamples every numeric
+   * metric to its mean per rollupInterval. Idempotent: safe on every start.
+   */
+  async ensureSchema(): Promise<void> {
+    const { database, retention, rollupRetention } = this.connection;
+    await this.influx.createDatabase(database);
+    const policies = await this.influx.showRetentionPolicies(database);
+    const upsert = async (name: string, duration: string, isDefault: boolean) => {
+      const options = { database, duration: influxDuration(duration), replication: 1, isDefault };
+      if (policies.some((p) => p.name === name)) await this.influx.alterRetentionPolicy(name, options);
+      else await this.influx.createRetentionPolicy(name, options);
+    };
+    await upsert('autogen', retention, true);
+    await upsert(ROLLUP_RETENTION_POLICY, rollupRetention, false);
+    const existing = new Set((await this.influx.showContinousQueries(database)).map((cq) => cq.name));
+    for (const family of FAMILIES) {
+      const name = rollupQueryName(family);
+      // A CQ cannot be altered; recreate it so a changed interval or catalogue takes effect.
+      if (existing.has(name)) await this.influx.dropContinuousQuery(name, database);
+      await this.influx.createContinuousQuery(name, rollupQuery(database, family, this.connection.rollupInterval), database);
+    }
+  }
+
+  /** POSTs line protocol (newline-separated points). Resolves once InfluxDB answered 204. */
+  async writeLines(body: string): Promise<void> {
+    let res: Response;
+    try {
+      res = await fetch(this.writeUrl, {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'text/plain; charset=utf-8', ...this.headers() },
+        signal: AbortSignal.timeout(this.writeTimeoutMs),
+      });
+    } catch (err) {
+      throw new InfluxWriteError(`InfluxDB unreachable: ${describeFetchError(err)}`, true);
+    }
+    if (res.status === 204) {
+      await res.arrayBuffer();
+      return;
+    }
+    const text = (await res.text().catch(() => '')).slice(0, 500);
+    // 404 "database not found": someone dropped it; the writer re-runs ensureSchema and retries.
+    const retryable = res.status >= 500 || res.status === 404 || res.status === 401 || res.status === 403 || res.status === 429;
+    throw new InfluxWriteError(`InfluxDB answered ${res.status}: ${text}`, retryable, res.status);
+  }
+
+  /**
+   * The highest stored seq of each of the given devices of one family (devices with nothing
+   * stored are absent). One query for many devices, so a fleet reconnecting after a restart
+   * costs a few queries, not one per device.
+   */
+  async lastSeqs(family: Family, deviceIds: string[]): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    const ids = deviceIds.filter((id) => DEVICE_ID_PATTERN.test(id));
+    if (!ids.length) return out;
+    const where = ids.map((id) => `"device" = ${escape.stringLit(id)}`).join(' OR ');
+    const rows = await this.influx.query<{ device: string; last: number }>(`SELECT last("seq") FROM ${escape.quoted(family)} WHERE ${where} GROUP BY "device"`);
+    for (const row of rows) {
+      if (typeof row.device === 'string' && typeof row.last === 'number') out.set(row.device, row.last);
+    }
+    return out;
+  }
+
+  /** A device's telemetry in a time range, oldest first. */
+  async telemetry(query: TelemetryQuery): Promise<TelemetryPoint[]> {
+    if (!DEVICE_ID_PATTERN.test(query.deviceId)) throw new Error(`invalid device id ${JSON.stringify(query.deviceId)}`);
+    const families = query.family ? [query.family] : [...FAMILIES];
+    const metrics = query.metrics?.length ? query.metrics : null;
+    if (metrics?.some((m) => !METRIC_NAME.test(m))) throw new Error('invalid metric name');
+    const limit = Math.max(1, Math.min(query.limit ?? 10_000, 100_000));
+    const out: TelemetryPoint[] = [];
+    for (const family of families) {
+      const fields = metrics ?? familyMetrics(family);
+      const select = ['seq', 'rx', 'sig', 'type', 'site', ...fields].map((f) => escape.quoted(f)).join(', ');
+      const sql =
+        `SELECT ${select} FROM ${escape.quoted(family)} WHERE "device" = ${escape.stringLit(query.deviceId)} ` +
+        `AND time >= ${Math.trunc(query.from)}ms AND time < ${Math.trunc(query.to)}ms ORDER BY time ASC LIMIT ${limit}`;
+      const rows = await this.influx.query<Record<string, unknown>>(sql);
+      for (const row of rows) {
+        const readings: Record<string, number | string> = {};
+        for (const f of fields) {
+          const v = row[f];
+          if (typeof v === 'number' || typeof v === 'string') readings[f] = v;
+        }
+        out.push({
+          ts: (row.time as Date).getTime(),
+          family,
+          type: String(row.type ?? ''),
+          site: String(row.site ?? ''),
+          seq: Number(row.seq),
+          rx: Number(row.rx),
+          sig: typeof row.sig === 'string' ? row.sig : null,
+          readings,
+        });
+      }
+    }
+    return out.sort((a, b) => a.ts - b.ts).slice(0, limit);
+  }
+
+  async dropDatabase(): Promise<void> {
+    await this.influx.dropDatabase(this.connection.database);
+  }
+
+  private headers(): Record<string, string> {
+    return this.authHeader ? { authorization: this.authHeader } : {};
+  }
+}
+
+export function rollupQueryName(family: Family): string {
+  return `gp_rollup_${family}`;
+}
+
+/** Every numeric metric of the family's device types (enums such as status cannot be averaged). */
+export function familyMetrics(family: Family, kind: 'number' | 'all' = 'all'): string[] {
+  const names = new Set<string>();
+  for (const type of DEVICE_TYPES) {
+    if (familyOf(type) !== family) continue;
+    for (const [name, spec] of Object.entries(CATALOGUE[type].metrics)) {
+      if (kind === 'all' || spec.kind === 'number') names.add(name);
+    }
+  }
+  return [...names].sort();
+}
+
+/**
+ * The downsampling query: mean of each numeric metric, keeping the metric's name so dashboards
+ * query the rollup with the same field names, grouped by every tag (device, site, type).
+ */
+export function rollupQuery(database: string, family: Family, interval: string): string {
+  const db = escape.quoted(database);
+  const m = escape.quoted(family);
+  const fields = familyMetrics(family, 'number')
+    .map((f) => `mean(${escape.quoted(f)}) AS ${escape.quoted(f)}`)
+    .join(', ');
+  return `SELECT ${fields} INTO ${db}.${escape.quoted(ROLLUP_RETENTION_POLICY)}.${m} FROM ${db}."autogen".${m} GROUP BY time(${interval}), *`;
+}
+
+/** Our env format (90d, 12w, 720h, INF) in InfluxQL duration syntax. */
+function influxDuration(value: string): string {
+  return value === 'INF' ? 'INF' : value;
+}
+
+function describeFetchError(err: unknown): string {
+  const e = err as Error & { cause?: { code?: string; message?: string } };
+  if (e?.name === 'TimeoutError') return 'request timed out';
+  return e?.cause?.code ?? e?.cause?.message ?? e?.message ?? String(err);
+}

@@ -1,0 +1,232 @@
+import { METRIC } from '@gridproof/metrics';
+import { Cleanups, sharedInfluxUrl, uniqueName } from '@gridproof/testing';
+import { REJECTION_REASONS } from '@gridproof/telemetry';
+import { IngestPipeline } from './ingest-pipeline';
+import { WorkerPoolVerifier } from './signatures/worker-pool-verifier';
+import { PipelineHarness, startPipeline, tempSpoolDir, testDevice } from './testing/ingest-test-kit';
+
+describe(IngestPipeline.name, () => {
+  const cleanups = new Cleanups();
+  let h: PipelineHarness;
+  let database: string;
+  let spoolDir: string;
+
+  beforeAll(async () => {
+    database = uniqueName('ingest');
+    const spool = tempSpoolDir();
+    cleanups.add(() => spool.remove());
+    spoolDir = spool.dir;
+    h = await startPipeline({ influxUrl: sharedInfluxUrl(), database, spoolDir, ingest: { maxFutureSkewMs: 60_000 } });
+    cleanups.add(() => h.store.dropDatabase());
+    cleanups.add(() => h.close());
+  });
+  afterAll(() => cleanups.run());
+
+  async function rejectedCount(reason: string): Promise<number> {
+    const metric = await h.metrics.getSingleMetric(METRIC.ingestRejected)!.get();
+    return metric.values.find((v) => v.labels.reason === reason)?.value ?? 0;
+  }
+
+  describe('accept', () => {
+    it('stores an accepted reading in its family measurement with device, site and type tags and every field', async () => {
+      const inv = testDevice('inv-accept-1', 'pv-inverter', { site: 'roof, north=1' });
+      const ts = Date.now() - 1_000;
+      const outcome = await h.pipeline.submit(inv.device, inv.payload(7, { ac_power_w: 4210.5, heatsink_temp_c: 48 }, { ts }), ts + 20);
+      expect(outcome.accepted).toBe(true);
+
+      const rows = await h.store.influx.query<Record<string, unknown>>(`SELECT * FROM "energy" WHERE "device" = 'inv-accept-1'`);
+      expect(rows).toHaveLength(1);
+      const row = rows[0];
+      expect((row.time as Date).getTime()).toBe(ts);
+      expect(row.site).toBe('roof, north=1');
+      expect(row.type).toBe('pv-inverter');
+      expect(row.ac_power_w).toBe(4210.5);
+      expect(row.heatsink_temp_c).toBe(48);
+      expect(row.seq).toBe(7);
+      expect(row.rx).toBe(ts + 20);
+      expect(typeof row.sig).toBe('string');
+      expect(row.sig).toBe(JSON.parse(inv.payload(7, { ac_power_w: 4210.5, heatsink_temp_c: 48 }, { ts }).toString()).sig);
+
+      const fieldTypes = await h.store.influx.query<{ fieldKey: string; fieldType: string }>(`SHOW FIELD KEYS FROM "energy"`);
+      const typeOf = (k: string) => fieldTypes.find((f) => f.fieldKey === k)?.fieldType;
+      expect(typeOf('seq')).toBe('integer');
+      expect(typeOf('rx')).toBe('integer');
+      expect(typeOf('heatsink_temp_c')).toBe('float');
+      expect(typeOf('sig')).toBe('string');
+    });
+
+    it('stores enum metrics as strings and omits sig for a device allowed to send unsigned', async () => {
+      const ev = testDevice('evc-accept-1', 'ev-charger', { requireSignature: false });
+      const ts = Date.now();
+      const outcome = await h.pipeline.submit(ev.device, ev.payload(1, { status: 'Charging', power_w: 7200 }, { ts, unsigned: true }), ts);
+      expect(outcome).toMatchObject({ accepted: true, record: { sig: null, seq: 1 } });
+      const points = await h.store.telemetry({ deviceId: 'evc-accept-1', from: ts - 1, to: ts + 1 });
+      expect(points).toHaveLength(1);
+      expect(points[0]).toMatchObject({ family: 'charging', seq: 1, sig: null, readings: { status: 'Charging', power_w: 7200 } });
+    });
+
+    it("emits 'accepted' in ingest order after the readings are durable", async () => {
+      const wx = testDevice('wx-order-1', 'weather');
+      const before = h.accepted.length;
+      const ts = Date.now();
+      const outcomes = await Promise.all([1, 2, 3, 4, 5].map((seq) => h.pipeline.submit(wx.device, wx.payload(seq, { temp_c: seq }, { ts: ts + seq }), ts)));
+      expect(outcomes.every((o) => o.accepted)).toBe(true);
+      const mine = h.accepted.slice(before).filter((a) => a.device.id === 'wx-order-1');
+      expect(mine.map((a) => a.record.seq)).toEqual([1, 2, 3, 4, 5]);
+      const stored = await h.store.telemetry({ deviceId: 'wx-order-1', from: ts, to: ts + 10 });
+      expect(stored.map((p) => p.seq)).toEqual([1, 2, 3, 4, 5]);
+    });
+
+    it('stamps rx through the stampRx hook', async () => {
+      const spool = tempSpoolDir();
+      const other = await startPipeline({ influxUrl: sharedInfluxUrl(), database, spoolDir: spool.dir, pipeline: { stampRx: (t) => t + 1_000 } });
+      try {
+        const aq = testDevice('aq-rx-1', 'air-quality');
+        const ts = Date.now();
+        const outcome = await other.pipeline.submit(aq.device, aq.payload(1, { pm25_ugm3: 12 }, { ts }), ts + 5);
+        expect(outcome).toMatchObject({ accepted: true, record: { rx: ts + 1_005 } });
+      } finally {
+        await other.close();
+        spool.remove();
+      }
+    });
+
+    it('verifies signatures on a worker-thread pool', async () => {
+      const spool = tempSpoolDir();
+      const verifier = new WorkerPoolVerifier({ size: 2 });
+      const other = await startPipeline({ influxUrl: sharedInfluxUrl(), database, spoolDir: spool.dir, pipeline: { verifier } });
+      try {
+        const good = testDevice('inv-pool-1', 'pv-inverter');
+        const thief = testDevice('inv-pool-2', 'pv-inverter');
+        const ts = Date.now();
+        const results = await Promise.all([
+          other.pipeline.submit(good.device, good.payload(1, { ac_power_w: 1 }, { ts }), ts),
+          other.pipeline.submit(good.device, good.payload(2, { ac_power_w: 2 }, { ts: ts + 1, signWith: thief.privateKey }), ts),
+          other.pipeline.submit(good.device, good.payload(3, { ac_power_w: 3 }, { ts: ts + 2 }), ts),
+        ]);
+        expect(results.map((r) => (r.accepted ? 'ok' : r.reason))).toEqual(['ok', 'bad_signature', 'ok']);
+      } finally {
+        await other.close();
+        spool.remove();
+      }
+    });
+  });
+
+  describe('reject', () => {
+    const meter = testDevice('sm-reject-1', 'smart-meter');
+    const aq = testDevice('aq-reject-1', 'air-quality');
+    const other = testDevice('sm-reject-2', 'smart-meter');
+    const unsigned = testDevice('sm-reject-3', 'smart-meter');
+    let seq = 100;
+
+    const raw = (text: string) => Buffer.from(text);
+    const cases: Array<[string, string, () => Buffer]> = [
+      ['not JSON', 'not_json', () => raw('{"v":1,"device":')],
+      ['wrong schema', 'schema', () => raw(JSON.stringify({ v: 1, device: meter.device.id, ts: Date.now(), readings: { power_w: 1 } }))],
+      ['an unknown metric', 'unknown_metric', () => meter.payload(++seq, { warp_factor: 9 })],
+      ['NaN', 'non_finite', () => raw(`{"v":1,"device":"${meter.device.id}","ts":${Date.now()},"seq":${++seq},"readings":{"power_w":NaN}}`)],
+      ['Infinity', 'non_finite', () => raw(`{"v":1,"device":"${meter.device.id}","ts":${Date.now()},"seq":${++seq},"readings":{"power_w":1e999}}`)],
+      ['a physically impossible value (50 kV household meter)', 'out_of_range', () => meter.payload(++seq, { voltage_v: 50_000 })],
+      ['an oversized payload', 'too_large', () => raw(JSON.stringify({ pad: 'x'.repeat(20_000) }))],
+      ['a bad signature', 'bad_signature', () => Buffer.from(JSON.stringify({ ...JSON.parse(meter.payload(++seq, { power_w: 5 }).toString()), readings: { power_w: 6 } }))],
+      ["a signature by another device's key", 'bad_signature', () => meter.payload(++seq, { power_w: 5 }, { signWith: other.privateKey })],
+      ['a missing signature', 'missing_signature', () => meter.payload(++seq, { power_w: 5 }, { unsigned: true })],
+      ['a timestamp far in the future', 'clock_skew', () => meter.payload(++seq, { power_w: 5 }, { ts: Date.now() + 3_600_000 })],
+      ['a timestamp beyond the backfill window', 'clock_skew', () => meter.payload(++seq, { power_w: 5 }, { ts: Date.now() - 8 * 24 * 3_600_000 })],
+    ];
+
+    it.each(cases)('rejects %s with its own reason and counter, and a good device is still accepted', async (_name, reason, payload) => {
+      const countBefore = await rejectedCount(reason);
+      const eventsBefore = h.rejected.length;
+      const outcome = await h.pipeline.submit(meter.device, payload(), Date.now());
+      expect(outcome).toMatchObject({ accepted: false, reason });
+      expect(await rejectedCount(reason)).toBe(countBefore + 1);
+      expect(h.rejected.slice(eventsBefore)).toEqual([expect.objectContaining({ deviceId: meter.device.id, reason })]);
+
+      const good = await h.pipeline.submit(aq.device, aq.payload(++seq, { pm25_ugm3: 8 }), Date.now());
+      expect(good.accepted).toBe(true);
+    });
+
+    it('rejects a replayed sequence and never stores it twice', async () => {
+      const ts = Date.now();
+      const first = meter.payload(5_000, { power_w: 10 }, { ts });
+      expect((await h.pipeline.submit(meter.device, first, ts)).accepted).toBe(true);
+      const before = await rejectedCount('replayed_sequence');
+      // A QoS 1 redelivery: the same bytes again, and an older seq.
+      expect(await h.pipeline.submit(meter.device, first, ts + 10)).toMatchObject({ accepted: false, reason: 'replayed_sequence' });
+      expect(await h.pipeline.submit(meter.device, meter.payload(4_999, { power_w: 10 }, { ts: ts + 1 }), ts + 10)).toMatchObject({
+        accepted: false,
+        reason: 'replayed_sequence',
+      });
+      expect(await rejectedCount('replayed_sequence')).toBe(before + 2);
+      const stored = await h.store.telemetry({ deviceId: meter.device.id, from: ts - 1, to: ts + 2 });
+      expect(stored.map((p) => [p.seq, p.rx])).toEqual([[5_000, ts]]);
+    });
+
+    it('rejects a message of a disabled device', async () => {
+      const outcome = await h.pipeline.submit({ ...unsigned.device, state: 'disabled' }, unsigned.payload(1, { power_w: 1 }), Date.now());
+      expect(outcome).toMatchObject({ accepted: false, reason: 'device_disabled' });
+    });
+
+    it('logs a flood of rejections once per reason and interval, naming device and reason', async () => {
+      const flood = testDevice('sm-flood-1', 'smart-meter');
+      const before = h.logger.matching(/sm-flood-1/).length;
+      for (let i = 0; i < 200; i++) await h.pipeline.submit(flood.device, Buffer.from('garbage'), Date.now());
+      // 'not JSON' above already logged this reason within the interval: the flood adds nothing.
+      expect(h.logger.matching(/sm-flood-1/).length).toBe(before);
+      const notJson = h.logger.matching(/: not_json/);
+      expect(notJson).toHaveLength(1);
+      expect(notJson[0].message).toMatch(/device sm-reject-1: not_json/);
+      expect(await rejectedCount('not_json')).toBeGreaterThanOrEqual(201);
+    });
+
+    it('counts every rejection reason from zero', async () => {
+      const metric = await h.metrics.getSingleMetric(METRIC.ingestRejected)!.get();
+      expect(metric.values.map((v) => v.labels.reason).sort()).toEqual([...REJECTION_REASONS].sort());
+    });
+  });
+
+  describe('restart', () => {
+    it('reloads the last seq from InfluxDB, so a redelivered seq after a restart is not stored twice', async () => {
+      const bat = testDevice('bat-restart-1', 'battery');
+      const ts = Date.now();
+      expect((await h.pipeline.submit(bat.device, bat.payload(41, { soc_pct: 50 }, { ts }), ts)).accepted).toBe(true);
+      expect((await h.pipeline.submit(bat.device, bat.payload(42, { soc_pct: 51 }, { ts: ts + 1 }), ts + 1)).accepted).toBe(true);
+
+      const spool = tempSpoolDir();
+      const next = await startPipeline({ influxUrl: sharedInfluxUrl(), database, spoolDir: spool.dir });
+      try {
+        const again = await next.pipeline.submit(bat.device, bat.payload(42, { soc_pct: 51 }, { ts: ts + 1 }), ts + 500);
+        expect(again).toMatchObject({ accepted: false, reason: 'replayed_sequence' });
+        expect((await next.pipeline.submit(bat.device, bat.payload(43, { soc_pct: 52 }, { ts: ts + 2 }), ts + 600)).accepted).toBe(true);
+      } finally {
+        await next.close();
+        spool.remove();
+      }
+      const stored = await h.store.telemetry({ deviceId: bat.device.id, from: ts, to: ts + 3 });
+      expect(stored.map((p) => [p.seq, p.rx])).toEqual([
+        [41, ts],
+        [42, ts + 1],
+        [43, ts + 600],
+      ]);
+    });
+  });
+
+  describe('stats', () => {
+    it('reports readings per second and writes gp_ingest and gp_rejections to InfluxDB', async () => {
+      const snapshot = h.pipeline.stats();
+      expect(snapshot.accepted).toBeGreaterThan(0);
+      expect(snapshot.rejectedByReason.not_json).toBeGreaterThan(0);
+      await h.pipeline.writeStatsNow();
+      const ingest = await h.store.influx.query<{ accepted: number; readings_per_s: number }>(`SELECT * FROM "gp_ingest"`);
+      expect(ingest).toHaveLength(1);
+      expect(ingest[0].accepted).toBe(snapshot.accepted);
+      const rejections = await h.store.influx.query<{ reason: string; count: number }>(`SELECT * FROM "gp_rejections" WHERE "reason" = 'not_json'`);
+      expect(rejections[0].count).toBe(snapshot.rejectedByReason.not_json);
+    });
+
+    it('says it is up while InfluxDB takes the writes', () => {
+      expect(h.pipeline.health()).toMatchObject({ status: 'up', influx: 'up', spoolFull: false, spoolBytes: 0 });
+    });
+  });
+});

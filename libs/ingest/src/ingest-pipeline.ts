@@ -1,0 +1,326 @@
+import type { GridProofConfig } from '@gridproof/config';
+import type { AcceptedReading, DeviceRef, PipelineEvents } from '@gridproof/events';
+import { InfluxTelemetryStore, readTelemetryLineKey, telemetryLine } from '@gridproof/influx';
+import type { Registry } from '@gridproof/metrics';
+import type { RegisteredDevice } from '@gridproof/registry';
+import { IngestRecord, parseTelemetry, RejectionReason, signingBytes, TelemetryMessage, TelemetryRejection, toIngestRecord } from '@gridproof/telemetry';
+import { DurableWriter } from './durable-writer';
+import { IngestCounters, IngestStatsSnapshot } from './ingest-stats';
+import { IngestLogger, RateLimitedLog } from './ingest-logger';
+import { IngestMetrics } from './ingest-metrics';
+import { DeviceSequence, SequenceTracker } from './sequence-tracker';
+import { InlineSignatureVerifier, SignatureVerifier } from './signatures/signature-verifier';
+import { Spool } from './spool/spool';
+import { StatsWriter } from './stats-writer';
+import type { IngestOutcome, TelemetrySink } from './telemetry-sink';
+
+export interface IngestPipelineOptions {
+  config: { ingest: GridProofConfig['ingest']; mqtt: Pick<GridProofConfig['mqtt'], 'maxPayloadBytes'> };
+  store: InfluxTelemetryStore;
+  events: PipelineEvents;
+  metrics: Registry;
+  logger: IngestLogger;
+  /** Defaults to inline verification; pass a WorkerPoolVerifier to use every core. */
+  verifier?: SignatureVerifier;
+  /**
+   * Stamps the record's rx (broker receive time, ms) at admission, in ingest order. Anchoring
+   * plugs its ReceiveClock in here (e.g. to keep rx strictly increasing); default: receivedAt.
+   */
+  stampRx?: (receivedAt: number) => number;
+  /** gp_ingest / gp_rejections interval; 0 disables. Default 10 s. */
+  statsIntervalMs?: number;
+  /** Spool segment size (tests use tiny ones). */
+  spoolSegmentBytes?: number;
+  /** Backoff of the InfluxDB reconnect loops. */
+  retryMinMs?: number;
+  retryMaxMs?: number;
+}
+
+export interface IngestHealth {
+  status: 'up' | 'degraded' | 'down';
+  detail?: string;
+  influx: 'up' | 'down';
+  writeMode: 'direct' | 'spooling';
+  spoolBytes: number;
+  spoolRecords: number;
+  spoolFull: boolean;
+}
+
+/** What admission hands back: the durable outcome, awaited outside the device's turn. */
+interface Admitted {
+  outcome: Promise<IngestOutcome> | IngestOutcome;
+}
+
+/**
+ * The ingest pipeline behind the broker (TelemetrySink). For each message, in this order:
+ * parse (size, JSON, schema, metrics, finite, physical limits, device) → signature → clock
+ * skew → replay (seq strictly above the device's last accepted) → canonical record → durable
+ * write (InfluxDB or fsynced spool) → resolve, then 'accepted' on the event bus in ingest order.
+ *
+ * Parsing and rejection are per message and never throw; a device's messages are admitted one
+ * at a time in arrival order (its seq check needs the previous outcome) while different devices
+ * proceed independently, so one device's bad input or slow key load never stalls another.
+ */
+export class IngestPipeline implements TelemetrySink {
+  readonly healthName = 'ingest';
+  private readonly counters = new IngestCounters();
+  private readonly prom: IngestMetrics;
+  private readonly rejectionLog: RateLimitedLog;
+  private readonly verifier: SignatureVerifier;
+  private readonly stampRx: (receivedAt: number) => number;
+  private closing = false;
+  private closed: Promise<void> | null = null;
+
+  private constructor(
+    private readonly options: IngestPipelineOptions,
+    private readonly spool: Spool,
+    private readonly writer: DurableWriter<AcceptedReading>,
+    private readonly sequences: SequenceTracker,
+    private readonly statsWriter: StatsWriter,
+    metrics: IngestMetrics,
+  ) {
+    this.prom = metrics;
+    this.verifier = options.verifier ?? new InlineSignatureVerifier();
+    this.stampRx = options.stampRx ?? ((t) => t);
+    this.rejectionLog = new RateLimitedLog((m) => options.logger.warn(m));
+    metrics.onCollect(() => this.refreshGauges());
+  }
+
+  /**
+   * Opens the spool (learning the last seq of every device it holds), prepares the InfluxDB
+   * schema when InfluxDB answers (later otherwise), and starts replaying any spool an earlier
+   * process left behind.
+   */
+  static async start(options: IngestPipelineOptions): Promise<IngestPipeline> {
+    const { ingest } = options.config;
+    const metrics = new IngestMetrics(options.metrics);
+    const spooledSeqs = new Map<string, number>();
+    const spool = await Spool.open(
+      {
+        dir: ingest.spoolDir,
+        maxBytes: ingest.spoolMaxBytes,
+        segmentBytes: options.spoolSegmentBytes,
+        onFullChange: (full) => {
+          metrics.spoolFull.set(full ? 1 : 0);
+          if (full) options.logger.error(`the spool is full (${ingest.spoolMaxBytes} bytes, ${ingest.spoolDir}): publishers are pushed back (no acknowledgements) until InfluxDB takes the backlog`);
+          else options.logger.warn('the spool has room again: acknowledging publishers again');
+        },
+        onTorn: (segment, bytes, reason) => {
+          metrics.spoolTorn.inc(bytes);
+          options.logger.warn(`spool segment ${segment}: skipped a torn tail of ${bytes} bytes (${reason}); it was never acknowledged to a device`);
+        },
+      },
+      (entry) => {
+        for (const line of entry.body.split('\n')) {
+          const key = readTelemetryLineKey(line);
+          if (key && key.seq > (spooledSeqs.get(key.device) ?? -1)) spooledSeqs.set(key.device, key.seq);
+        }
+      },
+    );
+    if (spool.records) options.logger.warn(`the spool holds ${spool.records} readings from an earlier run (${spool.bytes} bytes): replaying them to InfluxDB`);
+
+    let schemaPending = false;
+    try {
+      if (!(await options.store.ping())) throw new Error('no answer to /ping');
+      await options.store.ensureSchema();
+    } catch (err) {
+      schemaPending = true;
+      options.logger.warn(`InfluxDB not ready at start (${(err as Error).message}): readings go to the spool until it is`);
+    }
+
+    let pipeline: IngestPipeline | null = null;
+    const writer = new DurableWriter<AcceptedReading>({
+      store: options.store,
+      spool,
+      batchSize: ingest.batchSize,
+      flushMs: ingest.flushMs,
+      maxInFlight: ingest.maxInFlight,
+      logger: options.logger,
+      retryMinMs: options.retryMinMs,
+      retryMaxMs: options.retryMaxMs,
+      onDurable: (items) => pipeline?.onDurable(items),
+      onWriteLatency: (s) => metrics.writeLatency.observe(s),
+      onInfluxUp: (up) => {
+        metrics.influxUp.set(up ? 1 : 0);
+        if (up) options.logger.log('InfluxDB accepts writes again');
+      },
+      onDeadLetter: (lines) => metrics.deadLetter.inc(lines),
+    });
+    const sequences = new SequenceTracker((family, ids) => options.store.lastSeqs(family, ids), spooledSeqs, options.logger, {
+      retryMinMs: options.retryMinMs,
+      retryMaxMs: options.retryMaxMs,
+    });
+    const statsWriter = new StatsWriter({
+      intervalMs: options.statsIntervalMs ?? 10_000,
+      snapshot: () => pipeline!.stats(),
+      write: (body) => options.store.writeLines(body),
+      metrics: options.metrics,
+      logger: options.logger,
+    });
+    pipeline = new IngestPipeline(options, spool, writer, sequences, statsWriter, metrics);
+    writer.start({ schemaPending });
+    statsWriter.start();
+    return pipeline;
+  }
+
+  submit(device: RegisteredDevice, payload: Buffer, receivedAt: number): Promise<IngestOutcome> {
+    if (this.closing) return Promise.reject(new Error('ingest is shutting down'));
+    if (device.state !== 'active') return Promise.resolve(this.rejected(device.id, 'device_disabled', `device ${device.id} is disabled`));
+    let message: TelemetryMessage;
+    try {
+      message = parseTelemetry(payload, { deviceId: device.id, type: device.type, maxBytes: this.options.config.mqtt.maxPayloadBytes });
+    } catch (err) {
+      if (err instanceof TelemetryRejection) return Promise.resolve(this.rejected(device.id, err.reason, err.detail));
+      return Promise.reject(err);
+    }
+    // Verification starts now (possibly on another thread); admission waits for it in turn.
+    let signature: ReturnType<IngestPipeline['checkSignature']>;
+    try {
+      signature = this.checkSignature(device, message);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const state = this.sequences.get(device.id);
+    const turn = state.tail.then(() => this.admit(device, message, receivedAt, signature, state));
+    state.tail = turn.then(
+      () => undefined,
+      () => undefined,
+    );
+    return turn.then((admitted) => admitted.outcome);
+  }
+
+  /** A snapshot for the status line, the API and the stats writer. */
+  stats(): IngestStatsSnapshot {
+    return {
+      accepted: this.counters.accepted,
+      rejected: this.counters.rejected,
+      rejectedByReason: { ...this.counters.byReason },
+      duplicates: this.counters.duplicates,
+      readingsPerSecond: this.counters.readingsPerSecond(),
+      windowSeconds: this.counters.windowSeconds,
+      devicesTracked: this.sequences.size,
+      pendingWrites: this.writer.pendingPoints,
+      influxUp: this.writer.influxUp,
+      writeMode: this.writer.mode,
+      spool: { bytes: this.spool.bytes, records: this.spool.records, full: this.spool.full, maxBytes: this.options.config.ingest.spoolMaxBytes },
+    };
+  }
+
+  readingsPerSecond(): number {
+    return this.counters.readingsPerSecond();
+  }
+
+  /** /api/health contributor: up; degraded while spooling or when the spool is full. */
+  health(): IngestHealth {
+    this.refreshGauges();
+    const base = {
+      influx: this.writer.influxUp ? ('up' as const) : ('down' as const),
+      writeMode: this.writer.mode,
+      spoolBytes: this.spool.bytes,
+      spoolRecords: this.spool.records,
+      spoolFull: this.spool.full,
+    };
+    if (this.closing) return { status: 'down', detail: 'shutting down', ...base };
+    if (this.spool.full) return { status: 'degraded', detail: 'degraded: spool full, publishers pushed back', ...base };
+    if (this.writer.mode === 'spooling') return { status: 'degraded', detail: `InfluxDB ${base.influx}: readings are spooled (${this.spool.records} waiting)`, ...base };
+    return { status: 'up', ...base };
+  }
+
+  /** Waits until every reading accepted so far is durable (tests, shutdown). */
+  async flush(): Promise<void> {
+    await this.writer.flush();
+  }
+
+  /** Graceful shutdown: new submits fail (not acknowledged), accepted ones are written or spooled. */
+  close(): Promise<void> {
+    this.closed ??= (async () => {
+      this.closing = true;
+      this.sequences.close();
+      await this.statsWriter.stop();
+      await this.writer.close();
+      await this.verifier.close();
+      this.refreshGauges();
+    })();
+    return this.closed;
+  }
+
+  /** Writes gp_ingest / gp_rejections now instead of waiting for the interval. */
+  writeStatsNow(): Promise<void> {
+    return this.statsWriter.writeOnce();
+  }
+
+  private checkSignature(device: RegisteredDevice, message: TelemetryMessage): TelemetryRejection | null | Promise<TelemetryRejection | null> {
+    if (message.sig === undefined) {
+      return device.requireSignature ? new TelemetryRejection('missing_signature', `device ${device.id} must sign its messages`) : null;
+    }
+    // A device that need not sign but does must sign correctly: the stored sig is what an
+    // auditor later checks.
+    if (!device.publicKey) return new TelemetryRejection('bad_signature', `device ${device.id} has no registered public key`);
+    const bad = new TelemetryRejection('bad_signature', 'the signature does not verify with the device key');
+    const result = this.verifier.verify(device.publicKey, signingBytes(message), message.sig);
+    if (typeof result === 'boolean') return result ? null : bad;
+    return result.then((ok) => (ok ? null : bad));
+  }
+
+  private async admit(
+    device: RegisteredDevice,
+    message: TelemetryMessage,
+    receivedAt: number,
+    signature: TelemetryRejection | null | Promise<TelemetryRejection | null>,
+    state: DeviceSequence,
+  ): Promise<Admitted> {
+    const sigRejection = await signature;
+    if (sigRejection) return { outcome: this.rejected(device.id, sigRejection.reason, sigRejection.detail) };
+    const { maxFutureSkewMs, maxBackfillMs } = this.options.config.ingest;
+    if (message.ts > receivedAt + maxFutureSkewMs) {
+      return { outcome: this.rejected(device.id, 'clock_skew', `ts ${message.ts} is ${message.ts - receivedAt} ms ahead of the broker clock (limit ${maxFutureSkewMs} ms)`) };
+    }
+    if (message.ts < receivedAt - maxBackfillMs) {
+      return { outcome: this.rejected(device.id, 'clock_skew', `ts ${message.ts} is ${receivedAt - message.ts} ms in the past (backfill limit ${maxBackfillMs} ms)`) };
+    }
+    if (!state.loaded) await this.sequences.ensureLoaded(device.id, device.family);
+    const seq = message.seq;
+    if (seq <= state.last && !state.retry.delete(seq)) {
+      return { outcome: this.rejected(device.id, 'replayed_sequence', `seq ${seq} is not above the last accepted seq ${state.last}`) };
+    }
+    if (seq > state.last) state.last = seq;
+    const record: IngestRecord = toIngestRecord(message, this.stampRx(receivedAt));
+    const reading: AcceptedReading = { device: deviceRef(device), record };
+    const durable = this.writer.write(telemetryLine(device.family, { device: device.id, site: device.site, type: device.type }, record), reading);
+    return {
+      outcome: durable.then(
+        (): IngestOutcome => ({ accepted: true, record }),
+        (err: unknown) => {
+          // Not durable, so not acknowledged: the device will resend this seq; let it in then.
+          state.retry.add(seq);
+          throw err;
+        },
+      ),
+    };
+  }
+
+  private onDurable(items: AcceptedReading[]): void {
+    this.counters.addAccepted(items.length);
+    this.prom.accepted.inc(items.length);
+    this.options.events.emit('accepted', items);
+  }
+
+  private rejected(deviceId: string, reason: RejectionReason, detail: string): IngestOutcome {
+    this.counters.addRejected(reason);
+    this.prom.reject(reason);
+    if (reason === 'replayed_sequence') this.prom.duplicates.inc();
+    this.rejectionLog.log(reason, `rejected a message of device ${deviceId}: ${reason} (${detail})`);
+    this.options.events.emit('rejected', { deviceId, reason, detail, at: Date.now() });
+    return { accepted: false, reason, detail };
+  }
+
+  private refreshGauges(): void {
+    this.prom.spoolBytes.set(this.spool.bytes);
+    this.prom.spoolRecords.set(this.spool.records);
+    this.prom.spoolFull.set(this.spool.full ? 1 : 0);
+  }
+}
+
+function deviceRef(device: RegisteredDevice): DeviceRef {
+  return { id: device.id, type: device.type, family: device.family, site: device.site };
+}
