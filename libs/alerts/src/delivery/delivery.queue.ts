@@ -138,11 +138,14 @@ export class DeliveryQueue {
 }
 
 function describe(err: unknown): string {
-  if (!(err instanceof Error)) return String(err);
+  // Duck-typed: errors from fetch (undici) may come from another realm, where instanceof fails.
+  if (!err || typeof err !== 'object' || !('message' in err)) return String(err);
+  const e = err as { message: string; cause?: { code?: string; message?: string; errors?: Array<{ code?: string }> } };
   // fetch wraps the socket error (ECONNREFUSED, ...) in `cause`; crews need that part.
-  const cause = (err as Error & { cause?: unknown }).cause;
-  const causeText = cause instanceof Error ? `: ${(cause as NodeJS.ErrnoException).code ?? cause.message}` : '';
-  return `${err.message}${causeText}`.slice(0, 500);
+  const cause = e.cause;
+  const code = cause?.code ?? cause?.errors?.[0]?.code;
+  const causeText = cause ? `: ${code ?? cause.message ?? ''}` : '';
+  return `${e.message}${causeText}`.slice(0, 500);
 }
 
 export function deliveryRecords(o: DeliveryOutcome, at: number): DeliveryRecord[] {
