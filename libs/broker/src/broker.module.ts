@@ -1,4 +1,4 @@
-import { DynamicModule, Inject, Injectable, Logger, Module, ModuleMetadata, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { DynamicModule, Inject, Injectable, Logger, Module, ModuleMetadata, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import type { InjectionToken } from '@nestjs/common';
 import { GP_CONFIG } from '@gridproof/core';
 import type { GridProofConfig } from '@gridproof/config';
@@ -13,9 +13,12 @@ import { RunningBroker, startBroker } from './start-broker';
 /**
  * Runs the MQTT broker inside the app: starts listening once every module is initialised (the
  * registry and ingest are ready), closes on shutdown. Also a /api/health contributor.
+ *
+ * Closes in onModuleDestroy, the first shutdown phase, which Nest runs for dependents before
+ * their dependencies: devices stop publishing before the registry and ingest close under them.
  */
 @Injectable()
-export class BrokerService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class BrokerService implements OnApplicationBootstrap, OnModuleDestroy {
   readonly healthName = 'broker';
   private readonly logger = new Logger('MqttBroker');
   private running: RunningBroker | null = null;
@@ -35,7 +38,7 @@ export class BrokerService implements OnApplicationBootstrap, OnApplicationShutd
     this.logger.log(`MQTT on mqtt://${host}:${tcp}, ws://${host}:${ws}/mqtt${tls ? `, mqtts://${host}:${tls}` : ''}`);
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  async onModuleDestroy(): Promise<void> {
     const running = this.running;
     this.running = null;
     await running?.close();
