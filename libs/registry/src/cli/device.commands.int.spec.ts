@@ -1,0 +1,91 @@
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { SqlStore } from '@gridproof/store';
+import { freePort } from '@gridproof/testing';
+import { publicKeyFromBase64, privateKeyFromBase64 } from '@gridproof/telemetry';
+import { createPublicKey } from 'node:crypto';
+import { RegistryTestApp, startRegistryApp } from '../testing/registry-test-app';
+import { registerDeviceCommands } from './device.commands';
+import { registerKeyCommands } from './key.commands';
+
+/** Runs the gridproof CLI in-process against the test API, capturing what it prints. */
+async function gridproof(api: RegistryTestApp, key: string, ...args: string[]): Promise<string> {
+  const lines: string[] = [];
+  const program = new Command('gridproof').exitOverride().configureOutput({ writeErr: (s) => lines.push(s), writeOut: (s) => lines.push(s) });
+  registerDeviceCommands(program, { out: (s) => lines.push(s) });
+  registerKeyCommands(program, { out: (s) => lines.push(s) });
+  await program.parseAsync(['node', 'gridproof', ...args, '--api', api.url, '--api-key', key]);
+  return lines.join('\n');
+}
+
+describe(registerDeviceCommands.name, () => {
+  let store: SqlStore;
+  let api: RegistryTestApp;
+  let dir: string;
+
+  beforeAll(async () => {
+    store = await SqlStore.open({ kind: 'pglite', dir: null });
+    api = await startRegistryApp(store);
+    dir = mkdtempSync(join(tmpdir(), 'gp-cli-'));
+  });
+
+  afterAll(async () => {
+    await api?.close();
+    await store?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('adds a device with a generated key, then lists it', async () => {
+    const keyOut = join(dir, 'inv-1.key');
+    const added = await gridproof(api, api.adminKey, 'devices', 'add', '--id', 'inv-1', '--type', 'pv-inverter', '--site', 'farm-a', '--lat', '47.5', '--lon', '-8.25', '--generate-key', '--key-out', keyOut, '--json');
+    const result = JSON.parse(added) as { device: { id: string; publicKey: string; site: { lat: number; lon: number } }; credentials: { username: string; password: string }; privateKey: string };
+    expect(result.device).toMatchObject({ id: 'inv-1', site: { lat: 47.5, lon: -8.25 } });
+    expect(result.credentials.username).toBe('inv-1');
+    // The private key file is the one whose public half the registry holds, readable by its owner only.
+    expect(statSync(keyOut).mode & 0o777).toBe(0o600);
+    const privateKey = readFileSync(keyOut, 'utf8').trim();
+    expect(privateKey).toBe(result.privateKey);
+    const derived = createPublicKey(privateKeyFromBase64(privateKey)).export({ format: 'der', type: 'spki' });
+    expect(derived.equals(publicKeyFromBase64(result.device.publicKey).export({ format: 'der', type: 'spki' }))).toBe(true);
+
+    const listed = await gridproof(api, api.adminKey, 'devices', 'list', '--site', 'farm-a');
+    expect(listed.split('\n')[0]).toMatch(/^ID\s+TYPE\s+SITE\s+STATE/);
+    expect(listed).toMatch(/^inv-1\s+pv-inverter\s+farm-a\s+active/m);
+    expect(listed).not.toContain(result.credentials.password);
+  });
+
+  it('disables, enables, rotates and deletes a device', async () => {
+    await gridproof(api, api.adminKey, 'devices', 'add', '--id', 'aq-1', '--type', 'air-quality', '--site', 'street-9', '--lat', '1', '--lon', '2', '--no-signature');
+    expect(await gridproof(api, api.adminKey, 'devices', 'disable', 'aq-1')).toBe('device aq-1 disabled');
+    expect(JSON.parse(await gridproof(api, api.adminKey, 'devices', 'list', '--state', 'disabled', '--json')).map((d: { id: string }) => d.id)).toEqual(['aq-1']);
+    expect(await gridproof(api, api.adminKey, 'devices', 'enable', 'aq-1')).toBe('device aq-1 active');
+    expect(await gridproof(api, api.adminKey, 'devices', 'rotate-credentials', 'aq-1')).toMatch(/password\s+[A-Za-z0-9_-]{43}/);
+    expect(JSON.parse(await gridproof(api, api.adminKey, 'devices', 'show', 'aq-1'))).toMatchObject({ id: 'aq-1', requireSignature: false });
+    expect(await gridproof(api, api.adminKey, 'devices', 'delete', 'aq-1')).toBe('device aq-1 deleted');
+  });
+
+  it('reports the HTTP status and the server message when the API refuses', async () => {
+    const add = ['devices', 'add', '--id', 'dup-1', '--type', 'weather', '--site', 's', '--lat', '0', '--lon', '0', '--no-signature'];
+    await gridproof(api, api.adminKey, ...add);
+    await expect(gridproof(api, api.adminKey, ...add)).rejects.toThrow('POST /api/devices failed: HTTP 409: device dup-1 already exists');
+    const crewKey = await api.keyFor('crew');
+    await expect(gridproof(api, crewKey, 'devices', 'disable', 'dup-1')).rejects.toThrow(/HTTP 403: role crew may not do this/);
+    await expect(gridproof(api, 'gpk_bad', 'devices', 'list')).rejects.toThrow(/HTTP 401: unknown or revoked API key/);
+  });
+
+  it('says clearly when the API cannot be reached', async () => {
+    const port = await freePort();
+    const unreachable = { ...api, url: `http://127.0.0.1:${port}` };
+    await expect(gridproof(unreachable, api.adminKey, 'devices', 'list')).rejects.toThrow(`cannot reach the GridProof API at http://127.0.0.1:${port} (ECONNREFUSED)`);
+  });
+
+  it('creates, lists and revokes API keys', async () => {
+    const created = JSON.parse(await gridproof(api, api.adminKey, 'keys', 'create', '--name', 'field crew', '--role', 'crew', '--json')) as { key: string; apiKey: { id: string } };
+    expect(await gridproof(api, created.key, 'devices', 'list', '--json')).toMatch(/^\[/);
+    expect(await gridproof(api, api.adminKey, 'keys', 'list')).toMatch(new RegExp(`^${created.apiKey.id}\\s+field crew\\s+crew`, 'm'));
+    expect(await gridproof(api, api.adminKey, 'keys', 'revoke', created.apiKey.id)).toMatch(/revoked at/);
+    await expect(gridproof(api, created.key, 'devices', 'list')).rejects.toThrow(/HTTP 401/);
+  });
+});
