@@ -1,1 +1,6 @@
 export * from './generic';
+export * from './csv';
+export * from './models';
+export * from './service';
+export * from './train';
+export * from './cli';

@@ -1,0 +1,4 @@
+export * from './sim-export';
+export * from './evaluation';
+export * from './trainer';
+export * from './influx-source';
