@@ -37,7 +37,7 @@ export class JsonRpcChain extends EvmChain {
   }
 }
 
-async function fetchChainId(url: string, timeoutMs: number): Promise<number> {
+export async function fetchChainId(url: string, timeoutMs: number): Promise<number> {
   const res = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },

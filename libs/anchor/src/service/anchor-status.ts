@@ -1,0 +1,22 @@
+/** What /api/anchors/status and the gauges report. */
+export interface AnchorStatus {
+  running: boolean;
+  /** End of the last sealed window: every rx below it is in a sealed batch. */
+  sealedUpTo: number;
+  lastSealed: { id: number; start: number; end: number; count: number } | null;
+  lastAnchored: { id: number; end: number; txHash: string; blockNumber: number } | null;
+  /** Sealed batches not yet on chain. */
+  backlog: number;
+  /** now − end of the newest anchored window (ms): how far the chain trails ingest. */
+  lagMs: number;
+  openWindows: number;
+  lateRecords: number;
+  chain: {
+    kind: 'embedded' | 'rpc';
+    chainId: number | null;
+    contract: string | null;
+    rpcUrl: string | null;
+    reachable: boolean;
+    lastError: string | null;
+  };
+}

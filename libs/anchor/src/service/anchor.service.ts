@@ -1,0 +1,374 @@
+import type { InfluxDB } from 'influx';
+import type { AcceptedReading, PipelineEvents } from '@gridproof/events';
+import { MEASUREMENTS } from '@gridproof/influx';
+import { ReceiveClock } from '../batch/receive-clock';
+import { OpenWindow, WindowPlanner } from '../batch/window-planner';
+import { AnchorRejectedError, ChainPort } from '../chain/chain.port';
+import { merkleRoot } from '../merkle/merkle';
+import { InfluxRecordReader } from '../records/influx-records';
+import { IndexedLeaf } from '../records/leaf-index';
+import { compareRecords, recordLeaf } from '../records/record-leaf';
+import { AnchorRepository, BatchRecord } from '../store/anchor.repository';
+import { AnchorMetrics } from './anchor-metrics';
+import { AnchorStatus } from './anchor-status';
+
+export const ZERO_ROOT = '00'.repeat(32);
+
+export interface AnchorServiceOptions {
+  intervalMs: number;
+  maxRecords: number;
+  /** Wait after a window ends before sealing it: covers writes still in flight to InfluxDB. */
+  settleMs: number;
+  maxBackfillMs: number;
+  maxFutureSkewMs: number;
+  confirmations: number;
+  dropTimeoutMs: number;
+  /** How often windows are checked for sealing and the chain for backlog. */
+  tickMs: number;
+  retryMinMs: number;
+  retryMaxMs: number;
+}
+
+export interface AnchorLogger {
+  log(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+const silent: AnchorLogger = { log: () => undefined, warn: () => undefined, error: () => undefined };
+
+/**
+ * Seals receive-time windows into batches and anchors them on chain, continuously.
+ *
+ * Sealing: a window is sealed once it ended settleMs ago and InfluxDB holds at least as many of
+ * its records as this process saw accepted (so readings still in the ingest spool are waited
+ * for). Its leaves are always rebuilt from InfluxDB, the source of truth, never from memory: a
+ * crash between accept and anchoring loses nothing, the window is rebuilt after restart.
+ *
+ * Anchoring: batches go on chain strictly in id order (the contract refuses a gap). Chain
+ * errors are retried with exponential backoff; meanwhile batches queue in the SQL store. The
+ * contract, not the SQL store, says what is anchored: every pass starts from its nextBatchId.
+ */
+export class AnchorService {
+  private planner: WindowPlanner | null = null;
+  private unsubscribe: (() => void) | null = null;
+  private sealTimer: NodeJS.Timeout | null = null;
+  private anchorLoop: Promise<void> | null = null;
+  private running = false;
+  private stopping = false;
+  private wake: (() => void) | null = null;
+  private chain: ChainPort | null = null;
+  private deployedBlock = 0;
+  private lastSealed: BatchRecord | null = null;
+  private lastAnchored: BatchRecord | null = null;
+  private backlog = 0;
+  private lateRecords = 0;
+  private chainReachable = false;
+  private chainError: string | null = null;
+  private chainId: number | null = null;
+  private sealing: Promise<void> = Promise.resolve();
+  private waitingSince: number | null = null;
+
+  constructor(
+    private readonly repo: AnchorRepository,
+    private readonly reader: InfluxRecordReader,
+    private readonly openChain: () => Promise<ChainPort>,
+    readonly clock: ReceiveClock,
+    private readonly options: AnchorServiceOptions,
+    private readonly logger: AnchorLogger = silent,
+    private readonly metrics: AnchorMetrics | null = null,
+    private readonly influxWriter: InfluxDB | null = null,
+    private readonly wallClock: () => number = Date.now,
+    private readonly chainKind: 'embedded' | 'rpc' = 'embedded',
+  ) {}
+
+  /** Restores the windows from the SQL store, subscribes to accepted readings and starts both loops. */
+  async start(events?: PipelineEvents): Promise<void> {
+    if (this.running) return;
+    await this.repo.migrate();
+    const now = this.wallClock();
+    this.lastSealed = await this.repo.lastBatch();
+    this.lastAnchored = await this.repo.lastAnchored();
+    this.backlog = await this.repo.unanchoredCount();
+    let genesis = Number(await this.repo.state('genesis'));
+    if (!genesis) {
+      genesis = Math.floor(now / this.options.intervalMs) * this.options.intervalMs;
+      await this.repo.setState('genesis', String(genesis));
+    }
+    this.planner = new WindowPlanner(this.options.intervalMs, this.options.maxRecords, this.lastSealed?.end ?? genesis, now);
+    this.clock.raiseFloor(this.planner.openStart);
+    this.running = true;
+    this.stopping = false;
+    if (events) this.unsubscribe = events.on('accepted', (batch) => this.onAccepted(batch));
+    this.scheduleSeal();
+    this.anchorLoop = this.runAnchorLoop();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.stopping = true;
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+    if (this.sealTimer) clearTimeout(this.sealTimer);
+    this.sealTimer = null;
+    this.wake?.();
+    await this.sealing;
+    await this.anchorLoop;
+    this.anchorLoop = null;
+    // The chain belongs to whoever opened it (AnchorModule closes it after the service).
+  }
+
+  /** Counts accepted readings into their windows (cheap: the ingest path calls it). */
+  onAccepted(readings: readonly Pick<AcceptedReading, 'record'>[]): void {
+    const planner = this.planner;
+    if (!planner) return;
+    for (const { record } of readings) {
+      if (!planner.add(record.rx, record.ts)) {
+        this.lateRecords++;
+        this.metrics?.lateRecords.inc();
+        this.logger.error(`record ${record.device}#${record.seq} has rx ${record.rx} in an already sealed window (sealed up to ${planner.sealedUpTo}): it is not anchored`);
+      }
+    }
+    this.clock.raiseFloor(planner.openStart);
+  }
+
+  status(): AnchorStatus {
+    const now = this.wallClock();
+    return {
+      running: this.running,
+      sealedUpTo: this.planner?.sealedUpTo ?? 0,
+      lastSealed: this.lastSealed ? { id: this.lastSealed.id, start: this.lastSealed.start, end: this.lastSealed.end, count: this.lastSealed.count } : null,
+      lastAnchored:
+        this.lastAnchored?.anchor
+          ? { id: this.lastAnchored.id, end: this.lastAnchored.end, txHash: this.lastAnchored.anchor.txHash, blockNumber: this.lastAnchored.anchor.blockNumber }
+          : null,
+      backlog: this.backlog,
+      lagMs: Math.max(0, now - (this.lastAnchored?.end ?? this.planner?.sealedUpTo ?? now)),
+      openWindows: this.planner?.open.length ?? 0,
+      lateRecords: this.lateRecords,
+      chain: {
+        kind: this.chain?.kind ?? this.chainKind,
+        chainId: this.chainId,
+        contract: this.chain?.contractAddress ?? null,
+        rpcUrl: this.chain?.rpcUrl ?? null,
+        reachable: this.chainReachable,
+        lastError: this.chainError,
+      },
+    };
+  }
+
+  /** The chain, once connected (the audit and proofs read roots through it). */
+  currentChain(): ChainPort | null {
+    return this.chain;
+  }
+
+  /** Seals every window that is due; returns how many were sealed. */
+  async sealDue(): Promise<number> {
+    const planner = this.planner;
+    if (!planner) return 0;
+    let sealed = 0;
+    for (;;) {
+      const now = this.wallClock();
+      const w = planner.due(now, this.options.settleMs);
+      if (!w) break;
+      if (!(await this.seal(w))) break;
+      planner.shift();
+      this.clock.raiseFloor(planner.openStart);
+      sealed++;
+    }
+    if (sealed) this.wake?.();
+    return sealed;
+  }
+
+  private async seal(w: OpenWindow): Promise<boolean> {
+    const bounds = w.partial || w.seen === 0 || !Number.isFinite(w.minTs)
+      ? { fromTs: w.start - this.options.maxBackfillMs, toTs: w.end + this.options.maxFutureSkewMs }
+      : { fromTs: w.minTs, toTs: w.maxTs };
+    const stored = await this.reader.recordsByRx(w.start, w.end, bounds);
+    if (stored.length < w.seen) {
+      // Accepted but not in InfluxDB yet (spooled while InfluxDB was away): wait for the replay.
+      const now = this.wallClock();
+      this.waitingSince ??= now;
+      if (now - this.waitingSince > 60_000) {
+        this.logger.warn(`window [${w.start}, ${w.end}) waits for ${w.seen - stored.length} accepted records to reach InfluxDB`);
+        this.waitingSince = now;
+      }
+      return false;
+    }
+    this.waitingSince = null;
+    const records = stored.map((s) => s.record).sort(compareRecords);
+    const leaves: IndexedLeaf[] = records.map((r) => ({ device: r.device, seq: r.seq, ts: r.ts, rx: r.rx, leaf: recordLeaf(r) }));
+    const root = merkleRoot(leaves.map((l) => l.leaf)).toString('hex');
+    const id = this.lastSealed ? this.lastSealed.id + 1 : 0;
+    const prevRoot = this.lastSealed?.root ?? ZERO_ROOT;
+    await this.repo.insertBatch({ id, start: w.start, end: w.end, count: leaves.length, root, prevRoot }, leaves);
+    this.lastSealed = { id, start: w.start, end: w.end, count: leaves.length, root, prevRoot, sealedAt: this.wallClock(), anchor: null };
+    this.backlog++;
+    return true;
+  }
+
+  private scheduleSeal(): void {
+    if (!this.running) return;
+    this.sealTimer = setTimeout(() => {
+      this.sealing = this.sealDue()
+        .then(() => undefined)
+        .catch((err: unknown) => {
+          this.metrics?.errors.inc({ what: 'seal' });
+          this.logger.warn(`sealing failed, retrying: ${(err as Error).message}`);
+        })
+        .finally(() => this.scheduleSeal());
+    }, this.options.tickMs);
+  }
+
+  private async runAnchorLoop(): Promise<void> {
+    let delay = this.options.retryMinMs;
+    while (this.running) {
+      try {
+        await this.anchorPending();
+        delay = this.options.retryMinMs;
+        await this.idle(this.options.tickMs);
+      } catch (err) {
+        this.chainReachable = !(err instanceof ChainUnavailable);
+        this.chainError = (err as Error).message;
+        this.metrics?.errors.inc({ what: err instanceof AnchorRejectedError ? 'rejected' : 'chain' });
+        this.logger.warn(`anchoring paused (${this.backlog} batches queued), retry in ${delay} ms: ${(err as Error).message}`);
+        await this.idle(delay);
+        delay = Math.min(delay * 2, this.options.retryMaxMs);
+      }
+    }
+  }
+
+  private idle(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(done, ms);
+      const self = this;
+      function done() {
+        clearTimeout(t);
+        self.wake = null;
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+
+  /** One pass: connects, reconciles with the contract, and anchors every queued batch in order. */
+  async anchorPending(): Promise<number> {
+    const chain = await this.connect();
+    let next: number;
+    try {
+      next = await chain.nextBatchId();
+    } catch (err) {
+      throw new ChainUnavailable(err);
+    }
+    this.chainReachable = true;
+    this.chainError = null;
+    const last = await this.repo.lastAnchored();
+    if (last && last.id >= next) {
+      const n = await this.repo.clearAnchorsFrom(next);
+      this.logger.warn(`the chain holds ${next} batches but the store recorded ${last.id + 1} as anchored: re-anchoring ${n}`);
+    }
+    let anchored = 0;
+    while (!this.stopping) {
+      const batch = await this.repo.firstUnanchored();
+      if (!batch) break;
+      if (batch.id < next) {
+        await this.adopt(chain, batch);
+      } else {
+        const receipt = await this.guard(() =>
+          chain.anchor(
+            { batchId: batch.id, root: batch.root, prevRoot: batch.prevRoot, count: batch.count, start: batch.start, end: batch.end },
+            {
+              confirmations: this.options.confirmations,
+              dropTimeoutMs: this.options.dropTimeoutMs,
+              onSent: (_hash, attempt) => this.metrics?.transactions.inc({ kind: attempt === 0 ? 'sent' : 'resubmitted' }),
+            },
+          ),
+        );
+        await this.recordAnchored(chain, batch, receipt);
+        next = batch.id + 1;
+      }
+      anchored++;
+    }
+    this.backlog = await this.repo.unanchoredCount();
+    return anchored;
+  }
+
+  /** A batch the chain already holds (sent before a crash): check the root, take the tx. */
+  private async adopt(chain: ChainPort, batch: BatchRecord): Promise<void> {
+    const onChain = await this.guard(() => chain.getBatch(batch.id));
+    if (!onChain || onChain.root !== batch.root) {
+      throw new Error(`batch ${batch.id}: the chain holds root ${onChain?.root ?? 'none'}, the store ${batch.root}; refusing to continue`);
+    }
+    const tx = await this.guard(() => chain.findAnchorTx(batch.id, this.deployedBlock));
+    if (!tx) throw new Error(`batch ${batch.id} is on chain but its Anchored event was not found`);
+    await this.recordAnchored(chain, batch, tx);
+  }
+
+  private async recordAnchored(chain: ChainPort, batch: BatchRecord, tx: { txHash: string; blockNumber: number }): Promise<void> {
+    const anchor = { chainId: this.chainId ?? 0, contract: chain.contractAddress ?? '', txHash: tx.txHash, blockNumber: tx.blockNumber };
+    await this.repo.markAnchored(batch.id, anchor);
+    this.lastAnchored = { ...batch, anchor: { ...anchor, anchoredAt: this.wallClock() } };
+    this.backlog = Math.max(0, this.backlog - 1);
+    this.writeBatchPoint(this.lastAnchored);
+  }
+
+  private writeBatchPoint(b: BatchRecord): void {
+    if (!this.influxWriter || !b.anchor) return;
+    this.influxWriter
+      .writePoints(
+        [
+          {
+            measurement: MEASUREMENTS.anchorBatches,
+            fields: { batch_id: b.id, count: b.count, lag_ms: Math.max(0, this.wallClock() - b.end), root: b.root, tx: b.anchor.txHash, block: b.anchor.blockNumber },
+            timestamp: new Date(b.end),
+          },
+        ],
+        { precision: 'ms' },
+      )
+      .catch((err: unknown) => this.logger.warn(`could not write ${MEASUREMENTS.anchorBatches} point: ${(err as Error).message}`));
+  }
+
+  /** Connects on first use, checks the chain id, and finds or deploys the contract. */
+  private async connect(): Promise<ChainPort> {
+    try {
+      this.chain ??= await this.openChain();
+      const chain = this.chain;
+      this.chainId = await chain.chainId();
+      const key = `${chain.kind}:${this.chainId}`;
+      const known = await this.repo.contract(key);
+      if (known && chain.contractAddress === known.address) return chain;
+      if (known && (await chain.hasCode(known.address))) {
+        chain.use(known.address);
+        this.deployedBlock = known.deployedBlock;
+        return chain;
+      }
+      const deployed = await chain.deploy();
+      this.deployedBlock = deployed.blockNumber;
+      await this.repo.saveContract({ chainKey: key, chainId: this.chainId, address: deployed.address, deployedBlock: deployed.blockNumber });
+      const cleared = await this.repo.clearAnchorsFrom(0);
+      if (known) this.logger.warn(`no anchoring contract at ${known.address} on chain ${this.chainId} (a new or reset chain): deployed ${deployed.address}, re-anchoring ${cleared} batches`);
+      else this.logger.log(`deployed the anchoring contract at ${deployed.address} on chain ${this.chainId}`);
+      return chain;
+    } catch (err) {
+      if (err instanceof AnchorRejectedError) throw err;
+      throw new ChainUnavailable(err);
+    }
+  }
+
+  private async guard<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (err instanceof AnchorRejectedError) throw err;
+      throw new ChainUnavailable(err);
+    }
+  }
+}
+
+/** A chain call failed for a reason other than the contract's verdict (network, node down). */
+export class ChainUnavailable extends Error {
+  constructor(override readonly cause: unknown) {
+    super(`chain unavailable: ${(cause as Error)?.message ?? String(cause)}`);
+  }
+}
+

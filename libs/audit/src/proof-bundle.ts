@@ -1,0 +1,44 @@
+import { z } from 'zod';
+
+/**
+ * A self-contained proof that one reading is what its device signed and that it was committed
+ * on chain. Everything a verifier needs is inside, except the chain itself (docs/auditors.md).
+ * Hex is lowercase and 0x-less (32-byte hashes) so that every bit of the file matters.
+ */
+export const PROOF_BUNDLE_FORMAT = 'gridproof-proof/1';
+
+const hash = z.string().regex(/^[0-9a-f]{64}$/, 'a 32-byte lowercase hex hash');
+const ms = z.number().int().nonnegative();
+
+export const proofBundleSchema = z
+  .object({
+    format: z.literal(PROOF_BUNDLE_FORMAT),
+    record: z
+      .object({
+        v: z.literal(1),
+        device: z.string().min(1),
+        ts: ms,
+        seq: z.number().int().nonnegative(),
+        readings: z.record(z.string(), z.union([z.number(), z.string()])),
+        sig: z.string().nullable(),
+        rx: ms,
+      })
+      .strict(),
+    device: z.object({ id: z.string().min(1), publicKey: z.string().nullable() }).strict(),
+    signature: z.string().nullable(),
+    leaf: hash,
+    leafIndex: z.number().int().nonnegative(),
+    path: z.array(hash),
+    batch: z.object({ id: z.number().int().nonnegative(), start: ms, end: ms, count: z.number().int().positive(), root: hash, prevRoot: hash }).strict(),
+    chain: z
+      .object({
+        chainId: z.number().int().positive(),
+        contract: z.string().regex(/^0x[0-9a-f]{40}$/, 'a lowercase 0x address'),
+        txHash: z.string().regex(/^0x[0-9a-f]{64}$/, 'a lowercase 0x transaction hash'),
+        blockNumber: z.number().int().nonnegative(),
+      })
+      .strict(),
+  })
+  .strict();
+
+export type ProofBundle = z.infer<typeof proofBundleSchema>;

@@ -1,0 +1,133 @@
+import { InfluxDB } from 'influx';
+import { AnchorRepository, AnchorService, ChainPort, InfluxRecordReader, ReceiveClock } from '@gridproof/anchor';
+import { DeviceType, familyOf, IngestRecord, privateKeyFromBase64, generateDeviceKeyPair, signMessage, toIngestRecord } from '@gridproof/telemetry';
+import { SqlStore } from '@gridproof/store';
+import { sharedInfluxUrl, uniqueName } from '@gridproof/testing';
+import { AuditService } from '../audit.service';
+import { ProofService } from '../proof.service';
+
+export interface FixtureDevice {
+  id: string;
+  type: DeviceType;
+  site: string;
+  publicKey: string;
+  privateKey: string;
+  seq: number;
+}
+
+/**
+ * Everything the audit scenarios need, with real servers: the shared InfluxDB (own database),
+ * an in-memory PGlite store, a chain, and the anchoring service fed straight with records
+ * (written to InfluxDB per the layout first, as the ingest pipeline does, then announced).
+ */
+export class AuditFixture {
+  readonly devices: FixtureDevice[];
+  readonly written: Array<{ device: FixtureDevice; record: IngestRecord }> = [];
+
+  private constructor(
+    readonly influxUrl: string,
+    readonly database: string,
+    readonly influx: InfluxDB,
+    readonly store: SqlStore,
+    readonly repo: AnchorRepository,
+    readonly reader: InfluxRecordReader,
+    readonly service: AnchorService,
+    readonly audit: AuditService,
+    readonly proofs: ProofService,
+  ) {
+    this.devices = (['smart-meter', 'pv-inverter', 'ev-charger'] as DeviceType[]).map((type, i) => {
+      const keys = generateDeviceKeyPair();
+      return { id: `dev-${i}`, type, site: `site-${i % 2}`, publicKey: keys.publicKey, privateKey: keys.privateKey, seq: 0 };
+    });
+  }
+
+  static async start(openChain: () => Promise<ChainPort>, opts: { intervalMs?: number } = {}): Promise<AuditFixture> {
+    const influxUrl = sharedInfluxUrl();
+    const database = uniqueName('audit');
+    const reader = InfluxRecordReader.connect(influxUrl, database);
+    await reader.client.createDatabase(database);
+    const store = await SqlStore.open({ kind: 'pglite', dir: null });
+    const repo = new AnchorRepository(store);
+    const options = {
+      intervalMs: opts.intervalMs ?? 250,
+      maxRecords: 1_000,
+      settleMs: 200,
+      maxBackfillMs: 3_600_000,
+      maxFutureSkewMs: 60_000,
+      confirmations: 1,
+      dropTimeoutMs: 10_000,
+      tickMs: 40,
+      retryMinMs: 50,
+      retryMaxMs: 400,
+    };
+    let chain: ChainPort | null = null;
+    const service = new AnchorService(repo, reader, async () => (chain ??= await openChain()), new ReceiveClock(), options);
+    const audit = new AuditService(repo, reader, () => service.currentChain(), options);
+    const fixture: AuditFixture = new AuditFixture(influxUrl, database, reader.client, store, repo, reader, service, audit, new ProofService(repo, reader, { find: async (id) => fixture.devices.find((d) => d.id === id) ?? null }));
+    await service.start();
+    // Connect (and deploy) before ingesting: starting the embedded EVM blocks the event loop
+    // for a moment, longer than this fixture's short settle delay.
+    const deadline = Date.now() + 30_000;
+    while (!service.status().chain.reachable) {
+      if (Date.now() > deadline) throw new Error(`chain not reachable: ${service.status().chain.lastError}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return fixture;
+  }
+
+  /** Signs, stores (line protocol, the layout of libs/influx/src/schema.ts) and announces readings. */
+  async ingest(n: number): Promise<IngestRecord[]> {
+    const out: Array<{ device: FixtureDevice; record: IngestRecord }> = [];
+    for (let i = 0; i < n; i++) {
+      const device = this.devices[i % this.devices.length];
+      const readings: Record<string, number | string> =
+        device.type === 'ev-charger' ? { power_kw: 7.4 + (i % 5) / 10, status: i % 2 ? 'charging' : 'idle' } : { power_w: 1000 + i * 3.25, voltage_v: 230.1 };
+      const signed = signMessage({ v: 1 as const, device: device.id, ts: Date.now() - 500 + i, seq: ++device.seq, readings }, privateKeyFromBase64(device.privateKey));
+      out.push({ device, record: toIngestRecord(signed, this.service.clock.now()) });
+    }
+    await this.writePoints(out.map((o) => ({ device: o.device, record: o.record })));
+    this.written.push(...out);
+    this.service.onAccepted(out.map((o) => ({ record: o.record })));
+    return out.map((o) => o.record);
+  }
+
+  async writePoints(points: Array<{ device: FixtureDevice; record: IngestRecord }>): Promise<void> {
+    const body = points.map((p) => lineOf(p.device, p.record)).join('\n');
+    const res = await fetch(`${this.influxUrl}/write?db=${this.database}&precision=ms`, { method: 'POST', body });
+    if (res.status !== 204) throw new Error(`InfluxDB write failed: ${res.status} ${await res.text()}`);
+  }
+
+  async query(q: string): Promise<void> {
+    const res = await fetch(`${this.influxUrl}/query?db=${this.database}&q=${encodeURIComponent(q)}`, { method: 'POST' });
+    if (!res.ok) throw new Error(`InfluxDB query failed: ${res.status}`);
+  }
+
+  /** Waits until every record ingested so far is in an anchored batch. */
+  async anchoredUpTo(rx: number, timeoutMs = 20_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const s = this.service.status();
+      if (s.lastAnchored && s.lastAnchored.end > rx && s.backlog === 0) return;
+      if (Date.now() > deadline) throw new Error(`not anchored within ${timeoutMs} ms: ${JSON.stringify(s)}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+
+  private disposed = false;
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    await this.service.stop();
+    await this.influx.dropDatabase(this.database).catch(() => undefined);
+    await this.store.close();
+  }
+}
+
+export function lineOf(device: FixtureDevice, r: IngestRecord): string {
+  const esc = (s: string) => s.replace(/[ ,=]/g, (c) => `\\${c}`);
+  const fields = Object.entries(r.readings).map(([k, v]) => `${esc(k)}=${typeof v === 'string' ? JSON.stringify(v) : String(v)}`);
+  fields.push(`seq=${r.seq}i`, `rx=${r.rx}i`);
+  if (r.sig !== null) fields.push(`sig="${r.sig}"`);
+  return `${familyOf(device.type)},device=${esc(device.id)},site=${esc(device.site)},type=${esc(device.type)} ${fields.join(',')} ${r.ts}`;
+}

@@ -1,0 +1,110 @@
+import { JsonRpcApiProvider, JsonRpcProvider, Network } from 'ethers';
+import { anchorContractInterface, fetchChainId, leafHash, rootFromPath } from '@gridproof/anchor';
+import { jcs, publicKeyFromBase64, verifyMessageSignature } from '@gridproof/telemetry';
+import { proofBundleSchema, ProofBundle } from './proof-bundle';
+
+export interface VerificationCheck {
+  name: 'format' | 'signature' | 'leaf' | 'inclusion' | 'window' | 'chain' | 'contract' | 'transaction';
+  ok: boolean;
+  detail: string;
+}
+
+export interface VerificationReport {
+  ok: boolean;
+  checks: VerificationCheck[];
+}
+
+/**
+ * The standalone verifier: needs only the bundle and a chain's JSON-RPC endpoint (no InfluxDB,
+ * no SQL store, no GridProof service). Checks, in order: the bundle's form; the device's
+ * Ed25519 signature over the record's signed content; the leaf = SHA-256(0x00 ‖ JCS(record));
+ * the audit path from the leaf to the batch root (RFC 6962 §2.1.1); the record's rx inside the
+ * batch window; and on chain: the chain id, the contract's stored batch (root, previous root,
+ * count, window), and the transaction that emitted the Anchored event in the stated block.
+ */
+export async function verifyBundle(input: unknown, rpc: string | JsonRpcApiProvider): Promise<VerificationReport> {
+  const checks: VerificationCheck[] = [];
+  const add = (name: VerificationCheck['name'], ok: boolean, detail: string) => {
+    checks.push({ name, ok, detail });
+    return ok;
+  };
+  const parsed = proofBundleSchema.safeParse(input);
+  if (!parsed.success) {
+    add('format', false, parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+    return { ok: false, checks };
+  }
+  const b = parsed.data;
+  add('format', b.device.id === b.record.device && b.signature === b.record.sig, 'bundle fields are consistent');
+  checkSignature(b, add);
+  const leaf = leafHash(jcs(b.record));
+  add('leaf', leaf.toString('hex') === b.leaf, `leaf = SHA-256(0x00 ‖ JCS(record)) = ${leaf.toString('hex')}`);
+  const root = rootFromPath(leaf, b.leafIndex, b.batch.count, b.path.map((h) => Buffer.from(h, 'hex')));
+  add('inclusion', root !== null && root.toString('hex') === b.batch.root, `audit path of leaf ${b.leafIndex} of ${b.batch.count} leads to ${root?.toString('hex') ?? 'nothing'}`);
+  add('window', b.record.rx >= b.batch.start && b.record.rx < b.batch.end, `rx ${b.record.rx} in [${b.batch.start}, ${b.batch.end})`);
+  if (checks.some((c) => !c.ok)) return { ok: false, checks };
+
+  let provider: JsonRpcApiProvider | null = null;
+  try {
+    // Asking the chain id first makes an unreachable node an error, not ethers' endless retry.
+    provider = typeof rpc === 'string' ? new JsonRpcProvider(rpc, Network.from(await fetchChainId(rpc, 15_000)), { staticNetwork: true, batchMaxCount: 1 }) : rpc;
+    await checkChain(b, provider, add);
+  } catch (err) {
+    add('chain', false, `chain unreachable or answered badly: ${(err as Error).message}`);
+  } finally {
+    if (typeof rpc === 'string') provider?.destroy();
+  }
+  return { ok: checks.every((c) => c.ok), checks };
+}
+
+function checkSignature(b: ProofBundle, add: (n: VerificationCheck['name'], ok: boolean, d: string) => boolean): void {
+  if (b.record.sig === null) {
+    add('signature', false, 'the record is unsigned: its device was registered without a signature requirement');
+    return;
+  }
+  if (!b.device.publicKey) {
+    add('signature', false, 'the bundle carries no device public key');
+    return;
+  }
+  // Only canonical base64 (RFC 4648 §3.5: pad bits zero), so no two texts name the same key.
+  if (Buffer.from(b.device.publicKey, 'base64').toString('base64') !== b.device.publicKey) {
+    add('signature', false, 'the device public key is not canonical base64');
+    return;
+  }
+  try {
+    const ok = verifyMessageSignature(b.record, b.record.sig, publicKeyFromBase64(b.device.publicKey));
+    add('signature', ok, ok ? `Ed25519 signature by ${b.device.id} is valid` : 'the Ed25519 signature does not match the record and key');
+  } catch (err) {
+    add('signature', false, (err as Error).message);
+  }
+}
+
+async function checkChain(b: ProofBundle, provider: JsonRpcApiProvider, add: (n: VerificationCheck['name'], ok: boolean, d: string) => boolean): Promise<void> {
+  const iface = anchorContractInterface();
+  const chainId = Number(BigInt((await provider.send('eth_chainId', [])) as string));
+  if (!add('chain', chainId === b.chain.chainId, `the node's chain id is ${chainId}, the bundle's ${b.chain.chainId}`)) return;
+
+  const raw = await provider.call({ to: b.chain.contract, data: iface.encodeFunctionData('getBatch', [b.batch.id]) });
+  if (raw === '0x') {
+    add('contract', false, `no contract at ${b.chain.contract}`);
+    return;
+  }
+  const [s] = iface.decodeFunctionResult('getBatch', raw);
+  const stored = {
+    root: String(s.root).slice(2),
+    prevRoot: String(s.prevRoot).slice(2),
+    count: Number(s.count),
+    start: Number(s.start),
+    end: Number(s.end),
+    block: Number(s.anchoredAt),
+  };
+  const same = stored.root === b.batch.root && stored.prevRoot === b.batch.prevRoot && stored.count === b.batch.count && stored.start === b.batch.start && stored.end === b.batch.end;
+  add('contract', same, `contract ${b.chain.contract} holds for batch ${b.batch.id}: root ${stored.root}, prevRoot ${stored.prevRoot}, count ${stored.count}, window [${stored.start}, ${stored.end})`);
+
+  const receipt = await provider.getTransactionReceipt(b.chain.txHash);
+  const event = iface.getEvent('Anchored');
+  const log = receipt?.logs.find((l) => l.address.toLowerCase() === b.chain.contract && event && l.topics[0] === event.topicHash && BigInt(l.topics[1]) === BigInt(b.batch.id));
+  const decoded = log ? iface.decodeEventLog('Anchored', log.data, log.topics) : null;
+  const ok = !!receipt && receipt.status === 1 && receipt.blockNumber === b.chain.blockNumber && stored.block === b.chain.blockNumber && !!decoded && String(decoded.root).slice(2) === b.batch.root;
+  const depth = receipt ? (await provider.getBlockNumber()) - receipt.blockNumber + 1 : 0;
+  add('transaction', ok, receipt ? `tx ${b.chain.txHash} in block ${receipt.blockNumber} (${depth} confirmations) emitted Anchored(${b.batch.id})` : `tx ${b.chain.txHash} not found`);
+}
