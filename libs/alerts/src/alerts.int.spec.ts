@@ -13,6 +13,7 @@ import { createMetricsRegistry } from '@gridproof/metrics';
 import { ApiKeys, RegistryModule } from '@gridproof/registry';
 import { SqlStore } from '@gridproof/store';
 import { Cleanups, freePort, uniqueName } from '@gridproof/testing';
+import { createSimulation, fleetFileSchema } from '@gridproof/firmware-sim';
 import { AlertsModule } from './alerts.module';
 import { AlertsService } from './alerts.service';
 import type { Alert, DeliveryRecord } from './model/alert';
@@ -53,7 +54,8 @@ describe('AlertsModule (real HTTP and SMTP receivers)', () => {
   /** Waits until the dispatcher flushed `n` more times: quiet periods measured in flushes, not time. */
   const flushes = async (n: number) => {
     const target = alerts.dispatcher.flushes + n;
-    await waitFor(`${n} flushes`, () => alerts.dispatcher.flushes >= target);
+    // With no aggregation group left nothing more can be sent, so that is quiet enough too.
+    await waitFor(`${n} flushes`, () => alerts.dispatcher.flushes >= target || alerts.dispatcher.groupCount() === 0);
     await alerts.idle();
   };
   /** Spreads input over several group intervals (pacing only; nothing asserts on time). */
@@ -96,6 +98,17 @@ describe('AlertsModule (real HTTP and SMTP receivers)', () => {
           clear_for: '200ms',
           severity: 'critical',
           kind: 'connector_overtemp',
+        },
+        {
+          name: 'ConnectorHot',
+          matchers: ['type="ev-charger"', 'site="sim-1"'],
+          metric: 'connector_temp_c',
+          op: '>',
+          value: 60,
+          for: '2m',
+          clear_for: '30m',
+          severity: 'warning',
+          kind: 'connector_wear',
         },
       ],
       route: {
@@ -209,6 +222,47 @@ describe('AlertsModule (real HTTP and SMTP receivers)', () => {
     expect(fan.recommendedAction).toMatch(/cooling fan/);
     expect(smtp.mails[0]).toMatchObject({ user: SMTP_USER, to: ['crew@example.net'] });
     expect((await api().get('/api/alerts?device=evc-1').set('authorization', `Bearer ${keys.crew}`).expect(200)).body).toHaveLength(1);
+  });
+
+  it('turns a firmware-sim connector-wear fault into one notification per receiver, then a resolve', async () => {
+    const fleet = fleetFileSchema.parse({
+      name: 'alerts-it',
+      seed: 7,
+      start: '2025-06-02T00:00:00Z',
+      sites: [{ id: 'sim-1', lat: 52.5, lon: 13.4 }],
+      devices: [
+        { id: 'sim-evc-worn', type: 'ev-charger', site: 'sim-1', intervalS: 60 },
+        { id: 'sim-evc-ok', type: 'ev-charger', site: 'sim-1', intervalS: 60 },
+      ],
+      faults: [{ kind: 'connector-wear', device: 'sim-evc-worn', start: '0s', ramp: '12h' }],
+    });
+    const sim = createSimulation(fleet);
+    const refs = new Map(sim.devices.map((d) => [d.spec.id, charger(d.spec.id, d.spec.site)]));
+    // Every reading of the run, in batches of 5 simulated minutes, until 2 h after the trip.
+    let batch: AcceptedReading[] = [];
+    for (const sample of sim.until(sim.startMs + 2 * 86_400_000)) {
+      const record = { v: 1 as const, device: sample.device, ts: sample.ts, seq: ++seq, readings: sample.readings, sig: null, rx: sample.t };
+      batch.push({ device: refs.get(sample.device)!, record });
+      if (batch.length === 10) {
+        events.emit('accepted', batch);
+        batch = [];
+        await new Promise((r) => setTimeout(r, 15));
+      }
+      const failedAt = sim.labels()[0].failure;
+      if (failedAt !== null && sample.t > failedAt + 2 * 3_600_000) break;
+    }
+    events.emit('accepted', batch);
+    const [failure] = sim.labels();
+    expect(failure.failure).not.toBeNull();
+
+    await waitFor('the resolve after the trip', () => http.to('/crew', ['device', 'sim-evc-worn']).find((r) => r.body.status === 'resolved'));
+    await flushes(10);
+    const notes = http.to('/crew', ['device', 'sim-evc-worn']);
+    expect(notes.map((r) => r.body.status)).toEqual(['firing', 'resolved']);
+    expect((notes[0].body.alerts as Alert[])[0]).toMatchObject({ labels: { alertname: 'ConnectorHot', kind: 'connector_wear' }, severity: 'warning' });
+    expect(smtp.mails.filter((m) => m.raw.includes('sim-evc-worn') && m.subject.includes('FIRING'))).toHaveLength(1);
+    expect(mqtt.filter((m) => m.topic === 'gp/v1/sites/sim-1/alerts' && m.payload.status === 'firing')).toHaveLength(1);
+    expect(http.to('/crew', ['device', 'sim-evc-ok'])).toHaveLength(0);
   });
 
   it('resolves an alert once its condition clears, and notifies every receiver', async () => {
@@ -339,6 +393,29 @@ describe('AlertsModule (real HTTP and SMTP receivers)', () => {
     expect(attempts('webhook[3]')).toEqual(['1:ok']);
     const metrics = await app.get(CoreModuleRegistry).metrics();
     expect(metrics).toMatch(/gridproof_alert_notifications_total\{receiver="flaky",integration="webhook\[0\]",status="gave_up"\} 1/);
+  });
+});
+
+describe('AlertsModule start-up', () => {
+  it('refuses to start with a routing file that names an unknown receiver, naming the problem', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gp-alerts-bad-'));
+    try {
+      const file = join(dir, 'alerts.yaml');
+      writeFileSync(file, stringify({ route: { receiver: 'crew', routes: [{ matchers: ['severity="critical"'], receiver: 'pager' }] }, receivers: [{ name: 'crew', log_configs: [{}] }] }));
+      const store = await SqlStore.open({ kind: 'pglite', dir: null });
+      try {
+        const config = loadConfig({ GP_DATA_DIR: dir, GP_ALERTS_CONFIG: file });
+        const start = async () => {
+          const moduleRef = await Test.createTestingModule({ imports: [CoreModule.forRoot({ config, store, metrics: createMetricsRegistry(false) }), RegistryModule, AlertsModule.forRoot({ env: {} })] }).compile();
+          await moduleRef.createNestApplication({ logger: false }).init();
+        };
+        await expect(start()).rejects.toThrow(`Invalid alerts config ${file}:\n  - route.routes.0.receiver: unknown receiver "pager" (defined: crew)`);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
