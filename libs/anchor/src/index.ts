@@ -14,3 +14,5 @@ export * from './store/anchor.repository';
 export * from './service/anchor-status';
 export * from './service/anchor-metrics';
 export * from './service/anchor.service';
+export * from './anchor.module';
+export * from './http/anchors.controller';

@@ -2,3 +2,6 @@ export * from './proof-bundle';
 export * from './verify-bundle';
 export * from './audit.service';
 export * from './proof.service';
+export * from './audit.module';
+export * from './http/audit.controller';
+export * from './cli/audit.commands';

@@ -51,6 +51,8 @@ export const envSchema = z.object({
   CHAIN_CONFIRMATIONS: z.coerce.number().int().min(0).default(1),
   GP_ANCHOR_INTERVAL_MS: positiveInt.default(60_000),
   GP_ANCHOR_MAX_RECORDS: positiveInt.default(100_000),
+  GP_ANCHOR_SETTLE_MS: positiveInt.default(2_000),
+  GP_CHAIN_EMBEDDED_PORT: port.default(8545),
 
   GP_ALERTS_CONFIG: z.string().optional(),
   GP_GRAFANA_URL: z.string().url().default('http://localhost:3001'),

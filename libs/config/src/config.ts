@@ -40,8 +40,10 @@ export interface GridProofConfig {
     privateKey?: string;
     chainId?: number;
     confirmations: number;
+    /** Loopback JSON-RPC port of the embedded chain (verifiers use it; 0 = any free port). */
+    embeddedRpcPort: number;
   };
-  anchor: { intervalMs: number; maxRecords: number };
+  anchor: { intervalMs: number; maxRecords: number; settleMs: number };
   alerts: { configPath?: string; grafanaUrl: string };
   detect: { modelsDir: string };
   sim: { enabled: boolean; fleetPath?: string };
@@ -105,8 +107,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GridProofConfi
       privateKey: e.CHAIN_PRIVATE_KEY,
       chainId: e.CHAIN_ID,
       confirmations: e.CHAIN_CONFIRMATIONS,
+      embeddedRpcPort: e.GP_CHAIN_EMBEDDED_PORT,
     },
-    anchor: { intervalMs: e.GP_ANCHOR_INTERVAL_MS, maxRecords: e.GP_ANCHOR_MAX_RECORDS },
+    anchor: { intervalMs: e.GP_ANCHOR_INTERVAL_MS, maxRecords: e.GP_ANCHOR_MAX_RECORDS, settleMs: e.GP_ANCHOR_SETTLE_MS },
     alerts: { configPath: e.GP_ALERTS_CONFIG, grafanaUrl: e.GP_GRAFANA_URL },
     detect: { modelsDir: e.GP_MODELS_DIR ? resolve(e.GP_MODELS_DIR) : join(dataDir, 'models') },
     sim: { enabled: e.GP_SIM_ENABLED, fleetPath: e.GP_SIM_FLEET },

@@ -13,6 +13,8 @@ export interface OpenWindow {
   /** Device-time bounds of the records seen; narrows the InfluxDB scan when seal-time comes. */
   minTs: number;
   maxTs: number;
+  /** Largest rx seen: a size cut happens only after it, so one millisecond is never split. */
+  maxRx: number;
   /** True when the window was opened before this process saw all of its records (restart). */
   partial: boolean;
 }
@@ -51,14 +53,15 @@ export class WindowPlanner {
     let i = this.windows.length - 1;
     while (i > 0 && this.windows[i].start > rx) i--;
     let w = this.windows[i];
-    if (i === this.windows.length - 1 && w.seen >= this.maxRecords && rx > w.start) {
+    if (i === this.windows.length - 1 && w.seen >= this.maxRecords && rx > w.maxRx) {
       w.end = rx;
-      w = { start: rx, end: this.boundaryAfter(rx), seen: 0, minTs: Infinity, maxTs: -Infinity, partial: false };
+      w = { start: rx, end: this.boundaryAfter(rx), seen: 0, minTs: Infinity, maxTs: -Infinity, maxRx: -Infinity, partial: false };
       this.windows.push(w);
     }
     w.seen++;
     if (ts < w.minTs) w.minTs = ts;
     if (ts > w.maxTs) w.maxTs = ts;
+    if (rx > w.maxRx) w.maxRx = rx;
     return true;
   }
 
@@ -84,7 +87,7 @@ export class WindowPlanner {
   }
 
   private window(start: number, now: number, partial: boolean): OpenWindow {
-    return { start, end: this.boundaryAfter(Math.max(start, now - this.intervalMs)), seen: 0, minTs: Infinity, maxTs: -Infinity, partial };
+    return { start, end: this.boundaryAfter(Math.max(start, now - this.intervalMs)), seen: 0, minTs: Infinity, maxTs: -Infinity, maxRx: -Infinity, partial };
   }
 
   private boundaryAfter(t: number): number {

@@ -1,0 +1,121 @@
+import { Inject, Injectable, Logger, Module, OnApplicationBootstrap, BeforeApplicationShutdown } from '@nestjs/common';
+import type { GridProofConfig } from '@gridproof/config';
+import { GP_CONFIG } from '@gridproof/core';
+import { PipelineEvents } from '@gridproof/events';
+import { Registry } from '@gridproof/metrics';
+import { SqlStore } from '@gridproof/store';
+import { ReceiveClock } from './batch/receive-clock';
+import { ChainPort } from './chain/chain.port';
+import { EmbeddedChain } from './chain/embedded-chain';
+import { JsonRpcChain } from './chain/json-rpc-chain';
+import { AnchorsController } from './http/anchors.controller';
+import { InfluxRecordReader } from './records/influx-records';
+import { AnchorMetrics } from './service/anchor-metrics';
+import { AnchorService } from './service/anchor.service';
+import { AnchorRepository } from './store/anchor.repository';
+
+/** Opens the configured chain on first use (so an unreachable node never blocks start-up). */
+@Injectable()
+export class ChainConnection {
+  private chain: Promise<ChainPort> | null = null;
+
+  constructor(@Inject(GP_CONFIG) private readonly config: GridProofConfig) {}
+
+  open(): Promise<ChainPort> {
+    this.chain ??= this.create().catch((err: unknown) => {
+      this.chain = null;
+      throw err;
+    });
+    return this.chain;
+  }
+
+  private create(): Promise<ChainPort> {
+    const c = this.config.chain;
+    if (c.rpcUrl) return JsonRpcChain.connect({ url: c.rpcUrl, privateKey: c.privateKey!, chainId: c.chainId });
+    return EmbeddedChain.start({ rpcPort: c.embeddedRpcPort, host: '127.0.0.1', privateKey: c.privateKey, chainId: c.chainId });
+  }
+
+  async close(): Promise<void> {
+    const chain = this.chain;
+    this.chain = null;
+    if (chain) await (await chain.catch(() => null))?.close();
+  }
+}
+
+/** Starts anchoring once the app is up; stops it, then closes the chain, on shutdown. */
+@Injectable()
+export class AnchorLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  constructor(
+    private readonly service: AnchorService,
+    private readonly chain: ChainConnection,
+    private readonly events: PipelineEvents,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.service.start(this.events);
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.service.stop();
+    await this.chain.close();
+  }
+}
+
+/**
+ * Anchoring: seals receive-time windows into RFC 6962 batches and anchors their roots on the
+ * configured chain (docs/anchoring.md). Needs the global CoreModule. Exports ReceiveClock (the
+ * ingest pipeline stamps rx with it), AnchorService (status), AnchorRepository and
+ * InfluxRecordReader (the audit lib reads batches and records through them).
+ */
+@Module({
+  controllers: [AnchorsController],
+  providers: [
+    { provide: ReceiveClock, useValue: new ReceiveClock() },
+    { provide: AnchorRepository, useFactory: (store: SqlStore) => new AnchorRepository(store), inject: [SqlStore] },
+    {
+      provide: InfluxRecordReader,
+      useFactory: (config: GridProofConfig) => {
+        if (!config.influx.url) throw new Error('AnchorModule needs a resolved influx.url');
+        return InfluxRecordReader.connect(config.influx.url, config.influx.database, { username: config.influx.username, password: config.influx.password });
+      },
+      inject: [GP_CONFIG],
+    },
+    ChainConnection,
+    {
+      provide: AnchorService,
+      useFactory: (config: GridProofConfig, repo: AnchorRepository, reader: InfluxRecordReader, chain: ChainConnection, clock: ReceiveClock, registry: Registry) => {
+        const logger = new Logger('Anchor');
+        let service: AnchorService | null = null;
+        const metrics = new AnchorMetrics(registry, () => service!.status());
+        service = new AnchorService(
+          repo,
+          reader,
+          () => chain.open(),
+          clock,
+          {
+            intervalMs: config.anchor.intervalMs,
+            maxRecords: config.anchor.maxRecords,
+            settleMs: config.anchor.settleMs + config.ingest.flushMs,
+            maxBackfillMs: config.ingest.maxBackfillMs,
+            maxFutureSkewMs: config.ingest.maxFutureSkewMs,
+            confirmations: config.chain.confirmations,
+            dropTimeoutMs: config.chain.rpcUrl ? 180_000 : 10_000,
+            tickMs: Math.min(1_000, Math.max(50, Math.floor(config.anchor.intervalMs / 4))),
+            retryMinMs: 500,
+            retryMaxMs: 60_000,
+          },
+          logger,
+          metrics,
+          reader.client,
+          Date.now,
+          config.chain.rpcUrl ? 'rpc' : 'embedded',
+        );
+        return service;
+      },
+      inject: [GP_CONFIG, AnchorRepository, InfluxRecordReader, ChainConnection, ReceiveClock, Registry],
+    },
+    AnchorLifecycle,
+  ],
+  exports: [ReceiveClock, AnchorService, AnchorRepository, InfluxRecordReader, ChainConnection],
+})
+export class AnchorModule {}

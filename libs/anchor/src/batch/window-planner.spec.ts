@@ -1,0 +1,52 @@
+import { ReceiveClock } from './receive-clock';
+import { WindowPlanner } from './window-planner';
+
+describe(WindowPlanner.name, () => {
+  it('opens consecutive half-open windows on interval boundaries, with no gap', () => {
+    const p = new WindowPlanner(1_000, 100, 5_000, 5_200);
+    for (const t of [6_000, 7_000, 8_100]) p.advanceTo(t);
+    const ws = p.open.map((w) => [w.start, w.end]);
+    expect(ws).toEqual([
+      [5_000, 6_000],
+      [6_000, 7_000],
+      [7_000, 8_000],
+      [8_000, 9_000],
+    ]);
+  });
+
+  it('covers a downtime with one window instead of one per interval', () => {
+    const p = new WindowPlanner(1_000, 100, 5_000, 60_500);
+    expect(p.open.map((w) => [w.start, w.end])).toEqual([[5_000, 60_000]]);
+  });
+
+  it('cuts a full window at the rx of the next later record, never splitting one millisecond', () => {
+    const p = new WindowPlanner(1_000, 3, 0, 10);
+    for (const rx of [10, 20, 30, 30]) p.add(rx, rx);
+    expect(p.open).toHaveLength(1);
+    p.add(31, 31);
+    expect(p.open.map((w) => [w.start, w.end, w.seen])).toEqual([
+      [0, 31, 4],
+      [31, 1_000, 1],
+    ]);
+  });
+
+  it('reports a record whose window is already sealed as late', () => {
+    const p = new WindowPlanner(1_000, 100, 0, 10);
+    p.advanceTo(2_500);
+    expect(p.due(2_500, 200)).toMatchObject({ start: 0, end: 1_000 });
+    p.shift();
+    expect(p.add(999, 999)).toBe(false);
+    expect(p.add(1_000, 1_000)).toBe(true);
+  });
+});
+
+describe(ReceiveClock.name, () => {
+  it('never hands out a time below the open window start', () => {
+    let wall = 500;
+    const clock = new ReceiveClock(() => wall);
+    clock.raiseFloor(1_000);
+    expect(clock.now()).toBe(1_000);
+    wall = 1_200;
+    expect(clock.now()).toBe(1_200);
+  });
+});

@@ -1,0 +1,86 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { Command } from 'commander';
+import { apiClientFor, withApiOptions } from '@gridproof/api-client';
+import type { AuditReport } from '../audit.service';
+import type { ProofBundle } from '../proof-bundle';
+import { verifyBundle } from '../verify-bundle';
+
+export interface AuditCliIo {
+  out(text: string): void;
+  err(text: string): void;
+}
+const stdio: AuditCliIo = { out: (t) => process.stdout.write(`${t}\n`), err: (t) => process.stderr.write(`${t}\n`) };
+
+const time = (v: string): string => {
+  if (/^\d+$/.test(v)) return v;
+  const ms = Date.parse(v);
+  if (Number.isNaN(ms)) throw new Error(`not a time (Unix ms or ISO 8601): ${v}`);
+  return String(ms);
+};
+
+/**
+ * `gridproof audit|proof|verify`. audit and proof ask the running service over its API (the
+ * CLI never opens the SQL store); verify is standalone: the bundle file and a chain RPC only.
+ */
+export function registerAuditCommands(program: Command, io: AuditCliIo = stdio): Command {
+  withApiOptions(program.command('audit'))
+    .description('rebuild every batch of a period from InfluxDB and compare with the chain')
+    .requiredOption('--from <time>', 'start (Unix ms or ISO 8601)', time)
+    .requiredOption('--to <time>', 'end, exclusive (Unix ms or ISO 8601)', time)
+    .option('--json', 'print the full JSON report')
+    .action(async (o: { from: string; to: string; json?: boolean }, command: Command) => {
+      const report = await apiClientFor(command).get<AuditReport>('/api/audit', { from: o.from, to: o.to });
+      if (o.json) io.out(JSON.stringify(report, null, 2));
+      else {
+        for (const b of report.batches) {
+          io.out(`batch ${b.batchId} [${new Date(b.start).toISOString()}, ${new Date(b.end).toISOString()}) ${b.count.stored} records: ${b.verified ? 'verified' : 'NOT VERIFIED'}`);
+          for (const p of b.problems) io.out(`  ${p}`);
+          for (const [what, list] of [['altered', b.altered], ['missing', b.missing], ['injected', b.injected]] as const) {
+            for (const r of list) io.out(`  ${what}: ${r.device} seq ${r.seq} ts ${r.ts} rx ${r.rx}`);
+          }
+        }
+        io.out(`${report.verified} verified, ${report.failed} not verified, ${report.records} records in ${report.durationMs} ms`);
+      }
+      if (report.failed) process.exitCode = 1;
+    });
+
+  withApiOptions(program.command('proof'))
+    .description('export the self-contained proof bundle of one reading')
+    .requiredOption('--device <id>', 'device id')
+    .option('--seq <n>', 'sequence number of the reading')
+    .option('--ts <time>', 'device timestamp of the reading (instead of --seq)', time)
+    .option('--out <file>', 'write the bundle to a file (default: stdout)')
+    .action(async (o: { device: string; seq?: string; ts?: string; out?: string }, command: Command) => {
+      const bundle = await apiClientFor(command).get<ProofBundle>('/api/proofs', { device: o.device, seq: o.seq, ts: o.ts });
+      const text = `${JSON.stringify(bundle, null, 2)}\n`;
+      if (o.out) {
+        writeFileSync(o.out, text);
+        io.out(`proof of ${o.device} seq ${bundle.record.seq} (batch ${bundle.batch.id}, tx ${bundle.chain.txHash}) written to ${o.out}`);
+      } else io.out(text.trimEnd());
+    });
+
+  program
+    .command('verify')
+    .description('verify a proof bundle with only a chain RPC (no GridProof service needed)')
+    .argument('<bundle>', 'proof bundle file (from gridproof proof)')
+    .requiredOption('--rpc <url>', 'JSON-RPC URL of the chain the bundle names')
+    .option('--json', 'print the JSON report')
+    .action(async (file: string, o: { rpc: string; json?: boolean }) => {
+      let input: unknown;
+      try {
+        input = JSON.parse(readFileSync(file, 'utf8'));
+      } catch (err) {
+        io.err(`cannot read ${file} as JSON: ${(err as Error).message}`);
+        process.exitCode = 1;
+        return;
+      }
+      const report = await verifyBundle(input, o.rpc);
+      if (o.json) io.out(JSON.stringify(report, null, 2));
+      else {
+        for (const c of report.checks) io.out(`${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}`);
+        io.out(report.ok ? 'VERIFIED' : 'NOT VERIFIED');
+      }
+      if (!report.ok) process.exitCode = 1;
+    });
+  return program;
+}

@@ -1,0 +1,52 @@
+import { BadRequestException, Controller, Get, NotFoundException, Query, ConflictException } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { z } from 'zod';
+import { Roles } from '@gridproof/registry';
+import { AuditReport, AuditService } from '../audit.service';
+import { ProofBundle } from '../proof-bundle';
+import { ProofError, ProofService } from '../proof.service';
+
+/** A time as Unix ms or an ISO 8601 date. */
+const time = z.union([z.coerce.number().int().nonnegative(), z.iso.datetime({ offset: true }).transform((s) => Date.parse(s))]);
+const auditSchema = z.object({ from: time, to: time }).strict().refine((q) => q.to > q.from, 'to must be after from');
+const proofSchema = z
+  .object({ device: z.string().min(1).max(64), seq: z.coerce.number().int().nonnegative().optional(), ts: time.optional() })
+  .strict()
+  .refine((q) => (q.seq === undefined) !== (q.ts === undefined), 'give exactly one of seq or ts');
+
+function parse<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
+  const r = schema.safeParse(input);
+  if (!r.success) throw new BadRequestException(r.error.issues.map((i) => `${i.path.join('.') || 'query'}: ${i.message}`).join('; '));
+  return r.data;
+}
+
+@ApiTags('audit')
+@ApiBearerAuth()
+@Controller('api')
+export class AuditController {
+  constructor(
+    private readonly audits: AuditService,
+    private readonly proofs: ProofService,
+  ) {}
+
+  @Get('audit')
+  @Roles('operator', 'auditor')
+  @ApiOperation({ summary: 'Rebuild every batch of [from, to) from InfluxDB and compare with the chain; names altered, missing and injected records' })
+  audit(@Query() query: Record<string, string>): Promise<AuditReport> {
+    const q = parse(auditSchema, query);
+    return this.audits.audit(q.from, q.to);
+  }
+
+  @Get('proofs')
+  @Roles('operator', 'auditor')
+  @ApiOperation({ summary: 'Self-contained proof bundle of one reading (by device and seq, or device and ts)' })
+  async proof(@Query() query: Record<string, string>): Promise<ProofBundle> {
+    const q = parse(proofSchema, query);
+    try {
+      return await this.proofs.proof(q.device, q.seq !== undefined ? { seq: q.seq } : { ts: q.ts! });
+    } catch (err) {
+      if (err instanceof ProofError) throw err.kind === 'not_found' ? new NotFoundException(err.message) : new ConflictException(err.message);
+      throw err;
+    }
+  }
+}
