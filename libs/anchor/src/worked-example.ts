@@ -9,7 +9,7 @@ import { compareRecords } from './records/record-leaf';
 export function workedExample() {
   const seed = Buffer.alloc(32, 7).toString('base64');
   const key = privateKeyFromBase64(seed);
-  const messages = [
+  const messages: Array<{ v: 1; device: string; ts: number; seq: number; readings: Record<string, number | string> }> = [
     { v: 1 as const, device: 'meter-01', ts: 1763683200000, seq: 41, readings: { power_w: 1520.5, voltage_v: 230.1 } },
     { v: 1 as const, device: 'charger-07', ts: 1763683200350, seq: 9, readings: { power_kw: 7.4, status: 'charging' } },
     { v: 1 as const, device: 'meter-01', ts: 1763683201000, seq: 42, readings: { power_w: 1498, voltage_v: 229.8 } },

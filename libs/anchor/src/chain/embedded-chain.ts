@@ -30,7 +30,6 @@ export class EmbeddedChain extends EvmChain {
   static async start(options: EmbeddedChainOptions): Promise<EmbeddedChain> {
     // Hardhat's internals are CommonJS modules without a public programmatic entry for an
     // in-process network; these two are what `hardhat node` itself uses.
-    /* eslint-disable @typescript-eslint/no-require-imports */
     const { resolveConfig } = require('hardhat/internal/core/config/config-resolution') as {
       resolveConfig(path: string, user: unknown): unknown;
     };
@@ -40,7 +39,6 @@ export class EmbeddedChain extends EvmChain {
     const { JsonRpcServer } = require('hardhat/internal/hardhat-network/jsonrpc/server') as {
       JsonRpcServer: new (c: { hostname: string; port: number; provider: Eip1193Provider }) => HardhatRpcServer;
     };
-    /* eslint-enable @typescript-eslint/no-require-imports */
     const privateKey = options.privateKey ?? EMBEDDED_DEV_KEY;
     const chainId = options.chainId ?? EMBEDDED_CHAIN_ID;
     const config = resolveConfig(__filename, {

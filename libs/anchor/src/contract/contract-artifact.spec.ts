@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { compile, ARTIFACT_FILE } = require('../../../../contracts/compile.js') as { compile(): string; ARTIFACT_FILE: string };
 
 describe('GridProofAnchor artifact', () => {
