@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { registerDeviceCommands, registerKeyCommands } from '@gridproof/registry';
+import { registerDetectCommands } from '@gridproof/detect';
 
 /**
  * `gridproof`: the command-line tool. Commands talk to the running service's REST API (see
@@ -23,6 +24,7 @@ const program = new Command('gridproof').version(packageVersion()).description('
 
 registerDeviceCommands(program);
 registerKeyCommands(program);
+registerDetectCommands(program);
 
 program.exitOverride();
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -38,6 +38,7 @@ export function registerDetectCommands(program: Command): void {
     .option('--window <n>', 'readings per window', '8')
     .option('--max-windows <n>', 'cap on training windows per type', '20000')
     .option('--generic-threshold <score>', 'generic detector alarm threshold used in the evaluation', '0.9')
+    .option('--generic-warmup-days <days>', 'generic alarms in the first days of each device are not counted', '7')
     .option('--models-dir <dir>', 'where versions are written (default: GP_MODELS_DIR or .data/models)')
     .action(async (opts: Record<string, string | undefined>) => {
       const config = loadConfig();
@@ -86,6 +87,7 @@ export function registerDetectCommands(program: Command): void {
           window: Number(opts.window),
           maxWindows: Number(opts.maxWindows),
           genericThreshold: Number(opts.genericThreshold),
+          genericWarmupMs: Number(opts.genericWarmupDays) * 86_400_000,
           source,
           evaluateOn: evalDir ? { series: exportTypes(evalDir).includes(type) ? await readTypeSeries(evalDir, type) : [], labels: evalLabels } : undefined,
           onProgress: (p) => progressBar(`${type} ${p.phase}`, p.done, p.total, p.loss !== undefined ? `loss ${p.loss.toFixed(4)}` : ''),

@@ -21,6 +21,8 @@ export interface TrainOptions {
   window: number;
   maxWindows: number;
   genericThreshold: number;
+  /** Generic-detector alarms in a device's first days are not counted: it is still learning its seasons. */
+  genericWarmupMs: number;
   source: string;
   /** Evaluate on these (e.g. a fleet simulated with another seed) instead of held-out devices. */
   evaluateOn?: { series: DeviceSeries[]; labels: FaultLabel[] };
@@ -102,9 +104,14 @@ export async function trainType(rt: TfRuntime, store: ModelStore, type: DeviceTy
   const throughput = windows.length / ((performance.now() - t0) / 1000);
   const sorted = Array.from(errors).sort((a, b) => a - b);
   // Training windows are normal by construction: alarm only well beyond their tail.
-  const threshold = 1.5 * sorted[Math.min(sorted.length - 1, Math.floor(0.999 * sorted.length))];
+  const threshold = 2 * sorted[Math.min(sorted.length - 1, Math.floor(0.999 * sorted.length))];
 
-  const ts = train.flatMap((d) => d.ts);
+  let tsFrom = Infinity;
+  let tsTo = -Infinity;
+  for (const d of train) for (const t of d.ts) {
+    if (t < tsFrom) tsFrom = t;
+    if (t > tsTo) tsTo = t;
+  }
   const meta: ModelMeta = {
     type,
     version: newVersion(),
@@ -114,7 +121,7 @@ export async function trainType(rt: TfRuntime, store: ModelStore, type: DeviceTy
     shape,
     normalisation: norm,
     threshold,
-    dataRange: { from: new Date(Math.min(...ts)).toISOString(), to: new Date(Math.max(...ts)).toISOString(), source: o.source, windows: windows.length, devices: train.length },
+    dataRange: { from: new Date(tsFrom).toISOString(), to: new Date(tsTo).toISOString(), source: o.source, windows: windows.length, devices: train.length },
   };
 
   let evaluation: TypeTrainResult['evaluation'] = null;
@@ -136,7 +143,7 @@ export async function trainType(rt: TfRuntime, store: ModelStore, type: DeviceTy
           n++;
           if (s.p < pMin) pMin = s.p;
         }
-        if (n && scoreFromP(Math.min(1, pMin * n)) >= o.genericThreshold) g.push(d.ts[i]);
+        if (n && d.ts[i] - d.ts[0] >= o.genericWarmupMs && scoreFromP(Math.min(1, pMin * n)) >= o.genericThreshold) g.push(d.ts[i]);
         model.push(d.device, d.ts[i], d.readings[i]);
       }
       const mAl = model.flush().filter((s) => s.score >= 0.7).map((s) => s.ts);
