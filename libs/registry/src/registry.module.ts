@@ -20,7 +20,15 @@ const REGISTRY_SCHEMA = 'GP_REGISTRY_SCHEMA';
   controllers: [DevicesController, ApiKeysController],
   providers: [
     { provide: REGISTRY_SCHEMA, useFactory: (store: SqlStore) => store.migrate(REGISTRY_MIGRATIONS), inject: [SqlStore] },
-    { provide: DeviceRegistry, useFactory: (store: SqlStore) => new DeviceRegistry(store), inject: [SqlStore, REGISTRY_SCHEMA] },
+    {
+      provide: DeviceRegistry,
+      useFactory: async (store: SqlStore) => {
+        const registry = new DeviceRegistry(store);
+        await registry.preload();
+        return registry;
+      },
+      inject: [SqlStore, REGISTRY_SCHEMA],
+    },
     { provide: ApiKeys, useFactory: (store: SqlStore) => new ApiKeys(store), inject: [SqlStore, REGISTRY_SCHEMA] },
     { provide: APP_GUARD, useClass: ApiKeyGuard },
   ],

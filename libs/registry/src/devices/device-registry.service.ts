@@ -4,7 +4,7 @@ import type { SqlStore } from '@gridproof/store';
 import type { AuthenticationResult, DeviceDirectory, RegisteredDevice } from '../device-directory';
 import { DeviceExistsError, DeviceNotFoundError, InvalidInputError, parseInput } from '../registry.errors';
 import type { DeviceRow } from '../sql/registry.tables';
-import { FastVerifier, generateDeviceSecret, hashDeviceSecret, verifyDeviceSecret } from './device-secret';
+import { ConcurrencyLimit, FastVerifier, generateDeviceSecret, hashDeviceSecret, verifyDeviceSecret } from './device-secret';
 import type { Device, MqttCredentials, ProvisionedDevice } from './device.model';
 import { DevicePatch, DeviceRepository } from './device.repository';
 import { ListDevicesFilter, listDevicesSchema, ProvisionDeviceInput, provisionDeviceSchema, UpdateDeviceInput, updateDeviceSchema } from './device.schemas';
@@ -43,6 +43,8 @@ export class DeviceRegistry implements DeviceDirectory, OnModuleDestroy {
   private readonly versions = new Map<string, number>();
   private readonly listeners = new Set<(deviceId: string) => void>();
   private readonly fast = new FastVerifier();
+  /** Half of libuv's default thread pool, leaving the rest to file I/O (spool). */
+  private readonly scryptSlots = new ConcurrencyLimit(2);
   private readonly pendingLastSeen = new Map<string, number>();
   private readonly flushTimer: NodeJS.Timeout;
   private flushing: Promise<void> = Promise.resolve();
@@ -53,6 +55,21 @@ export class DeviceRegistry implements DeviceDirectory, OnModuleDestroy {
     this.logger = options.logger ?? new Logger(DeviceRegistry.name);
     this.flushTimer = setInterval(() => void this.flushLastSeen(), options.lastSeenFlushMs ?? 5_000);
     this.flushTimer.unref();
+  }
+
+  /**
+   * Loads every device into the cache with one query, so the first reconnect storm after a
+   * start costs one scrypt per device but no query per device. Returns how many were loaded.
+   */
+  async preload(): Promise<number> {
+    const versions = new Map(this.versions);
+    const rows = await this.repo.allRows();
+    for (const row of rows) {
+      // Skip devices changed while the query ran, and keep entries that already hold a verifier.
+      if (this.versionOf(row.id) !== (versions.get(row.id) ?? 0) || this.cache.has(row.id)) continue;
+      this.cache.set(row.id, { device: registeredDevice(row), secretHash: row.secretHash, verifier: null, checks: new Map() });
+    }
+    return rows.length;
   }
 
   // ---- life cycle (API and CLI) ----
@@ -225,7 +242,7 @@ export class DeviceRegistry implements DeviceDirectory, OnModuleDestroy {
     const key = digest.toString('base64');
     let check = entry.checks.get(key);
     if (!check) {
-      check = verifyDeviceSecret(password, entry.secretHash);
+      check = this.scryptSlots.run(() => verifyDeviceSecret(password, entry.secretHash));
       entry.checks.set(key, check);
       const forget = () => entry.checks.delete(key);
       check.then(forget, forget);

@@ -1,4 +1,4 @@
-import { generateDeviceSecret, hashDeviceSecret, SCRYPT_PARAMS, verifyDeviceSecret } from './device-secret';
+import { ConcurrencyLimit, generateDeviceSecret, hashDeviceSecret, SCRYPT_PARAMS, verifyDeviceSecret } from './device-secret';
 
 describe('device secrets', () => {
   it('hashes with a fresh salt each time and verifies only the right secret', async () => {
@@ -22,10 +22,38 @@ describe('device secrets', () => {
 
   it.each([
     ['another scheme', 'bcrypt$2b$10$abc'],
-    ['a missing hash', 'scrypt$16384$8$1$AAAA$'],
+    ['a missing hash', 'scrypt$4096$8$1$AAAA$'],
     ['an N that is not a power of two', 'scrypt$1000$8$1$AAAA$AAAA'],
     ['non-numeric parameters', 'scrypt$x$8$1$AAAA$AAAA'],
   ])('treats %s as a mismatch, never a crash', async (_name, stored) => {
     expect(await verifyDeviceSecret('anything', stored)).toBe(false);
+  });
+});
+
+describe('ConcurrencyLimit', () => {
+  it('runs at most the limit at once, in arrival order', async () => {
+    const limit = new ConcurrencyLimit(2);
+    let running = 0;
+    let peak = 0;
+    const order: number[] = [];
+    const gates: Array<() => void> = [];
+    const tasks = Array.from({ length: 5 }, (_, i) =>
+      limit.run(async () => {
+        running++;
+        peak = Math.max(peak, running);
+        order.push(i);
+        await new Promise<void>((resolve) => gates.push(resolve));
+        running--;
+        return i;
+      }),
+    );
+    // Release the tasks one by one as they start.
+    while (order.length < 5 || gates.length) {
+      await new Promise((r) => setImmediate(r));
+      gates.shift()?.();
+    }
+    expect(await Promise.all(tasks)).toEqual([0, 1, 2, 3, 4]);
+    expect(order).toEqual([0, 1, 2, 3, 4]);
+    expect(peak).toBe(2);
   });
 });

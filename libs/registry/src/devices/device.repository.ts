@@ -49,6 +49,11 @@ export class DeviceRepository {
     return rows[0] ?? null;
   }
 
+  /** Every device row, for warming the registry's cache in one query. */
+  allRows(): Promise<DeviceRow[]> {
+    return this.store.db.select().from(devices);
+  }
+
   async findView(id: string): Promise<Device | null> {
     const rows = await this.viewQuery(eq(devices.id, id));
     return rows[0] ?? null;
