@@ -44,6 +44,7 @@ export const envSchema = z.object({
   GP_INGEST_MAX_FUTURE_SKEW_MS: positiveInt.default(5 * 60_000),
   GP_INGEST_MAX_BACKFILL_MS: positiveInt.default(7 * 24 * 3_600_000),
   GP_SPOOL_MAX_BYTES: positiveInt.default(1024 * 1024 * 1024),
+  GP_INGEST_VERIFY_THREADS: z.coerce.number().int().min(0).max(256).optional(),
 
   CHAIN_RPC_URL: optionalUrl,
   CHAIN_PRIVATE_KEY: z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'must be a 0x-prefixed 32-byte hex key').optional(),

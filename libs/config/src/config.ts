@@ -33,6 +33,8 @@ export interface GridProofConfig {
     maxBackfillMs: number;
     spoolDir: string;
     spoolMaxBytes: number;
+    /** Ed25519 verification threads; 0 = on the main thread; unset = cores - 1 (at least 1). */
+    verifyThreads?: number;
   };
   chain: {
     /** null: the embedded in-process EVM. */
@@ -101,6 +103,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GridProofConfi
       maxBackfillMs: e.GP_INGEST_MAX_BACKFILL_MS,
       spoolDir: join(dataDir, 'spool'),
       spoolMaxBytes: e.GP_SPOOL_MAX_BYTES,
+      verifyThreads: e.GP_INGEST_VERIFY_THREADS,
     },
     chain: {
       rpcUrl: e.CHAIN_RPC_URL ?? null,

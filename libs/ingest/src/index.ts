@@ -8,3 +8,6 @@ export * from './spool/spool';
 export * from './spool/spool-format';
 export * from './signatures/signature-verifier';
 export * from './signatures/worker-pool-verifier';
+export * from './ingest.module';
+export * from './http/telemetry.controller';
+export * from './http/telemetry-query.schema';

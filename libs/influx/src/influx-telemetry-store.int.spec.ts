@@ -1,0 +1,92 @@
+import { Cleanups, sharedInfluxUrl, uniqueName } from '@gridproof/testing';
+import { FAMILIES } from '@gridproof/telemetry';
+import { InfluxTelemetryStore, InfluxWriteError, rollupQueryName } from './influx-telemetry-store';
+import { telemetryLine } from './line-protocol';
+import { ROLLUP_RETENTION_POLICY } from './schema';
+
+describe(InfluxTelemetryStore.name, () => {
+  const cleanups = new Cleanups();
+  let store: InfluxTelemetryStore;
+
+  beforeAll(async () => {
+    store = new InfluxTelemetryStore({ url: sharedInfluxUrl(), database: uniqueName('store'), retention: '90d', rollupRetention: 'INF', rollupInterval: '10m' });
+    await store.ensureSchema();
+    cleanups.add(() => store.dropDatabase());
+  });
+  afterAll(() => cleanups.run());
+
+  const line = (device: string, seq: number, ts: number, readings: Record<string, number | string>) =>
+    telemetryLine('energy', { device, site: 'site-1', type: 'smart-meter' }, { v: 1, device, ts, seq, readings, sig: null, rx: ts + 5 });
+
+  describe('ensureSchema', () => {
+    it('makes the configured retention the default policy and adds the rollup policy', async () => {
+      const policies = await store.influx.showRetentionPolicies();
+      expect(policies.find((p) => p.name === 'autogen')).toMatchObject({ duration: '2160h0m0s', default: true });
+      expect(policies.find((p) => p.name === ROLLUP_RETENTION_POLICY)).toMatchObject({ duration: '0s', default: false });
+    });
+
+    it('creates one downsampling continuous query per family, at the configured interval', async () => {
+      const cqs = await store.influx.showContinousQueries();
+      for (const family of FAMILIES) {
+        const cq = cqs.find((c) => c.name === rollupQueryName(family));
+        expect(cq?.query).toMatch(/GROUP BY time\(10m\)/);
+        expect(cq?.query).toMatch(new RegExp(`INTO .*"?${ROLLUP_RETENTION_POLICY}"?\\."?${family}"?`));
+      }
+    });
+
+    it('is idempotent, and a changed interval replaces the continuous queries', async () => {
+      const changed = new InfluxTelemetryStore({ ...store.connection, rollupInterval: '1h' });
+      await changed.ensureSchema();
+      await changed.ensureSchema();
+      const cqs = (await store.influx.showContinousQueries()).filter((c) => c.name.startsWith('gp_rollup_'));
+      expect(cqs).toHaveLength(FAMILIES.length);
+      expect(cqs.every((c) => /GROUP BY time\(1h\)/.test(c.query))).toBe(true);
+    });
+  });
+
+  describe('writeLines', () => {
+    it('stores line protocol and a device query returns it with its readings, seq, rx and tags', async () => {
+      const t = Date.now() - 10_000;
+      await store.writeLines([line('sm-q-1', 1, t, { power_w: 1.5 }), line('sm-q-1', 2, t + 1, { power_w: 2.5, voltage_v: 230 }), line('sm-q-2', 9, t, { power_w: 9 })].join('\n'));
+      const points = await store.telemetry({ deviceId: 'sm-q-1', from: t, to: t + 2 });
+      expect(points).toEqual([
+        { ts: t, family: 'energy', type: 'smart-meter', site: 'site-1', seq: 1, rx: t + 5, sig: null, readings: { power_w: 1.5 } },
+        { ts: t + 1, family: 'energy', type: 'smart-meter', site: 'site-1', seq: 2, rx: t + 6, sig: null, readings: { power_w: 2.5, voltage_v: 230 } },
+      ]);
+      const onlyVoltage = await store.telemetry({ deviceId: 'sm-q-1', from: t, to: t + 2, metrics: ['voltage_v'] });
+      expect(onlyVoltage.map((p) => p.readings)).toEqual([{}, { voltage_v: 230 }]);
+    });
+
+    it('keeps one point when the same line is written twice (what makes spool replay exactly-once)', async () => {
+      const t = Date.now() - 20_000;
+      const body = line('sm-dup-1', 1, t, { power_w: 3 });
+      await store.writeLines(body);
+      await store.writeLines(body);
+      expect(await store.telemetry({ deviceId: 'sm-dup-1', from: t - 1, to: t + 1 })).toHaveLength(1);
+    });
+
+    it('reports a line InfluxDB cannot parse as a non-retryable error', async () => {
+      const err = await store.writeLines('energy,device=x power_w= 1').catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(InfluxWriteError);
+      expect(err).toMatchObject({ retryable: false, status: 400 });
+    });
+
+    it('reports an unreachable server as retryable', async () => {
+      const nowhere = new InfluxTelemetryStore({ ...store.connection, url: 'http://127.0.0.1:9' }, { writeTimeoutMs: 2_000 });
+      await expect(nowhere.writeLines(line('x', 1, 1, { power_w: 1 }))).rejects.toMatchObject({ retryable: true });
+      expect(await nowhere.ping()).toBe(false);
+    });
+  });
+
+  describe('lastSeqs', () => {
+    it('returns the highest stored seq of each device in one query', async () => {
+      const t = Date.now() - 30_000;
+      await store.writeLines([line('sm-last-1', 5, t, { power_w: 1 }), line('sm-last-1', 7, t + 1, { power_w: 1 }), line('sm-last-2', 3, t, { power_w: 1 })].join('\n'));
+      const seqs = await store.lastSeqs('energy', ['sm-last-1', 'sm-last-2', 'sm-last-none']);
+      expect([...seqs.entries()].sort()).toEqual([
+        ['sm-last-1', 7],
+        ['sm-last-2', 3],
+      ]);
+    });
+  });
+});

@@ -1,0 +1,95 @@
+import { DynamicModule, Injectable, InjectionToken, Logger, Module, ModuleMetadata, OnApplicationShutdown } from '@nestjs/common';
+import { availableParallelism } from 'node:os';
+import { TELEMETRY_SINK } from '@gridproof/broker';
+import type { GridProofConfig } from '@gridproof/config';
+import { GP_CONFIG } from '@gridproof/core';
+import { PipelineEvents } from '@gridproof/events';
+import { InfluxTelemetryStore } from '@gridproof/influx';
+import { Registry } from '@gridproof/metrics';
+import { RegistryModule } from '@gridproof/registry';
+import { TelemetryController } from './http/telemetry.controller';
+import { IngestPipeline } from './ingest-pipeline';
+import { InlineSignatureVerifier, SignatureVerifier } from './signatures/signature-verifier';
+import { WorkerPoolVerifier } from './signatures/worker-pool-verifier';
+
+/**
+ * Optional provider the pipeline stamps rx with: a function (receivedAt) => rx, or an object
+ * with now() (anchoring's ReceiveClock). Bind it with IngestModule.register({ rxStamp }).
+ */
+export const INGEST_RX_STAMP = 'GP_INGEST_RX_STAMP';
+
+type RxStamp = ((receivedAt: number) => number) | { now(): number };
+
+/** Closes the pipeline after the broker stopped handing it messages (broker: onModuleDestroy). */
+@Injectable()
+export class IngestLifecycle implements OnApplicationShutdown {
+  constructor(private readonly pipeline: IngestPipeline) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.pipeline.close();
+  }
+}
+
+export interface IngestModuleOptions {
+  /** Modules exporting the rxStamp provider (e.g. AnchorModule). */
+  imports?: ModuleMetadata['imports'];
+  /** Token of the rx stamp (e.g. ReceiveClock); rx = receivedAt when omitted. */
+  rxStamp?: InjectionToken;
+}
+
+/**
+ * Ingest as a Nest module. Needs the global CoreModule (GP_CONFIG with a resolved influx.url,
+ * PipelineEvents, Registry). Provides and exports IngestPipeline (also under TELEMETRY_SINK, the
+ * broker's port; it is also the 'ingest' /api/health contributor) and InfluxTelemetryStore, and
+ * serves GET /api/devices/:id/telemetry.
+ */
+@Module({})
+export class IngestModule {
+  static register(options: IngestModuleOptions = {}): DynamicModule {
+    return {
+      module: IngestModule,
+      imports: [RegistryModule, ...(options.imports ?? [])],
+      controllers: [TelemetryController],
+      providers: [
+        ...(options.rxStamp ? [{ provide: INGEST_RX_STAMP, useExisting: options.rxStamp }] : []),
+        {
+          provide: InfluxTelemetryStore,
+          useFactory: (config: GridProofConfig) => {
+            if (!config.influx.url) throw new Error('IngestModule needs a resolved influx.url (main starts the local InfluxDB first)');
+            return new InfluxTelemetryStore({ ...config.influx, url: config.influx.url });
+          },
+          inject: [GP_CONFIG],
+        },
+        {
+          provide: IngestPipeline,
+          useFactory: (config: GridProofConfig, store: InfluxTelemetryStore, events: PipelineEvents, metrics: Registry, rxStamp?: RxStamp) =>
+            IngestPipeline.start({
+              config,
+              store,
+              events,
+              metrics,
+              logger: new Logger('Ingest'),
+              verifier: verifierFor(config),
+              stampRx: stampRxOf(rxStamp),
+            }),
+          inject: [GP_CONFIG, InfluxTelemetryStore, PipelineEvents, Registry, { token: INGEST_RX_STAMP, optional: true }],
+        },
+        { provide: TELEMETRY_SINK, useExisting: IngestPipeline },
+        IngestLifecycle,
+      ],
+      exports: [IngestPipeline, TELEMETRY_SINK, InfluxTelemetryStore],
+    };
+  }
+}
+
+/** Verification threads: GP_INGEST_VERIFY_THREADS, or every core but the one serving MQTT. */
+export function verifierFor(config: GridProofConfig): SignatureVerifier {
+  const threads = config.ingest.verifyThreads ?? Math.max(1, availableParallelism() - 1);
+  return threads === 0 ? new InlineSignatureVerifier() : new WorkerPoolVerifier({ size: threads });
+}
+
+function stampRxOf(stamp: RxStamp | undefined): ((receivedAt: number) => number) | undefined {
+  if (!stamp) return undefined;
+  if (typeof stamp === 'function') return stamp;
+  return () => stamp.now();
+}
