@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { registerDeviceCommands, registerKeyCommands } from '@gridproof/registry';
 import { registerDetectCommands } from '@gridproof/detect';
+import { registerAuditCommands } from '@gridproof/audit';
 
 /**
  * `gridproof`: the command-line tool. Commands talk to the running service's REST API (see
@@ -25,6 +26,7 @@ const program = new Command('gridproof').version(packageVersion()).description('
 registerDeviceCommands(program);
 registerKeyCommands(program);
 registerDetectCommands(program);
+registerAuditCommands(program);
 
 program.exitOverride();
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -49,6 +49,12 @@ export class BrokerService implements OnApplicationBootstrap, OnModuleDestroy {
     return this.running?.ports ?? null;
   }
 
+  /** Server-side publish; refused before the broker is listening. */
+  async publish(topic: string, payload: string): Promise<void> {
+    if (!this.running) throw new Error('the MQTT broker is not running');
+    await this.running.publish(topic, payload);
+  }
+
   onlineDevices(): string[] {
     return this.running?.onlineDevices() ?? [];
   }

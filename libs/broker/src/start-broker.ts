@@ -24,6 +24,8 @@ export interface RunningBroker {
   ports: BrokerPorts;
   /** Ids of the devices with an authenticated session. */
   onlineDevices(): string[];
+  /** Publishes a server-side message (e.g. crew alerts on gp/v1/sites/{site}/alerts), QoS 1. */
+  publish(topic: string, payload: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -61,6 +63,10 @@ export async function startBroker(options: StartBrokerOptions): Promise<RunningB
   return {
     ports: broker.ports,
     onlineDevices: () => hooks.onlineDevices(),
+    publish: (topic, payload) =>
+      new Promise<void>((resolve, reject) =>
+        broker.aedes.publish({ cmd: 'publish', topic, payload: Buffer.from(payload), qos: 1, retain: false, dup: false }, (err) => (err ? reject(err) : resolve())),
+      ),
     close: () => broker.close(),
   };
 }

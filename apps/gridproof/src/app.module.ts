@@ -1,0 +1,54 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { CoreModule, CoreModuleOptions } from '@gridproof/core';
+import { AlertsModule } from '@gridproof/alerts';
+import { AnchorModule } from '@gridproof/anchor';
+import { AuditModule } from '@gridproof/audit';
+import { BrokerModule, BrokerService } from '@gridproof/broker';
+import { DetectModule } from '@gridproof/detect';
+import { IngestPipeline } from '@gridproof/ingest';
+import { DeviceRegistry, RegistryModule } from '@gridproof/registry';
+import { HEALTH_CONTRIBUTORS, HealthContributor } from './health.service';
+import { HealthService } from './health.service';
+import { IngestWiringModule } from './ingest.wiring';
+import { OpsController } from './ops.controller';
+import { LateBrokerPublisher } from './broker-publisher';
+
+/**
+ * Composes the pipeline: registry → broker → ingest → detect → alerts → anchor → audit.
+ * Holds no domain logic; each stage is a module of its lib.
+ */
+@Module({})
+export class AppModule {
+  static forRoot(options: CoreModuleOptions): DynamicModule {
+    const publisher = new LateBrokerPublisher();
+    const broker = BrokerModule.register({ imports: [RegistryModule, IngestWiringModule], directory: DeviceRegistry, sink: IngestPipeline });
+    return {
+      module: AppModule,
+      imports: [
+        CoreModule.forRoot(options),
+        RegistryModule,
+        IngestWiringModule,
+        broker,
+        DetectModule,
+        AlertsModule.forRoot({ publish: publisher.publish }),
+        AnchorModule,
+        AuditModule,
+      ],
+      controllers: [OpsController],
+      providers: [
+        HealthService,
+        {
+          provide: HEALTH_CONTRIBUTORS,
+          useFactory: (...contributors: HealthContributor[]) => contributors,
+          inject: [IngestPipeline, BrokerService],
+        },
+        {
+          provide: LateBrokerPublisher,
+          useFactory: (brokerService: BrokerService) => Object.assign(publisher, { target: brokerService }),
+          inject: [BrokerService],
+        },
+      ],
+    };
+  }
+}
+

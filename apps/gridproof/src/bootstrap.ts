@@ -1,0 +1,45 @@
+import { Logger, LogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { GridProofConfig } from '@gridproof/config';
+import type { CoreModuleOptions } from '@gridproof/core';
+import { AppModule } from './app.module';
+
+const LEVELS: LogLevel[] = ['error', 'warn', 'log', 'debug', 'verbose'];
+
+export interface RunningGridProof {
+  app: NestExpressApplication;
+  config: GridProofConfig;
+  apiUrl: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the whole service from a resolved config (influx.url set). Used by main.ts and by the
+ * end-to-end tests, so the tests start the app exactly as a user does.
+ */
+export async function startGridProof(options: CoreModuleOptions & { logger?: false }): Promise<RunningGridProof> {
+  const { config } = options;
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(options), {
+    logger: options.logger === false ? false : LEVELS.slice(0, LEVELS.indexOf(config.logLevel) + 1),
+    bufferLogs: false,
+  });
+  app.enableShutdownHooks();
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('GridProof API')
+      .setDescription('Devices, telemetry, alerts, anchors and audits. Authenticate with an API key: Authorization: Bearer <key>.')
+      .setVersion('1')
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('api/docs', app, document);
+  await app.listen(config.api.port, config.host);
+  const address = app.getHttpServer().address();
+  const port = typeof address === 'object' && address ? address.port : config.api.port;
+  const apiUrl = `http://${config.host}:${port}`;
+  new Logger('GridProof').log(`API on ${apiUrl}/api (OpenAPI at ${apiUrl}/api/docs)`);
+  return { app, config, apiUrl, close: () => app.close() };
+}

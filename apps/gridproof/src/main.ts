@@ -1,0 +1,48 @@
+import { Logger } from '@nestjs/common';
+import { ConfigError, loadConfig } from '@gridproof/config';
+import { announceFirstAdminKey } from './admin-key';
+import { startGridProof } from './bootstrap';
+import { startLocalServices } from './local-services';
+import { StatusLine } from './status-line';
+
+/**
+ * `npm start`: the whole pipeline on one machine. Starts a local InfluxDB unless INFLUX_URL is
+ * set, opens the SQL store, starts the broker and the API, optionally a demo fleet, and prints a
+ * live status line. Ctrl-C stops everything cleanly.
+ */
+async function main(): Promise<void> {
+  const logger = new Logger('GridProof');
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const local = await startLocalServices(config, logger);
+  const running = await startGridProof({ config: local.config });
+  await announceFirstAdminKey(running);
+  const status = new StatusLine(running);
+  status.start();
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    status.stop();
+    logger.log(`${signal}: stopping`);
+    await running.close();
+    await local.stop();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});
