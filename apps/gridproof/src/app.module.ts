@@ -1,15 +1,14 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { CoreModule, CoreModuleOptions } from '@gridproof/core';
 import { AlertsModule } from '@gridproof/alerts';
-import { AnchorModule } from '@gridproof/anchor';
+import { AnchorModule, ReceiveClock } from '@gridproof/anchor';
 import { AuditModule } from '@gridproof/audit';
 import { BrokerModule, BrokerService } from '@gridproof/broker';
 import { DetectModule } from '@gridproof/detect';
-import { IngestPipeline } from '@gridproof/ingest';
+import { IngestModule, IngestPipeline } from '@gridproof/ingest';
 import { DeviceRegistry, RegistryModule } from '@gridproof/registry';
 import { HEALTH_CONTRIBUTORS, HealthContributor } from './health.service';
 import { HealthService } from './health.service';
-import { IngestWiringModule } from './ingest.wiring';
 import { OpsController } from './ops.controller';
 import { LateBrokerPublisher } from './broker-publisher';
 
@@ -21,13 +20,15 @@ import { LateBrokerPublisher } from './broker-publisher';
 export class AppModule {
   static forRoot(options: CoreModuleOptions): DynamicModule {
     const publisher = new LateBrokerPublisher();
-    const broker = BrokerModule.register({ imports: [RegistryModule, IngestWiringModule], directory: DeviceRegistry, sink: IngestPipeline });
+    // Anchoring's receive clock stamps rx, so every record falls into exactly one anchoring window.
+    const ingest = IngestModule.register({ imports: [AnchorModule], rxStamp: ReceiveClock });
+    const broker = BrokerModule.register({ imports: [RegistryModule, ingest], directory: DeviceRegistry, sink: IngestPipeline });
     return {
       module: AppModule,
       imports: [
         CoreModule.forRoot(options),
         RegistryModule,
-        IngestWiringModule,
+        ingest,
         broker,
         DetectModule,
         AlertsModule.forRoot({ publish: publisher.publish }),
