@@ -32,5 +32,8 @@ module.exports = {
   globalTeardown: '<rootDir>/libs/testing/src/global-teardown.ts',
   reporters: ['default', '<rootDir>/libs/testing/src/summary-reporter.js'],
   testTimeout: 60_000,
+  // Libraries with their own timers (hardhat, PGlite, tfjs) can keep a worker alive after its
+  // suites cleaned up; CI must never hang on that.
+  forceExit: true,
   maxWorkers: 2,
 };

@@ -16,6 +16,10 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL/);
   });
 
+  it('treats an empty variable as unset', () => {
+    expect(loadConfig({ CHAIN_ID: '', INFLUX_URL: '' }).influx.url).toBeNull();
+  });
+
   it('requires a key with a chain RPC URL', () => {
     expect(() => loadConfig({ CHAIN_RPC_URL: 'http://127.0.0.1:8545' })).toThrow(ConfigError);
     expect(() => loadConfig({ CHAIN_RPC_URL: 'http://127.0.0.1:8545' })).toThrow(/CHAIN_PRIVATE_KEY/);

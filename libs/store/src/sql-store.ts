@@ -12,7 +12,11 @@ export type SqlDatabase = PgDatabase<PgQueryResultHKT>;
 
 export type SqlStoreTarget = { kind: 'pglite'; dir: string | null } | { kind: 'postgres'; url: string };
 
-/** One schema change, owned by the lib whose tables it touches. Ids sort in apply order. */
+/**
+ * One schema change, owned by the lib whose tables it touches. Ids sort in apply order.
+ * One SQL statement per migration: PGlite runs it as a prepared statement, which refuses
+ * several commands ("cannot insert multiple commands into a prepared statement").
+ */
 export interface Migration {
   id: string;
   sql: string;
