@@ -115,6 +115,28 @@ describe(DurableWriter.name, () => {
     expect(await storedSeqs(h, meter.device.id)).toEqual(range(1, 12));
     expect((await h.metrics.getSingleMetric(METRIC.spoolFull)!.get()).values[0].value).toBe(0);
   });
+
+  it('spools at shutdown what InfluxDB cannot take, acknowledges it, and refuses new messages', async () => {
+    const h = await pipelineOnOwnInflux({ flushMs: 60_000 });
+    const meter = testDevice('sm-close-1', 'smart-meter');
+    const t0 = Date.now() - 60_000;
+    const first = send(h, meter, 1, t0);
+    await h.pipeline.flush();
+    expect((await first).accepted).toBe(true);
+
+    await influx.server.stop();
+    // Held in the open batch (flushMs is long) until close() sends it: InfluxDB refuses, the spool takes it.
+    const pending = [2, 3].map((seq) => send(h, meter, seq, t0));
+    await h.close();
+    expect((await Promise.all(pending)).map((o) => o.accepted)).toEqual([true, true]);
+    await expect(send(h, meter, 4, t0)).rejects.toThrow(/shutting down/);
+
+    const seen: string[] = [];
+    const spool = await Spool.open({ dir: h.spoolDir, maxBytes: 1 << 20 }, (e) => seen.push(...e.body.split('\n')));
+    await spool.close();
+    expect(seen.map((l) => /seq=(\d+)i/.exec(l)?.[1])).toEqual(['2', '3']);
+    await influx.server.start();
+  });
 });
 
 describe(Spool.name, () => {

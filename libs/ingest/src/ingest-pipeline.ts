@@ -69,6 +69,8 @@ export class IngestPipeline implements TelemetrySink {
   private readonly verifier: SignatureVerifier;
   private readonly stampRx: (receivedAt: number) => number;
   private closing = false;
+  /** Messages between submit() and their hand-over to the writer. */
+  private readonly admitting = new Set<Promise<void>>();
   private closed: Promise<void> | null = null;
 
   private constructor(
@@ -182,10 +184,13 @@ export class IngestPipeline implements TelemetrySink {
     }
     const state = this.sequences.get(device.id);
     const turn = state.tail.then(() => this.admit(device, message, receivedAt, signature, state));
-    state.tail = turn.then(
+    const settled = turn.then(
       () => undefined,
       () => undefined,
     );
+    state.tail = settled;
+    this.admitting.add(settled);
+    void settled.then(() => this.admitting.delete(settled));
     return turn.then((admitted) => admitted.outcome);
   }
 
@@ -228,6 +233,7 @@ export class IngestPipeline implements TelemetrySink {
 
   /** Waits until every reading accepted so far is durable (tests, shutdown). */
   async flush(): Promise<void> {
+    while (this.admitting.size) await Promise.all(this.admitting);
     await this.writer.flush();
   }
 
@@ -235,7 +241,10 @@ export class IngestPipeline implements TelemetrySink {
   close(): Promise<void> {
     this.closed ??= (async () => {
       this.closing = true;
+      // Messages still waiting for their device's last seq are refused (not acknowledged);
+      // the rest are handed to the writer before it closes.
       this.sequences.close();
+      while (this.admitting.size) await Promise.all(this.admitting);
       await this.statsWriter.stop();
       await this.writer.close();
       await this.verifier.close();

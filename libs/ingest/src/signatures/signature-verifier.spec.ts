@@ -1,0 +1,37 @@
+import { generateDeviceKeyPair, privateKeyFromBase64, signMessage, signingBytes } from '@gridproof/telemetry';
+import { InlineSignatureVerifier, SignatureVerifier } from './signature-verifier';
+import { WorkerPoolVerifier } from './worker-pool-verifier';
+
+const device = generateDeviceKeyPair();
+const thief = generateDeviceKeyPair();
+const message = { v: 1 as const, device: 'inv-1', ts: 1763683200000, seq: 1, readings: { ac_power_w: 1 } };
+const signed = signMessage(message, privateKeyFromBase64(device.privateKey));
+const forged = signMessage(message, privateKeyFromBase64(thief.privateKey));
+
+describe.each([
+  [InlineSignatureVerifier.name, () => new InlineSignatureVerifier()],
+  [WorkerPoolVerifier.name, () => new WorkerPoolVerifier({ size: 2, maxBatch: 8 })],
+])('%s', (_name, create: () => SignatureVerifier) => {
+  let verifier: SignatureVerifier;
+  beforeAll(() => {
+    verifier = create();
+  });
+  afterAll(() => verifier.close());
+
+  it("accepts the device's signature and refuses another device's, a tampered message, a malformed signature or key", async () => {
+    const results = await Promise.all([
+      verifier.verify(device.publicKey, signingBytes(message), signed.sig),
+      verifier.verify(device.publicKey, signingBytes(message), forged.sig),
+      verifier.verify(device.publicKey, signingBytes({ ...message, seq: 2 }), signed.sig),
+      verifier.verify(device.publicKey, signingBytes(message), 'AAAA'),
+      verifier.verify('not-a-key', signingBytes(message), signed.sig),
+    ]);
+    expect(results).toEqual([true, false, false, false, false]);
+  });
+
+  it('answers many concurrent jobs each with its own result', async () => {
+    const jobs = Array.from({ length: 100 }, (_, i) => (i % 3 === 0 ? forged.sig : signed.sig));
+    const results = await Promise.all(jobs.map((sig) => verifier.verify(device.publicKey, signingBytes(message), sig)));
+    expect(results).toEqual(jobs.map((sig) => sig === signed.sig));
+  });
+});
