@@ -13,9 +13,10 @@ import { DeviceType, Family, familyOf } from '@gridproof/telemetry';
  *                sig   string               base64 Ed25519 signature (absent when unsigned)
  *
  * Pipeline measurements (written by GridProof itself, for Grafana):
- *   gp_ingest        fields accepted, rejected, readings_per_s, devices_online, connections,
- *                    spool_bytes, spool_records (every 10 s)
- *   gp_rejections    tags reason; fields count (per 10 s interval)
+ *   gp_ingest        fields accepted, rejected (integers, counts of the interval), readings_per_s
+ *                    (float), devices_online, connections, spool_bytes, spool_records (integers,
+ *                    values at write time) (every 10 s)
+ *   gp_rejections    tags reason; fields count (integer, per 10 s interval; every reason, 0 included)
  *   gp_device_status tags device, site, type, family; fields online (1/0)
  *   anomaly          tags device, site, type, family, detector; fields score, threshold,
  *                    is_anomaly (1/0), top_metric (string), model_version (string)
@@ -27,6 +28,11 @@ import { DeviceType, Family, familyOf } from '@gridproof/telemetry';
  *                    the geomap joins it with readings on the site tag)
  *   gp_alerts_open   tags severity; fields count (open = firing or acknowledged; every 10 s,
  *                    0 included, so "open alerts by severity" needs no state reconstruction)
+ *
+ * Retention: the default policy `autogen` keeps raw points for INFLUX_RETENTION; the `rollup`
+ * policy (INFLUX_ROLLUP_RETENTION) receives continuous queries gp_rollup_<family> writing the
+ * mean of every numeric metric per INFLUX_ROLLUP_INTERVAL under the same field names.
+ * Line protocol for telemetry is built in line-protocol.ts; docs/data-model.md has the details.
  */
 export const TELEMETRY_TAGS = ['device', 'site', 'type'] as const;
 export const RESERVED_FIELDS = ['seq', 'rx', 'sig'] as const;
