@@ -1,6 +1,7 @@
 export * from './generic';
 export * from './csv';
 export * from './models';
+export * from './maintenance';
 export * from './service';
 export * from './train';
 export * from './cli';

@@ -7,6 +7,7 @@ import { METRIC, Registry } from '@gridproof/metrics';
 import { SqlStore } from '@gridproof/store';
 import { DeviceType, numericMetrics } from '@gridproof/telemetry';
 import { GenericDetector } from '../generic/generic-detector';
+import { MaintenanceDetector, MaintenancePrediction } from '../maintenance/maintenance-detector';
 import { scoreFromP } from '../generic/stream-detector';
 import { ModelStore } from '../models/model-store';
 import { loadTf } from '../models/tf-runtime';
@@ -22,9 +23,12 @@ export interface DetectionThresholds {
   model: number;
   /** Minimum device time between two anomaly events of one device and detector. */
   cooldownMs: number;
+  /** Minimum device time between two maintenance events of one device and fault kind (a prediction changes slowly). */
+  maintenanceCooldownMs: number;
 }
 
-export const DEFAULT_THRESHOLDS: DetectionThresholds = { generic: 0.9, model: 0.7, cooldownMs: 10 * 60_000 };
+export const DEFAULT_THRESHOLDS: DetectionThresholds = { generic: 0.9, model: 0.7, cooldownMs: 10 * 60_000, maintenanceCooldownMs: 6 * 3_600_000 };
+const MAINTENANCE_VERSION = 'maintenance-1';
 const MAX_QUEUE = 200_000;
 const SLICE = 5_000;
 
@@ -32,7 +36,8 @@ const SLICE = 5_000;
  * Scores accepted readings off the ingest path: the 'accepted' listener only appends to a
  * bounded queue (dropping the oldest *scoring* work when full, counted; ingest itself is never
  * touched) and a setImmediate loop drains it in micro-batches: the generic detector per metric,
- * the newest per-type model per window. Scores go to InfluxDB, anomalies to the SQL store and
+ * the newest per-type model per window, the maintenance models per device (hourly bins).
+ * Scores go to InfluxDB, anomalies to the SQL store and
  * the bus ('anomaly') for alerts.
  */
 @Injectable()
@@ -40,6 +45,7 @@ export class DetectionService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(DetectionService.name);
   private readonly generic = new GenericDetector();
   private readonly models = new Map<DeviceType, TypeModel>();
+  private readonly maintenance = new MaintenanceDetector();
   private queue: AcceptedReading[] = [];
   private draining = false;
   private unsubscribe: (() => void) | null = null;
@@ -196,6 +202,7 @@ export class DetectionService implements OnModuleInit, OnModuleDestroy {
         events.push({ device, ts: record.ts, score, threshold: this.thresholds.generic, detector: 'generic', modelVersion: 'generic-1', metrics });
       }
       this.models.get(device.type)?.push(device.id, record.ts, record.readings);
+      for (const p of this.maintenance.update(device.id, device.type, record.ts, record.readings)) this.onPrediction(r, p, points, events);
     }
     for (const model of this.models.values()) {
       if (!model.pendingCount) continue;
@@ -219,9 +226,20 @@ export class DetectionService implements OnModuleInit, OnModuleDestroy {
     this.persist(points, events);
   }
 
-  private shouldEmit(key: string, ts: number): boolean {
+  /** A maintenance prediction was re-evaluated (hourly per device and kind): a score point, and an event while at risk. */
+  private onPrediction(r: AcceptedReading, p: MaintenancePrediction, points: AnomalyPoint[], events: AnomalyEvent[]): void {
+    const { device, record } = r;
+    this.scored.inc({ detector: 'maintenance' });
+    const threshold = 0.5;
+    points.push({ device: device.id, site: device.site, type: device.type, family: device.family, detector: 'maintenance', ts: record.ts, score: p.risk, threshold, isAnomaly: p.state.atRisk, topMetric: p.metrics[0], modelVersion: MAINTENANCE_VERSION });
+    if (!p.state.atRisk || !this.shouldEmit(`${device.id}|maintenance|${p.kind}`, record.ts, this.thresholds.maintenanceCooldownMs)) return;
+    const metrics = p.metrics.map((name) => ({ name, value: record.readings[name] ?? '', contribution: 1 / p.metrics.length }));
+    events.push({ device, ts: record.ts, score: p.risk, threshold, detector: 'maintenance', modelVersion: MAINTENANCE_VERSION, metrics, kind: p.kind, timeToFailureMs: Math.round(p.state.timeToFailureMs ?? 0) });
+  }
+
+  private shouldEmit(key: string, ts: number, cooldownMs = this.thresholds.cooldownMs): boolean {
     const last = this.lastEmit.get(key);
-    if (last !== undefined && ts - last < this.thresholds.cooldownMs && ts >= last) return false;
+    if (last !== undefined && ts - last < cooldownMs && ts >= last) return false;
     this.lastEmit.set(key, ts);
     return true;
   }

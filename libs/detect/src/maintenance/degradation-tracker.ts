@@ -1,0 +1,153 @@
+import { madSigma, median, theilSen, Trend, weightedMedian } from './robust-stats';
+
+/**
+ * Turns a per-reading health indicator (thermal gain, cell spread, state of health) into a
+ * failure prediction: indicator values are summarised per bin (weighted median), the first
+ * bins after the model is ready form the device's own baseline, and a Theil–Sen trend over a
+ * sliding window of recent bins is extrapolated to the failure level. The device is at risk
+ * when the indicator has left its baseline significantly, moves towards failure, and the
+ * extrapolation crosses the failure level within the horizon.
+ */
+export interface TrackerOptions {
+  /** +1: failure when the indicator rises to the failure level; −1: when it falls to it. */
+  direction: 1 | -1;
+  binMs: number;
+  /** Bins that make up the baseline (the device's normal behaviour). */
+  baselineBins: number;
+  /** Width of the trend window. */
+  trendWindowMs: number;
+  /** Fewest bins in the window to estimate a trend. */
+  minTrendBins: number;
+  /** Departure from the baseline, in baseline σ, needed before any risk is raised. */
+  zMin: number;
+  /** … and in indicator units, whatever σ says (σ of a very clean indicator can be ~0). */
+  minDelta: number;
+  /** Fewest readings in a bin for it to count. */
+  minBinReadings: number;
+  horizonMs: number;
+}
+
+export interface DegradationState {
+  /** Indicator level now (trend-corrected), or null before enough data. */
+  level: number | null;
+  baseline: number | null;
+  baselineSigma: number | null;
+  failLevel: number | null;
+  /** Change per day in the indicator's unit (signed). */
+  slopePerDay: number | null;
+  /** Estimated ms until the failure level is reached; 0 when already past it; null when not degrading. */
+  timeToFailureMs: number | null;
+  significant: boolean;
+  atRisk: boolean;
+}
+
+/** Bins whose median is the indicator's current level. */
+const RECENT_BINS = 4;
+
+interface Bin {
+  start: number;
+  values: number[];
+  weights: number[];
+  /** The failure level implied by this bin's conditions (thermal models), or NaN. */
+  failLevel: number;
+}
+
+export class DegradationTracker {
+  private bin: Bin | null = null;
+  private readonly baselineValues: number[] = [];
+  private baseline: number | null = null;
+  private sigma: number | null = null;
+  private readonly recent: Array<{ t: number; v: number; fail: number }> = [];
+  state: DegradationState = { level: null, baseline: null, baselineSigma: null, failLevel: null, slopePerDay: null, timeToFailureMs: null, significant: false, atRisk: false };
+
+  constructor(
+    private readonly o: TrackerOptions,
+    private readonly fixedFailLevel: number | null,
+  ) {}
+
+  /** Adds one reading's indicator; returns true when a bin closed (the state was re-evaluated). */
+  add(t: number, value: number, weight = 1, failLevel = NaN): boolean {
+    let closed = false;
+    if (this.bin && t >= this.bin.start + this.o.binMs) {
+      this.close(this.bin, t);
+      this.bin = null;
+      closed = true;
+    }
+    if (!Number.isFinite(value) || !(weight > 0)) return closed;
+    this.bin ??= { start: t - (t % this.o.binMs), values: [], weights: [], failLevel: NaN };
+    this.bin.values.push(value);
+    this.bin.weights.push(weight);
+    if (Number.isFinite(failLevel)) this.bin.failLevel = Number.isFinite(this.bin.failLevel) ? (this.o.direction > 0 ? Math.min(this.bin.failLevel, failLevel) : Math.max(this.bin.failLevel, failLevel)) : failLevel;
+    return closed;
+  }
+
+  /** Re-evaluates with the time moving on (no new indicator value), e.g. on a reading without load. */
+  tick(t: number): boolean {
+    if (this.bin && t >= this.bin.start + this.o.binMs) {
+      this.close(this.bin, t);
+      this.bin = null;
+      return true;
+    }
+    return false;
+  }
+
+  private close(bin: Bin, now: number): void {
+    if (bin.values.length < this.o.minBinReadings) return;
+    const v = weightedMedian(bin.values, bin.weights);
+    const t = bin.start + this.o.binMs / 2;
+    if (this.baseline === null) {
+      this.baselineValues.push(v);
+      if (this.baselineValues.length >= this.o.baselineBins) {
+        this.baseline = median(this.baselineValues);
+        this.sigma = madSigma(this.baselineValues, this.baseline);
+      }
+      return;
+    }
+    this.recent.push({ t, v, fail: bin.failLevel });
+    while (this.recent.length && this.recent[0].t < now - this.o.trendWindowMs) this.recent.shift();
+    this.evaluate(now);
+  }
+
+  private evaluate(now: number): void {
+    const base = this.baseline!;
+    const sigma = this.sigma!;
+    const d = this.o.direction;
+    const fails = this.recent.map((r) => r.fail).filter(Number.isFinite);
+    // Thermal models: the worst recent conditions say which gain would trip the device.
+    const failLevel = this.fixedFailLevel ?? (fails.length ? (d > 0 ? Math.min(...fails) : Math.max(...fails)) : null);
+    const st: DegradationState = { level: null, baseline: base, baselineSigma: sigma, failLevel, slopePerDay: null, timeToFailureMs: null, significant: false, atRisk: false };
+    const n = this.recent.length;
+    if (n >= this.o.minTrendBins) {
+      // Significance on the plain median of the last bins: no extrapolation, robust to one bad bin.
+      const current = median(this.recent.slice(-RECENT_BINS).map((r) => r.v));
+      st.significant = d * (current - base) > Math.max(this.o.zMin * sigma, this.o.minDelta);
+      // A long window is steady but lags a fresh ramp (Theil–Sen treats the newest bins as
+      // outliers until they are a third of the window); a short one follows the ramp. The
+      // earlier failure of the two is reported: a crew would rather come a day early.
+      const ts = this.recent.map((r) => r.t);
+      const vs = this.recent.map((r) => r.v);
+      const trends = [theilSen(ts, vs, now), theilSen(ts.slice(-this.o.minTrendBins), vs.slice(-this.o.minTrendBins), now)].filter((t): t is Trend => t !== null);
+      let best: { trend: Trend; ttf: number | null } | null = null;
+      for (const trend of trends) {
+        let ttf: number | null = null;
+        if (failLevel !== null) {
+          const remaining = d * (failLevel - trend.level);
+          if (remaining <= 0 || d * (failLevel - current) <= 0) ttf = 0;
+          else if (d * trend.slope > 0) ttf = remaining / (d * trend.slope);
+        }
+        if (!best || (ttf !== null && (best.ttf === null || ttf < best.ttf))) best = { trend, ttf };
+      }
+      if (best) {
+        st.level = best.trend.level;
+        st.slopePerDay = best.trend.slope * 86_400_000;
+        st.timeToFailureMs = best.ttf;
+      }
+      st.atRisk = st.significant && st.timeToFailureMs !== null && st.timeToFailureMs <= this.o.horizonMs;
+    }
+    this.state = st;
+  }
+
+  get ready(): boolean {
+    return this.baseline !== null;
+  }
+}
