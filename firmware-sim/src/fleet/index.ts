@@ -1,0 +1,4 @@
+export * from './schema';
+export * from './resolved';
+export * from './loader';
+export * from './duration';
