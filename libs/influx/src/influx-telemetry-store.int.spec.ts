@@ -26,7 +26,7 @@ describe(InfluxTelemetryStore.name, () => {
     });
 
     it('creates one downsampling continuous query per family, at the configured interval', async () => {
-      const cqs = await store.influx.showContinousQueries();
+      const cqs = await store.continuousQueries();
       for (const family of FAMILIES) {
         const cq = cqs.find((c) => c.name === rollupQueryName(family));
         expect(cq?.query).toMatch(/GROUP BY time\(10m\)/);
@@ -34,13 +34,17 @@ describe(InfluxTelemetryStore.name, () => {
       }
     });
 
-    it('is idempotent, and a changed interval replaces the continuous queries', async () => {
+    it('is idempotent, and a changed interval replaces the continuous queries, leaving other databases alone', async () => {
+      const other = new InfluxTelemetryStore({ ...store.connection, database: uniqueName('store_other'), rollupInterval: '30m' });
+      await other.ensureSchema();
+      cleanups.add(() => other.dropDatabase());
       const changed = new InfluxTelemetryStore({ ...store.connection, rollupInterval: '1h' });
       await changed.ensureSchema();
       await changed.ensureSchema();
-      const cqs = (await store.influx.showContinousQueries()).filter((c) => c.name.startsWith('gp_rollup_'));
+      const cqs = (await store.continuousQueries()).filter((c) => c.name.startsWith('gp_rollup_'));
       expect(cqs).toHaveLength(FAMILIES.length);
       expect(cqs.every((c) => /GROUP BY time\(1h\)/.test(c.query))).toBe(true);
+      expect((await other.continuousQueries()).every((c) => /GROUP BY time\(30m\)/.test(c.query))).toBe(true);
     });
   });
 

@@ -116,13 +116,28 @@ export class InfluxTelemetryStore {
     };
     await upsert('autogen', retention, true);
     await upsert(ROLLUP_RETENTION_POLICY, rollupRetention, false);
-    const existing = new Set((await this.influx.showContinousQueries(database)).map((cq) => cq.name));
+    const existing = new Set((await this.continuousQueries()).map((cq) => cq.name));
     for (const family of FAMILIES) {
       const name = rollupQueryName(family);
       // A CQ cannot be altered; recreate it so a changed interval or catalogue takes effect.
       if (existing.has(name)) await this.influx.dropContinuousQuery(name, database);
       await this.influx.createContinuousQuery(name, rollupQuery(database, family, this.connection.rollupInterval), database);
     }
+  }
+
+  /**
+   * This database's continuous queries. (node-influx's showContinousQueries flattens the answer
+   * of every database on the server into one list.)
+   */
+  async continuousQueries(): Promise<Array<{ name: string; query: string }>> {
+    const raw = (await this.influx.queryRaw('SHOW CONTINUOUS QUERIES')) as {
+      results?: Array<{ series?: Array<{ name: string; columns: string[]; values?: unknown[][] }> }>;
+    };
+    const series = raw.results?.[0]?.series?.find((s) => s.name === this.connection.database);
+    if (!series) return [];
+    const nameAt = series.columns.indexOf('name');
+    const queryAt = series.columns.indexOf('query');
+    return (series.values ?? []).map((row) => ({ name: String(row[nameAt]), query: String(row[queryAt]) }));
   }
 
   /** POSTs line protocol (newline-separated points). Resolves once InfluxDB answered 204. */
