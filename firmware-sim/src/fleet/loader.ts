@@ -125,7 +125,11 @@ export function resolveFleet(file: FleetFile, opts: ResolveOptions = {}): Resolv
   if (devices.length === 0) throw new FleetError('the fleet has no devices (declare devices or groups)');
 
   const faults: FaultSpec[] = [];
-  const addFault = (f: FaultSpec, where: string) => {
+  const addFault = (declared: FaultSpec, where: string) => {
+    // Parse again: fleets built in code skip the file schema, and its defaults live there.
+    const parsed = faultSpecSchema.safeParse(declared);
+    if (!parsed.success) throw new FleetError(`${where}:\n${describeIssues(parsed.error)}`);
+    const f = parsed.data;
     const device = byId.get(f.device);
     if (!device) throw new FleetError(`${where}: unknown device ${f.device}`);
     checkFaultFits(f, device.type, where);
