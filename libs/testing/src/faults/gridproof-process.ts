@@ -22,10 +22,17 @@ export function compileApp(): { entry: string; remove: () => void } {
   const root = repoRoot();
   const out = join(root, 'node_modules', '.cache', 'gridproof-faults', `${process.pid}-${Date.now().toString(36)}`);
   mkdirSync(out, { recursive: true });
-  execFileSync(join(root, 'node_modules', '.bin', 'swc'), ['apps', 'libs', 'firmware-sim', '-d', out, '--config-file', '.swcrc', '--copy-files', '--quiet'], {
-    cwd: root,
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const swc = () =>
+    execFileSync(join(root, 'node_modules', '.bin', 'swc'), ['apps', 'libs', 'firmware-sim', '-d', out, '--config-file', '.swcrc', '--copy-files', '--quiet'], {
+      cwd: root,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+  try {
+    swc();
+  } catch {
+    // A file that vanished between swc's listing and its read (a shared work tree): once more.
+    swc();
+  }
   return { entry: join(out, 'apps', 'gridproof', 'src', 'main.js'), remove: () => rmSync(out, { recursive: true, force: true }) };
 }
 
@@ -182,8 +189,16 @@ export class GridProofProcess {
 
   /** /api/metrics as name{labels} → value. */
   async metrics(): Promise<Map<string, number>> {
-    const res = await fetch(`${this.apiUrl}/api/metrics`);
-    return parsePrometheus(await res.text());
+    // One retry: a kept-alive connection the server just closed fails once ("other side closed").
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const res = await fetch(`${this.apiUrl}/api/metrics`);
+        return parsePrometheus(await res.text());
+      } catch (err) {
+        if (attempt === 0 && this.running) continue;
+        throw new Error(`GET /api/metrics failed (${(err as Error).message}); process ${this.running ? 'running' : 'gone'}:\n${this.tail()}`);
+      }
+    }
   }
 
   private async apiAnswers(): Promise<boolean> {
