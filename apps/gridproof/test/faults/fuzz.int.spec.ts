@@ -18,7 +18,7 @@ import {
   seededRandom,
   subscribePacket,
 } from '../../../../libs/testing/src/faults/fuzz-cases';
-import { compileApp, figures, GridProofProcess, metricSum, until } from '../../../../libs/testing/src/faults/gridproof-process';
+import { compileApp, figures, GridProofProcess, metricSum } from '../../../../libs/testing/src/faults/gridproof-process';
 import { FleetDevice, fleetDevices, meterPayload, ResendingPublisher } from '../../../../libs/testing/src/faults/qos1-fleet';
 import { storedSeqs } from '../../../../libs/testing/src/faults/stored-readings';
 
