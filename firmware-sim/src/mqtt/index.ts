@@ -1,1 +1,4 @@
-export {};
+export * from './state-file';
+export * from './provision';
+export * from './device-connection';
+export * from './fleet-runner';

@@ -1,0 +1,85 @@
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { z } from 'zod';
+
+export const credentialsSchema = z.object({ username: z.string(), password: z.string(), clientId: z.string() });
+export type DeviceCredentials = z.infer<typeof credentialsSchema>;
+
+const deviceStateSchema = z.object({
+  publicKey: z.string(),
+  privateKey: z.string(),
+  credentials: credentialsSchema.optional(),
+  /** Sequence numbers below this may have been used: a restart continues from here. */
+  seq: z.number().int().nonnegative(),
+});
+const stateSchema = z.object({ version: z.literal(1), devices: z.record(z.string(), deviceStateSchema) });
+export type DeviceState = z.infer<typeof deviceStateSchema>;
+
+/** How many sequence numbers a device reserves at a time (one state write per block). */
+export const SEQ_BLOCK = 1000;
+
+/**
+ * The simulator's device secrets and sequence high-water marks, like a device's flash: keys,
+ * MQTT credentials and the next usable sequence number per device. Written atomically
+ * (temp file + rename) with mode 0600, because it holds private keys and passwords.
+ *
+ * Sequence numbers are reserved in blocks and the block is persisted before any number from
+ * it is published, so a crash or restart never reuses a sequence number (the ingest would
+ * drop the reading as a replay).
+ */
+export class SimStateFile {
+  private dirty = false;
+
+  private constructor(
+    readonly path: string | null,
+    private readonly devices: Record<string, DeviceState>,
+  ) {}
+
+  static open(path: string | null): SimStateFile {
+    if (path === null || !existsSync(path)) return new SimStateFile(path, {});
+    let raw: unknown;
+    try {
+      raw = JSON.parse(readFileSync(path, 'utf8'));
+    } catch (err) {
+      throw new Error(`simulator state file ${path} is not valid JSON: ${(err as Error).message}`);
+    }
+    const parsed = stateSchema.safeParse(raw);
+    if (!parsed.success) throw new Error(`simulator state file ${path} is invalid: ${parsed.error.issues[0]?.message}`);
+    return new SimStateFile(path, parsed.data.devices);
+  }
+
+  get(id: string): DeviceState | undefined {
+    return this.devices[id];
+  }
+
+  set(id: string, state: DeviceState): void {
+    this.devices[id] = state;
+    this.dirty = true;
+  }
+
+  /** Reserves the next block for a device; returns the new exclusive upper bound. */
+  reserve(id: string, from: number): number {
+    const d = this.devices[id];
+    d.seq = from + SEQ_BLOCK;
+    this.dirty = true;
+    return d.seq;
+  }
+
+  get isDirty(): boolean {
+    return this.dirty;
+  }
+
+  /** Writes the file if anything changed (synchronously: callers rely on it being durable). */
+  flush(): void {
+    if (!this.dirty || this.path === null) {
+      this.dirty = false;
+      return;
+    }
+    mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
+    const tmp = `${this.path}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify({ version: 1, devices: this.devices }), { mode: 0o600 });
+    chmodSync(tmp, 0o600);
+    renameSync(tmp, this.path);
+    this.dirty = false;
+  }
+}
