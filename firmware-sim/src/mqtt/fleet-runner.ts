@@ -16,10 +16,15 @@ export interface StartFleetOptions {
   /** Registers a device and returns its MQTT credentials (HTTP: httpProvisioner; in-process: the registry). */
   provision: Provisioner;
   seed?: number;
-  /** Simulated start (default: now). */
+  /** Simulated start (default: now at speed 1; one day ago when accelerated). */
   start?: Date | number | string;
   /** Simulated seconds per wall second (default 1 = real time). */
   speed?: number;
+  /**
+   * Never report timestamps ahead of the wall clock (default true): an accelerated run
+   * started in the past runs fast until it reaches the present, then in real time.
+   */
+  clampToPresent?: boolean;
   /** Keys, credentials and sequence numbers (default .data/sim/state.json; null = memory only). */
   statePath?: string | null;
   /** Where the labels of injected faults are kept up to date (null = not written). */
@@ -181,7 +186,8 @@ export function startFleet(opts: StartFleetOptions): FleetHandle {
     });
     state.flush();
     if (stopped) return;
-    sim = createSimulation(resolved, { seed: opts.seed, start: opts.start ?? Date.now() });
+    const defaultStart = speed > 1 ? Date.now() - 86_400_000 : Date.now();
+    sim = createSimulation(resolved, { seed: opts.seed, start: opts.start ?? defaultStart });
     const bufferSize = opts.bufferSize ?? sim.fleet.bufferSize;
     devices = sim.devices.map((simDevice, i) => {
       const entry = state.get(simDevice.spec.id)!;
@@ -198,7 +204,7 @@ export function startFleet(opts: StartFleetOptions): FleetHandle {
       return { id: simDevice.spec.id, key: privateKeyFromBase64(entry.privateKey), nextSeq: entry.seq, reservedUntil: entry.seq, conn };
     });
     for (const d of devices) d.conn.start();
-    clock = new SimClock(sim.startMs, speed);
+    clock = new SimClock(sim.startMs, speed, undefined, opts.clampToPresent ?? true);
     tickTimer = setInterval(tick, opts.tickMs ?? 100);
     if (opts.labelsPath) {
       writeLabels();
