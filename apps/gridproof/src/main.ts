@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { ConfigError, loadConfig } from '@gridproof/config';
 import { announceFirstAdminKey } from './admin-key';
 import { startGridProof } from './bootstrap';
+import { startDemoFleet } from './demo-fleet';
 import { startLocalServices } from './local-services';
 import { StatusLine } from './status-line';
 
@@ -25,6 +26,10 @@ async function main(): Promise<void> {
   const local = await startLocalServices(config, logger);
   const running = await startGridProof({ config: local.config });
   await announceFirstAdminKey(running);
+  const fleet = await startDemoFleet(running).catch((err: unknown) => {
+    logger.error(`demo fleet did not start: ${(err as Error).message}`);
+    return null;
+  });
   const status = new StatusLine(running);
   status.start();
 
@@ -33,6 +38,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     status.stop();
+    await fleet?.stop();
     logger.log(`${signal}: stopping`);
     await running.close();
     await local.stop();

@@ -1,0 +1,43 @@
+import { join, resolve } from 'node:path';
+import { Logger } from '@nestjs/common';
+import { BrokerService } from '@gridproof/broker';
+import { loadFleet, Provisioner, startFleet, FleetHandle } from '@gridproof/firmware-sim';
+import { DeviceExistsError, DeviceRegistry } from '@gridproof/registry';
+import type { RunningGridProof } from './bootstrap';
+
+export const DEFAULT_DEMO_FLEET = 'firmware-sim/fleets/demo.yaml';
+
+/**
+ * Provisions straight through the registry (same process, no API key needed). A device that
+ * exists from an earlier run is re-keyed and gets fresh credentials, as the HTTP path does.
+ */
+function registryProvisioner(registry: DeviceRegistry): Provisioner {
+  return async (req) => {
+    try {
+      return (await registry.provision(req)).credentials;
+    } catch (err) {
+      if (!(err instanceof DeviceExistsError)) throw err;
+      await registry.update(req.id, { publicKey: req.publicKey });
+      return (await registry.rotateCredentials(req.id)).credentials;
+    }
+  };
+}
+
+/** `npm start`'s demo fleet (GP_SIM_ENABLED=false turns it off): readings, a developing fault, an alert. */
+export async function startDemoFleet(running: RunningGridProof): Promise<FleetHandle | null> {
+  const { config } = running;
+  if (!config.sim.enabled) return null;
+  const logger = new Logger('DemoFleet');
+  const fleetPath = resolve(config.sim.fleetPath ?? DEFAULT_DEMO_FLEET);
+  const port = running.app.get(BrokerService).ports?.tcp ?? config.mqtt.port;
+  const fleet = startFleet({
+    fleet: loadFleet(fleetPath),
+    brokerUrl: `mqtt://127.0.0.1:${port}`,
+    provision: registryProvisioner(running.app.get(DeviceRegistry)),
+    statePath: join(config.dataDir, 'sim', 'state.json'),
+    labelsPath: join(config.dataDir, 'sim', 'labels.csv'),
+  });
+  await fleet.ready;
+  logger.log(`demo fleet ${fleetPath}: ${fleet.stats().devices} devices publishing (GP_SIM_ENABLED=false turns it off)`);
+  return fleet;
+}
