@@ -8,6 +8,10 @@ export interface LoadResult {
   errors: number;
   /** Wall time from "go" until the last process finished publishing. */
   ms: number;
+  /** Unix ms of "go". */
+  startedAt: number;
+  /** With job.recordSendTimes: send time of each message by device, index seq - firstSeq. */
+  sendTimes?: Record<string, number[]>;
 }
 
 /**
@@ -33,8 +37,8 @@ export async function runLoad(
   );
   const done = children.map(
     (child) =>
-      new Promise<LoadResult>((resolve, reject) => {
-        child.on('message', (m: { type: string } & LoadResult & { message?: string }) => {
+      new Promise<Omit<LoadResult, 'startedAt'>>((resolve, reject) => {
+        child.on('message', (m: { type: string } & Omit<LoadResult, 'startedAt'> & { message?: string }) => {
           if (m.type === 'done') resolve(m);
           if (m.type === 'error') reject(new Error(m.message));
         });
@@ -52,5 +56,7 @@ export async function runLoad(
     acked: results.reduce((a, r) => a + r.acked, 0),
     errors: results.reduce((a, r) => a + r.errors, 0),
     ms,
+    startedAt: start,
+    sendTimes: job.recordSendTimes ? Object.assign({}, ...results.map((r) => r.sendTimes ?? {})) : undefined,
   };
 }

@@ -26,16 +26,20 @@ export interface WorkerJob {
   firstSeq: number;
   /** Target messages/s per process (0 = as fast as possible). */
   ratePerProcess?: number;
+  /** Report each message's send time (its ts), by device, indexed by seq - firstSeq. */
+  recordSendTimes?: boolean;
 }
 
+/** One pv-inverter reading of 8 fields (within the catalogue's physical limits). */
 const READINGS = (i: number) => ({
-  power_w: 1200 + (i % 50),
-  voltage_v: 230.1,
-  current_a: 5.2,
-  frequency_hz: 50.01,
-  power_factor: 0.97,
-  energy_import_kwh: 1000 + i / 1000,
-  energy_export_kwh: 12.5,
+  irradiance_wm2: 600 + (i % 200),
+  dc_voltage_v: 612.5,
+  dc_current_a: 8.2,
+  ac_power_w: 4200 + (i % 50),
+  ac_voltage_v: 230.4,
+  grid_frequency_hz: 50.01,
+  efficiency_pct: 97.1,
+  heatsink_temp_c: 45.2,
 });
 
 async function connect(url: string, d: WorkerDevice): Promise<MqttClient> {
@@ -62,29 +66,43 @@ async function run(job: WorkerJob): Promise<void> {
   let acked = 0;
   let errors = 0;
   const sent: number[] = [];
+  const sendTimes: Record<string, number[]> = {};
+  // Rate-limited mode: each device may have sent perDevice × elapsed messages by now.
+  const perDeviceRate = job.ratePerProcess ? job.ratePerProcess / job.devices.length : 0;
   await Promise.all(
     clients.map(async (client, idx) => {
       const d = job.devices[idx];
       const key = d.privateKey ? privateKeyFromBase64(d.privateKey) : null;
       const topic = job.topic ? job.topic(d.id) : topics.telemetry(d.id);
+      const times: number[] = [];
+      if (job.recordSendTimes) sendTimes[d.id] = times;
       let inflight = 0;
       let next = 0;
+      let lastTs = 0;
+      let timer: NodeJS.Timeout | null = null;
       await new Promise<void>((resolve) => {
         const pump = () => {
-          while (next < job.messagesPerDevice && (job.qos === 0 || inflight < job.inflight)) {
+          const allowed = perDeviceRate ? Math.min(job.messagesPerDevice, Math.floor(((Date.now() - start) * perDeviceRate) / 1000) + 1) : job.messagesPerDevice;
+          while (next < allowed && (job.qos === 0 || inflight < job.inflight)) {
             const seq = job.firstSeq + next++;
-            const base = { v: 1 as const, device: d.id, ts: Date.now(), seq, readings: READINGS(seq) };
+            // InfluxDB keeps one point per series and millisecond: strictly increasing ts per device.
+            lastTs = Math.max(Date.now(), lastTs + 1);
+            if (job.recordSendTimes) times.push(lastTs);
+            const base = { v: 1 as const, device: d.id, ts: lastTs, seq, readings: READINGS(seq) };
             const body = JSON.stringify(key ? signMessage(base, key) : base);
             inflight++;
             client.publish(topic, body, { qos: job.qos }, (err) => {
               inflight--;
               if (err) errors++;
               else acked++;
-              if (next >= job.messagesPerDevice && inflight === 0) resolve();
-              else pump();
+              if (next >= job.messagesPerDevice && inflight === 0) {
+                if (timer) clearInterval(timer);
+                resolve();
+              } else if (!perDeviceRate) pump();
             });
           }
         };
+        if (perDeviceRate) timer = setInterval(pump, 5);
         pump();
       });
       sent.push(next);
@@ -92,7 +110,7 @@ async function run(job: WorkerJob): Promise<void> {
   );
   const ms = Date.now() - start;
   await Promise.all(clients.map((c) => c.endAsync()));
-  process.send!({ type: 'done', sent: sent.reduce((a, b) => a + b, 0), acked, errors, ms });
+  process.send!({ type: 'done', sent: sent.reduce((a, b) => a + b, 0), acked, errors, ms, sendTimes: job.recordSendTimes ? sendTimes : undefined });
 }
 
 process.once('message', (job: WorkerJob & { topicPrefix?: string }) => {

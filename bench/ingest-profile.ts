@@ -1,0 +1,110 @@
+/**
+ * `npm run bench:ingest-profile`: where GridProof's ingest time goes. Runs the real app process
+ * under `--cpu-prof`, drives one QoS 1 load (BENCH_KIND=unsigned|signed) with the same load
+ * generator as bench:ingest, stops the app gracefully so V8 writes the profile, and prints
+ * self time grouped by module (package or source file) and the top functions.
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateDeviceKeyPair } from '@gridproof/telemetry';
+import { startTestInfluxd } from '@gridproof/testing';
+import { GridProofProcess, repoRoot } from '../libs/testing/src/faults/gridproof-process';
+import { runLoad } from './lib/load';
+import { fmt, machineReport } from './lib/report';
+
+const DEVICES = Number(process.env.BENCH_DEVICES ?? 100);
+const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 600);
+const KIND = (process.env.BENCH_KIND ?? 'unsigned') as 'signed' | 'unsigned';
+const PROCESSES = Number(process.env.BENCH_PROCESSES ?? Math.max(2, cpus().length));
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
+interface Profile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/** Groups a V8 script URL: node_modules package, node internals, or the project's file. */
+function moduleOf(url: string): string {
+  if (!url) return '(native / idle / gc)';
+  if (url.startsWith('node:')) return url;
+  const nm = url.lastIndexOf('node_modules/');
+  if (nm >= 0) {
+    const rest = url.slice(nm + 'node_modules/'.length).split('/');
+    return rest[0].startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0];
+  }
+  const dist = url.indexOf('/dist/');
+  return dist >= 0 ? url.slice(dist + 6) : url;
+}
+
+function summarize(profile: Profile): { byModule: Array<[string, number]>; byFunction: Array<[string, number]>; totalMs: number } {
+  const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
+  const self = new Map<number, number>();
+  profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  const byModule = new Map<string, number>();
+  const byFunction = new Map<string, number>();
+  let total = 0;
+  for (const [id, us] of self) {
+    const frame = nodes.get(id)!.callFrame;
+    total += us;
+    const mod = frame.functionName === '(idle)' ? '(idle)' : moduleOf(frame.url);
+    byModule.set(mod, (byModule.get(mod) ?? 0) + us);
+    const fn = `${frame.functionName || '(anonymous)'} ${moduleOf(frame.url)}:${frame.lineNumber + 1}`;
+    byFunction.set(fn, (byFunction.get(fn) ?? 0) + us);
+  }
+  const sorted = (m: Map<string, number>) => [...m].sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, v / 1000] as [string, number]);
+  return { byModule: sorted(byModule), byFunction: sorted(byFunction), totalMs: total / 1000 };
+}
+
+async function main(): Promise<void> {
+  console.log(machineReport());
+  console.log(`workload: ${DEVICES} ${KIND} pv-inverter devices × ${MESSAGES} messages, QoS 1 window 16, ${PROCESSES} publisher processes`);
+  const influx = await startTestInfluxd();
+  const dataDir = mkdtempSync(join(tmpdir(), 'gp-bench-prof-'));
+  const profDir = mkdtempSync(join(tmpdir(), 'gp-cpu-prof-'));
+  const app = await GridProofProcess.create({
+    entry: join(repoRoot(), 'dist', 'apps', 'gridproof', 'src', 'main.js'),
+    dataDir,
+    influxUrl: influx.url,
+    influxDatabase: 'bench',
+    nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profDir}`],
+  });
+  try {
+    await app.start();
+    const keys = Array.from({ length: DEVICES }, () => generateDeviceKeyPair());
+    const requests = keys.map((k, i) => ({
+      id: `prof-${i}`,
+      type: 'pv-inverter',
+      site: { id: 'prof-site', lat: 52.5, lon: 13.4 },
+      ...(KIND === 'signed' ? { publicKey: k.publicKey } : { requireSignature: false }),
+    }));
+    const passwords = await app.provision(requests);
+    const devices = requests.map((r, i) => ({ id: r.id, username: r.id, password: passwords.get(r.id)!, privateKey: KIND === 'signed' ? keys[i].privateKey : undefined }));
+    const load = await runLoad({ brokerUrl: app.mqttUrl, messagesPerDevice: MESSAGES, qos: 1, inflight: 16, firstSeq: 1 }, devices, PROCESSES);
+    console.log(`load: ${fmt(load.acked)} acknowledged in ${(load.ms / 1000).toFixed(1)} s (${fmt((load.acked * 1000) / load.ms)}/s, sender's count)`);
+    await app.stop();
+    const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
+    if (!file) throw new Error(`no profile written in ${profDir}`);
+    const { byModule, byFunction, totalMs } = summarize(JSON.parse(readFileSync(join(profDir, file), 'utf8')) as Profile);
+    const busy = totalMs - (byModule.find(([m]) => m === '(idle)')?.[1] ?? 0);
+    console.log(`\nGridProof main thread: ${fmt(totalMs)} ms profiled, ${fmt(busy)} ms busy (whole process life, start-up included)\n\nself time by module:`);
+    for (const [m, ms] of byModule.slice(0, 25)) console.log(`  ${fmt(ms).padStart(7)} ms  ${((100 * ms) / totalMs).toFixed(1).padStart(5)}%  ${m}`);
+    console.log('\ntop functions (self time):');
+    for (const [f, ms] of byFunction.slice(0, 30)) console.log(`  ${fmt(ms).padStart(7)} ms  ${f}`);
+  } finally {
+    await app.stop();
+    await influx.dispose();
+    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(profDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

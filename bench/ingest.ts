@@ -1,0 +1,269 @@
+/**
+ * `npm run bench:ingest`: GridProof ingest side by side with the classic stack's parts, in one
+ * run, on this machine, with one load generator (bench/lib/publisher-worker in several
+ * processes):
+ * - GridProof (the real app process from dist/, fresh data folder, its own InfluxDB): QoS 1 and
+ *   QoS 0, signed and unsigned devices, one 8-field reading per message; readings counted in
+ *   InfluxDB by query, not by the sender;
+ * - p50/p99 latency from publish to queryable at half the measured QoS 1 maximum;
+ * - bare Mosquitto (max_queued_messages 0, max_inflight_messages 0) QoS 1 pub/sub, one
+ *   subscriber counting;
+ * - the raw InfluxDB line-protocol write ceiling and the Ed25519 verification ceiling.
+ * Bounded: BENCH_DEVICES devices per kind × BENCH_MESSAGES messages, BENCH_RUNS runs each.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mqtt from 'mqtt';
+import { generateDeviceKeyPair } from '@gridproof/telemetry';
+import { freePort, startTestInfluxd } from '@gridproof/testing';
+import { GridProofProcess, repoRoot, sleep } from '../libs/testing/src/faults/gridproof-process';
+import { measureEd25519Ceiling } from './lib/ed25519-ceiling';
+import { measureInfluxCeiling } from './lib/influx-ceiling';
+import { runLoad } from './lib/load';
+import { startMosquitto } from './lib/mosquitto';
+import type { WorkerDevice } from './lib/publisher-worker';
+import { fmt, machineReport, median, percentile, table, updateDocSection } from './lib/report';
+
+const DEVICES = Number(process.env.BENCH_DEVICES ?? 100);
+const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 300);
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const PROCESSES = Number(process.env.BENCH_PROCESSES ?? Math.max(2, cpus().length));
+const INFLIGHT = Number(process.env.BENCH_INFLIGHT ?? 16);
+const DB = 'bench';
+
+type Kind = 'signed' | 'unsigned';
+
+async function query<T = unknown[]>(url: string, q: string): Promise<T[]> {
+  const res = await fetch(`${url}/query?db=${DB}&q=${encodeURIComponent(q)}`);
+  const json = (await res.json()) as { results: Array<{ series?: Array<{ tags?: Record<string, string>; values: unknown[][] }> }> };
+  return (json.results[0].series ?? []) as unknown as T[];
+}
+
+/** Readings of these devices with seq in [from, to), counted in InfluxDB. */
+async function landed(url: string, prefix: string, from: number, to: number): Promise<number> {
+  const series = await query<{ values: Array<[string, number]> }>(url, `SELECT count("seq") FROM "energy" WHERE "device" =~ /^${prefix}-/ AND "seq" >= ${from} AND "seq" < ${to}`);
+  return series[0]?.values[0][1] ?? 0;
+}
+
+/** Polls the count until it reaches `expected` or stops moving for 3 s; returns it and when. */
+async function waitLanded(url: string, prefix: string, from: number, to: number, expected: number): Promise<{ count: number; at: number }> {
+  let count = -1;
+  let at = Date.now();
+  let still = Date.now();
+  for (;;) {
+    const now = await landed(url, prefix, from, to);
+    if (now !== count) {
+      count = now;
+      at = Date.now();
+      still = Date.now();
+    }
+    if (count >= expected || Date.now() - still > 3_000) return { count, at };
+    await sleep(50);
+  }
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const root = repoRoot();
+  const header = [
+    machineReport(),
+    `workload: ${DEVICES} signed + ${DEVICES} unsigned pv-inverter devices, ${MESSAGES} messages each per run, one 8-field reading per message, ` +
+      `${PROCESSES} publisher processes, QoS 1 window ${INFLIGHT} per connection, ${RUNS} runs per figure (median)`,
+  ].join('\n');
+  console.log(header);
+
+  const influx = await startTestInfluxd();
+  const dataDir = mkdtempSync(join(tmpdir(), 'gp-bench-ingest-'));
+  const app = await GridProofProcess.create({
+    entry: join(root, 'dist', 'apps', 'gridproof', 'src', 'main.js'),
+    dataDir,
+    influxUrl: influx.url,
+    influxDatabase: DB,
+  });
+  const mosquittoPort = await freePort();
+  const mosquitto = await startMosquitto(mosquittoPort);
+  try {
+    await app.start();
+    console.log(`GridProof pid ${app.pid} on ${app.mqttUrl}; InfluxDB ${influx.url}; mosquitto on ${mosquitto.url}`);
+    const devices: Record<Kind, WorkerDevice[]> = { signed: [], unsigned: [] };
+    for (const kind of ['signed', 'unsigned'] as Kind[]) {
+      const prefix = kind === 'signed' ? 'bs' : 'bu';
+      const keys = Array.from({ length: DEVICES }, () => generateDeviceKeyPair());
+      const requests = keys.map((k, i) => ({
+        id: `${prefix}-${String(i).padStart(5, '0')}`,
+        type: 'pv-inverter',
+        site: { id: `bench-site-${i % 20}`, lat: 52.5, lon: 13.4 },
+        ...(kind === 'signed' ? { publicKey: k.publicKey } : { requireSignature: false }),
+      }));
+      const passwords = await app.provision(requests);
+      devices[kind] = requests.map((r, i) => ({ id: r.id, username: r.id, password: passwords.get(r.id)!, privateKey: kind === 'signed' ? keys[i].privateKey : undefined }));
+    }
+
+    let nextSeq = 1;
+    /** One GridProof run: returns readings/s landed in InfluxDB (from "go" to the last one queryable). */
+    const gridproofRun = async (kind: Kind, qos: 0 | 1): Promise<{ rate: number; landed: number; sent: number }> => {
+      const firstSeq = nextSeq;
+      nextSeq += MESSAGES;
+      const prefix = kind === 'signed' ? 'bs' : 'bu';
+      const load = await runLoad({ brokerUrl: app.mqttUrl, messagesPerDevice: MESSAGES, qos, inflight: INFLIGHT, firstSeq }, devices[kind], PROCESSES);
+      const result = await waitLanded(influx.url, prefix, firstSeq, firstSeq + MESSAGES, load.sent);
+      return { rate: (result.count * 1000) / (result.at - load.startedAt), landed: result.count, sent: load.sent };
+    };
+
+    const figures: Record<string, number[]> = {};
+    const lost: Record<string, number> = {};
+    const record = (name: string, r: { rate: number; landed: number; sent: number }) => {
+      (figures[name] ??= []).push(r.rate);
+      lost[name] = (lost[name] ?? 0) + (r.sent - r.landed);
+      console.log(`  ${name}: ${fmt(r.rate)} readings/s landed (${r.landed}/${r.sent})`);
+    };
+
+    // Warm-up: first logins (scrypt), JIT, InfluxDB shard creation. Not reported.
+    await gridproofRun('unsigned', 1);
+    await gridproofRun('signed', 1);
+
+    for (let run = 0; run < RUNS; run++) {
+      console.log(`run ${run + 1}/${RUNS}`);
+      record('GridProof QoS 1 unsigned', await gridproofRun('unsigned', 1));
+      record('GridProof QoS 1 signed', await gridproofRun('signed', 1));
+      record('GridProof QoS 0 unsigned', await gridproofRun('unsigned', 0));
+      record('GridProof QoS 0 signed', await gridproofRun('signed', 0));
+      (figures['Mosquitto QoS 1 pub/sub'] ??= []).push(await mosquittoRun(mosquitto.url, devices.unsigned));
+      console.log(`  Mosquitto QoS 1 pub/sub: ${fmt(figures['Mosquitto QoS 1 pub/sub'].at(-1)!)} messages/s received`);
+    }
+
+    // Latency at half the measured QoS 1 maximum, signed and unsigned.
+    const latency: Record<string, { p50: number; p99: number; rate: number; samples: number }> = {};
+    for (const kind of ['unsigned', 'signed'] as Kind[]) {
+      const rate = median(figures[`GridProof QoS 1 ${kind}`]) / 2;
+      const firstSeq = nextSeq;
+      nextSeq += MESSAGES;
+      latency[kind] = await latencyRun(app.mqttUrl, influx.url, kind === 'signed' ? 'bs' : 'bu', devices[kind], firstSeq, rate);
+      console.log(`  latency ${kind} at ${fmt(latency[kind].rate)}/s: p50 ${latency[kind].p50} ms, p99 ${latency[kind].p99} ms (${latency[kind].samples} readings)`);
+    }
+
+    await app.stop();
+    const ceiling: number[] = [];
+    for (let run = 0; run < RUNS; run++) {
+      const r = await measureInfluxCeiling(influx.url, `ceiling_${run}`, 200_000);
+      ceiling.push(r.pointsPerSec);
+      console.log(`  InfluxDB line-protocol ceiling: ${fmt(r.pointsPerSec)} points/s (verified ${r.verified})`);
+    }
+    const verify: number[] = [];
+    for (let run = 0; run < RUNS; run++) {
+      const r = await measureEd25519Ceiling(cpus().length);
+      verify.push(r.total);
+      console.log(`  Ed25519 verify ceiling: ${fmt(r.total)}/s on ${cpus().length} threads (${r.perThread.map(fmt).join(', ')})`);
+    }
+
+    const m = (name: string) => median(figures[name]);
+    const mosq = m('Mosquitto QoS 1 pub/sub');
+    const q1u = m('GridProof QoS 1 unsigned');
+    const q1s = m('GridProof QoS 1 signed');
+    const ratios = [
+      ['GridProof QoS 1 unsigned / Mosquitto QoS 1 pub/sub', q1u / mosq, '≥ 0.8'],
+      ['GridProof QoS 1 signed / Mosquitto QoS 1 pub/sub', q1s / mosq, '≥ 0.8'],
+      ['GridProof QoS 1 signed / Ed25519 verify ceiling (all cores)', q1s / median(verify), 'close to 1'],
+      ['GridProof QoS 1 unsigned / InfluxDB line-protocol ceiling', q1u / median(ceiling), '—'],
+    ] as const;
+    const rows = [
+      ...Object.keys(figures).map((name) => [name, fmt(m(name)), figures[name].map(fmt).join(', '), name.startsWith('GridProof') ? String(lost[name]) : '—']),
+      ['InfluxDB line-protocol ceiling (5,000-point batches, 4 in flight)', fmt(median(ceiling)), ceiling.map(fmt).join(', '), '—'],
+      [`Ed25519 verify ceiling (${cpus().length} threads)`, fmt(median(verify)), verify.map(fmt).join(', '), '—'],
+    ];
+    const summary = [
+      '## Ingest',
+      '',
+      'Command: `npm run build && npm run bench:ingest` ' +
+        `(BENCH_DEVICES=${DEVICES} BENCH_MESSAGES=${MESSAGES} BENCH_RUNS=${RUNS} BENCH_PROCESSES=${PROCESSES} BENCH_INFLIGHT=${INFLIGHT}), ` +
+        `measured ${new Date(started).toISOString().slice(0, 16).replace('T', ' ')} UTC, ${Math.round((Date.now() - started) / 1000)} s.`,
+      '',
+      '```',
+      header,
+      '```',
+      '',
+      'GridProof figures are readings landed in InfluxDB per second, counted by query (from the start of the load until the last reading was queryable); "not landed" sums sent minus counted over the runs. Mosquitto: messages per second received by one QoS 1 subscriber.',
+      '',
+      table(['workload', 'median /s', 'runs /s', 'not landed'], rows),
+      '',
+      table(['ratio', 'measured', 'goal'], ratios.map(([name, v, goal]) => [name, v.toFixed(2), goal])),
+      '',
+      `Latency from publish (the message's ts) to queryable in InfluxDB, at half the QoS 1 maximum (InfluxDB polled every 50 ms, so figures include up to one poll interval):`,
+      '',
+      table(['devices', 'rate /s', 'p50 ms', 'p99 ms', 'readings'], (['unsigned', 'signed'] as Kind[]).map((k) => [k, fmt(latency[k].rate), latency[k].p50, latency[k].p99, latency[k].samples])),
+    ].join('\n');
+    console.log(`\n${summary}\n`);
+    console.log(`written to ${updateDocSection(root, 'ingest', summary)}`);
+  } catch (err) {
+    console.error(`bench failed: ${(err as Error).stack}\n--- GridProof output ---\n${app.tail()}`);
+    process.exitCode = 1;
+  } finally {
+    await app.stop();
+    mosquitto.stop();
+    await influx.dispose();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** Bare Mosquitto QoS 1 pub/sub: messages/s one QoS 1 subscriber receives. */
+async function mosquittoRun(url: string, devices: WorkerDevice[]): Promise<number> {
+  const expected = devices.length * MESSAGES;
+  const sub = await mqtt.connectAsync(url, { clientId: `bench-sub-${Date.now()}`, clean: true, reconnectPeriod: 0 });
+  let received = 0;
+  let last = 0;
+  const all = new Promise<void>((resolve) =>
+    sub.on('message', () => {
+      received++;
+      last = Date.now();
+      if (received === expected) resolve();
+    }),
+  );
+  await sub.subscribeAsync('bench/#', { qos: 1 });
+  const anon = devices.map((d) => ({ id: `m${d.id}`, username: '', password: '' }));
+  const load = await runLoad({ brokerUrl: url, messagesPerDevice: MESSAGES, qos: 1, inflight: INFLIGHT, firstSeq: 1, topicPrefix: 'bench' }, anon, PROCESSES);
+  await Promise.race([all, sleep(30_000)]);
+  await sub.endAsync();
+  if (received < expected) console.log(`  (mosquitto subscriber got ${received}/${expected})`);
+  return (received * 1000) / (last - load.startedAt);
+}
+
+/**
+ * Publishes at a fixed total rate and polls InfluxDB every 50 ms for each device's count of
+ * readings in the run; the k-th reading of a device counts as queryable at the first poll that
+ * saw k or more (a conservative reading when batches land out of order).
+ */
+async function latencyRun(brokerUrl: string, influxUrl: string, prefix: string, devices: WorkerDevice[], firstSeq: number, rate: number) {
+  const observations: Array<{ at: number; counts: Map<string, number> }> = [];
+  let polling = true;
+  const poller = (async () => {
+    while (polling) {
+      const series = await query<{ tags: { device: string }; values: Array<[string, number]> }>(
+        influxUrl,
+        `SELECT count("seq") FROM "energy" WHERE "device" =~ /^${prefix}-/ AND "seq" >= ${firstSeq} AND "seq" < ${firstSeq + MESSAGES} GROUP BY "device"`,
+      );
+      observations.push({ at: Date.now(), counts: new Map(series.map((s) => [s.tags.device, s.values[0][1]])) });
+      await sleep(50);
+    }
+  })();
+  const load = await runLoad(
+    { brokerUrl, messagesPerDevice: MESSAGES, qos: 1, inflight: INFLIGHT, firstSeq, ratePerProcess: rate / PROCESSES, recordSendTimes: true },
+    devices,
+    PROCESSES,
+  );
+  await waitLanded(influxUrl, prefix, firstSeq, firstSeq + MESSAGES, load.sent);
+  await sleep(100);
+  polling = false;
+  await poller;
+  const latencies: number[] = [];
+  for (const [device, times] of Object.entries(load.sendTimes ?? {})) {
+    let k = 0;
+    for (const o of observations) {
+      const count = o.counts.get(device) ?? 0;
+      while (k < count && k < times.length) latencies.push(o.at - times[k++]);
+    }
+  }
+  return { p50: Math.round(percentile(latencies, 50)), p99: Math.round(percentile(latencies, 99)), rate: (load.sent * 1000) / load.ms, samples: latencies.length };
+}
+
+void main();
