@@ -48,14 +48,20 @@ export class Channel {
   // Drift is slow by nature: its calibration must be slower still, or it learns the drift.
   private readonly drift = new TailCalibrator(GAUSSIAN_PRIOR, 50_000, 0.001);
 
-  /** Scores y against the state before it (no look-ahead), then learns from it. */
-  step(y: number): ChannelEvidence {
+  /**
+   * Scores y against the state before it (no look-ahead), then learns from it. `resolution`:
+   * the stream's smallest step (a reading rounded to 0.01 cannot tell changes below it).
+   */
+  step(y: number, resolution = 0): ChannelEvidence {
     const n = ++this.n;
     if (n === 1) {
       this.fast = this.slow = this.base = y;
       return { z: 0, pPoint: 1, pShift: 1, pDrift: 1, residual: 0 };
     }
-    const floor = Math.max(1e-9 * (1 + Math.abs(this.slow)), 0.05 * this.sLong * MAD_TO_SIGMA);
+    // A quantised stream that rarely moves (a state of health reported to 0.01) has a scale near
+    // 0: one step of its resolution must not be a one-in-a-million event. Rounding to a step q
+    // adds noise of σ = q/√12 at least.
+    const floor = Math.max(1e-9 * (1 + Math.abs(this.slow)), 0.05 * this.sLong * MAD_TO_SIGMA, resolution / Math.sqrt(12));
     const sigF = Math.max(this.sFast * MAD_TO_SIGMA, floor);
     const sigS = Math.max(this.sSlow * MAD_TO_SIGMA, floor);
     const rF = y - this.fast;

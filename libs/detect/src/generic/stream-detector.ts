@@ -53,6 +53,9 @@ export class StreamDetector {
   private seasonal: Seasonal[] | null = null;
   private active: SeasonName = 'none';
   private lastTs: number | null = null;
+  private lastValue: number | null = null;
+  /** Smallest change between consecutive readings seen: the stream's resolution. */
+  private resolution = Infinity;
   private readonly deltas: number[] = [];
   intervalMs: number | null = null;
   readings = 0;
@@ -62,8 +65,14 @@ export class StreamDetector {
     this.readings++;
     this.learnInterval(ts);
     const stuck = this.stuck.step(value);
+    if (this.lastValue !== null) {
+      const step = Math.abs(value - this.lastValue);
+      if (step > 1e-9 * (1 + Math.abs(value)) && step < this.resolution) this.resolution = step;
+    }
+    this.lastValue = value;
+    const resolution = Number.isFinite(this.resolution) ? this.resolution : 0;
 
-    const plainEv = this.plain.step(value);
+    const plainEv = this.plain.step(value, resolution);
     let chosen: ChannelEvidence = plainEv;
     let chosenName: SeasonName = 'none';
     if (this.seasonal) {
@@ -75,7 +84,7 @@ export class StreamDetector {
       for (const s of this.seasonal) {
         if (!s.channel && s.profile.ready) s.channel = new Channel();
         if (!s.channel) continue;
-        const ev = s.channel.step(value - this.seasonalAt(s, ts));
+        const ev = s.channel.step(value - this.seasonalAt(s, ts), resolution);
         if (s.channel.n > 500 && s.channel.compareScale < 0.8 * this.plain.compareScale) {
           if (s.name === 'day') day = [s.channel, ev];
           else week = [s.channel, ev];

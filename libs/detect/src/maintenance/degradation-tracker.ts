@@ -142,7 +142,9 @@ export class DegradationTracker {
         st.slopePerDay = best.trend.slope * 86_400_000;
         st.timeToFailureMs = best.ttf;
       }
-      st.atRisk = st.significant && st.timeToFailureMs !== null && st.timeToFailureMs <= this.o.horizonMs;
+      // Hysteresis: wear does not heal. A part that stopped degrading (end of a ramp, a calm
+      // week) close to its failure level stays at risk until it is back near its baseline.
+      st.atRisk = st.significant && ((st.timeToFailureMs !== null && st.timeToFailureMs <= this.o.horizonMs) || this.state.atRisk);
     }
     this.state = st;
   }

@@ -8,6 +8,7 @@ import { sharedInfluxUrl, uniqueName } from '@gridproof/testing';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createSimulation, parseFleet } from '@gridproof/firmware-sim';
 import { cleanSeries, withSpikes } from '../generic/synthetic';
 import { AnomalyRepository } from './anomaly.repository';
 import { DetectModule } from './detect.module';
@@ -49,6 +50,55 @@ describe(DetectionService.name, () => {
       const res = await fetch(`${influx}/query?db=${database}&epoch=ms&q=${encodeURIComponent(`SELECT count(score) FROM anomaly WHERE device='meter-1'`)}`);
       const body = (await res.json()) as { results: Array<{ series?: Array<{ values: number[][] }> }> };
       expect(body.results[0].series?.[0].values[0][1]).toBe(600);
+    } finally {
+      await moduleRef.close();
+      await store.close();
+      await rm(modelsDir, { recursive: true, force: true });
+    }
+  });
+
+  it('raises an inverter_fan maintenance event with a time to failure before a simulated fan failure trips the inverter', async () => {
+    const modelsDir = await mkdtemp(join(tmpdir(), 'gp-nomodels-'));
+    const store = await SqlStore.open({ kind: 'pglite', dir: null });
+    const events = new PipelineEvents();
+    // No InfluxDB here: this test is about the events (scores are covered above).
+    const config = loadConfig({ GP_MODELS_DIR: modelsDir });
+    const moduleRef = await Test.createTestingModule({
+      imports: [CoreModule.forRoot({ config, store, events, metrics: createMetricsRegistry(false) }), DetectModule],
+    }).compile();
+    await moduleRef.init();
+    try {
+      const service = moduleRef.get(DetectionService);
+      const seen: AnomalyEvent[] = [];
+      events.on('anomaly', (e) => seen.push(e));
+      const sim = createSimulation(
+        parseFleet(`
+name: fan
+start: '2025-05-01T00:00:00Z'
+defaults: { intervalS: 300 }
+sites: [{ id: s1, lat: 47.99, lon: 7.84 }]
+devices: [{ id: inv-1, type: pv-inverter, site: s1 }]
+faults: [{ kind: fan-failure, device: inv-1, start: 5d, ramp: 3d }]
+`),
+        { seed: 3 },
+      );
+      const device = { id: 'inv-1', type: 'pv-inverter' as const, family: 'energy' as const, site: 's1' };
+      let seq = 0;
+      for (const s of sim.until(sim.startMs + 9 * 86_400_000)) {
+        events.emit('accepted', [{ device, record: { v: 1, device: device.id, ts: s.ts, seq: seq++, readings: s.readings, sig: null, rx: s.ts } }]);
+      }
+      await service.idle();
+      const [label] = sim.labels();
+      expect(label.failure).not.toBeNull();
+      const maintenance = seen.filter((e) => e.detector === 'maintenance');
+      expect(maintenance.length).toBeGreaterThan(0);
+      const first = maintenance[0];
+      expect(first.kind).toBe('inverter_fan');
+      expect(first.ts).toBeGreaterThan(label.start);
+      expect(first.ts).toBeLessThan(label.failure!);
+      expect(first.timeToFailureMs).toBeGreaterThan(0);
+      const stored = await new AnomalyRepository(store).recent(device.id, 1000);
+      expect(stored.filter((a) => a.detector === 'maintenance').map((a) => a.kind)).toContain('inverter_fan');
     } finally {
       await moduleRef.close();
       await store.close();

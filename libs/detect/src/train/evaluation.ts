@@ -5,7 +5,8 @@ import type { FaultLabel } from './sim-export';
  * threshold; alarms of one device closer than `gapMs` form one alarm episode (what a crew sees).
  * - recall: faults with an alarm on their device between the fault's start and its failure
  *   (or the end of the data when it has none);
- * - precision: alarm episodes that overlap a fault interval, over all episodes;
+ * - precision: alarm episodes that overlap a fault interval (from its start to the end of the
+ *   data: see failedStaysFaulty), over all episodes;
  * - lead time (degradations): failure − first alarm of the fault.
  */
 export interface DeviceAlarms {
@@ -30,7 +31,12 @@ export interface EvaluationReport {
   byKind: Record<string, { faults: number; detected: number }>;
 }
 
-export function evaluate(devices: DeviceAlarms[], labels: FaultLabel[], gapMs = 3_600_000): EvaluationReport {
+/**
+ * A degradation that reached its failure leaves the device failed (tripped, locked out, at
+ * end of life) until someone repairs it: an alarm on it after the failure is not a false
+ * alarm. Recall still needs an alarm before the failure, which is what a prediction is for.
+ */
+export function evaluate(devices: DeviceAlarms[], labels: FaultLabel[], gapMs = 3_600_000, failedStaysFaulty = true): EvaluationReport {
   const byDevice = new Map(devices.map((d) => [d.device, d]));
   const relevant = labels.filter((l) => byDevice.has(l.device));
   let detected = 0;
@@ -51,7 +57,7 @@ export function evaluate(devices: DeviceAlarms[], labels: FaultLabel[], gapMs = 
   let episodes = 0;
   let tp = 0;
   for (const d of devices) {
-    const intervals = relevant.filter((l) => l.device === d.device).map((l) => [l.start, l.failure ?? d.end] as const);
+    const intervals = relevant.filter((l) => l.device === d.device).map((l) => [l.start, l.failure === null || failedStaysFaulty ? d.end : l.failure] as const);
     let i = 0;
     while (i < d.alarms.length) {
       const from = d.alarms[i];

@@ -2,3 +2,4 @@ export * from './sim-export';
 export * from './evaluation';
 export * from './trainer';
 export * from './influx-source';
+export * from './alarm-rules';

@@ -1,0 +1,106 @@
+/**
+ * The alarm layer between detector scores and what a crew sees. A detector's per-reading
+ * scores become alarms only when they persist: at least `k` of the device's last `n` readings
+ * score at or above `threshold`. One wild reading (k = 1) is not worth a truck roll; a spike
+ * that repeats, a stuck sensor or a real trend keeps scoring and passes. Rules are chosen per
+ * device type on a training fleet only (calibrateRule), never on the fleet they are judged on.
+ */
+export interface AlarmRule {
+  threshold: number;
+  k: number;
+  n: number;
+}
+
+export interface ScoredSeries {
+  device: string;
+  ts: number[];
+  /** One score per reading; NaN = not scored (warm-up, no window yet). */
+  scores: number[];
+  end: number;
+}
+
+/** Alarm times of one device under a rule (streaming: each alarm depends only on the past). */
+export function applyRule(s: ScoredSeries, rule: AlarmRule): number[] {
+  const out: number[] = [];
+  const ring = new Uint8Array(rule.n);
+  let hits = 0;
+  for (let i = 0; i < s.ts.length; i++) {
+    const hit = s.scores[i] >= rule.threshold ? 1 : 0;
+    hits += hit - ring[i % rule.n];
+    ring[i % rule.n] = hit;
+    if (hit && hits >= rule.k) out.push(s.ts[i]);
+  }
+  return out;
+}
+
+export const RULE_GRID: AlarmRule[] = [0.7, 0.8, 0.9, 0.95, 0.99].flatMap((threshold) =>
+  [
+    [1, 1],
+    [2, 12],
+    [3, 12],
+    [3, 36],
+    [6, 36],
+    [12, 72],
+  ].map(([k, n]) => ({ threshold, k, n })),
+);
+
+/**
+ * Per-metric persistence for the generic detector: an alarm needs one metric stream to score
+ * at or above `threshold` with one of the evidence `kinds` in `k` of its last `n` readings.
+ * Evidence from different metrics does not add up, so unrelated one-off flags across a
+ * device's ten metrics do not make an alarm; a stuck sensor or a repeating spike does.
+ */
+export type EvidenceCode = 0 | 1 | 2 | 3;
+export const EVIDENCE_CODES = { point: 0, shift: 1, drift: 2, stuck: 3 } as const;
+
+export interface StreamRule extends AlarmRule {
+  /** Bit mask over EVIDENCE_CODES. */
+  kinds: number;
+}
+
+export interface StreamScores {
+  device: string;
+  ts: number[];
+  /** Per metric: scores (NaN = warm-up) and evidence codes, one per reading. */
+  metrics: Array<{ name: string; scores: Float32Array; kinds: Uint8Array }>;
+  end: number;
+}
+
+export function applyStreamRule(s: StreamScores, rule: StreamRule): number[] {
+  const out: number[] = [];
+  const rings = s.metrics.map(() => new Uint8Array(rule.n));
+  const hits = new Int32Array(s.metrics.length);
+  for (let i = 0; i < s.ts.length; i++) {
+    let alarm = false;
+    const slot = i % rule.n;
+    for (let j = 0; j < s.metrics.length; j++) {
+      const m = s.metrics[j];
+      const hit = m.scores[i] >= rule.threshold && (rule.kinds >> m.kinds[i]) & 1 ? 1 : 0;
+      hits[j] += hit - rings[j][slot];
+      rings[j][slot] = hit;
+      if (hit && hits[j] >= rule.k) alarm = true;
+    }
+    if (alarm) out.push(s.ts[i]);
+  }
+  return out;
+}
+
+export function describeKinds(mask: number): string {
+  return Object.entries(EVIDENCE_CODES)
+    .filter(([, c]) => (mask >> c) & 1)
+    .map(([k]) => k)
+    .join('+');
+}
+
+export const STREAM_RULE_GRID: StreamRule[] = [1, 2, 3, 5, 8, 9, 10, 11, 15].flatMap((kinds) =>
+  [0.9, 0.99, 1].flatMap((threshold) =>
+    [
+      [1, 1],
+      [3, 12],
+      [3, 36],
+      [6, 36],
+      [12, 12],
+      [24, 24],
+    ].map(([k, n]) => ({ kinds, threshold, k, n })),
+  ),
+);
