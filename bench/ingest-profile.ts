@@ -9,7 +9,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateDeviceKeyPair } from '@gridproof/telemetry';
 import { startTestInfluxd } from '@gridproof/testing';
-import { GridProofProcess, repoRoot } from '../libs/testing/src/faults/gridproof-process';
+import { GridProofProcess, metricSum, repoRoot } from '../libs/testing/src/faults/gridproof-process';
 import { runLoad } from './lib/load';
 import { fmt, machineReport } from './lib/report';
 
@@ -17,6 +17,9 @@ const DEVICES = Number(process.env.BENCH_DEVICES ?? 100);
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 600);
 const KIND = (process.env.BENCH_KIND ?? 'unsigned') as 'signed' | 'unsigned';
 const PROCESSES = Number(process.env.BENCH_PROCESSES ?? Math.max(2, cpus().length));
+const INFLIGHT = Number(process.env.BENCH_INFLIGHT ?? 16);
+/** GridProof settings to try, e.g. BENCH_APP_ENV='GP_INGEST_FLUSH_MS=10'. */
+const APP_ENV = Object.fromEntries((process.env.BENCH_APP_ENV ?? '').split(/\s+/).filter(Boolean).map((kv) => kv.split('=') as [string, string]));
 
 interface ProfileNode {
   id: number;
@@ -27,6 +30,7 @@ interface Profile {
   nodes: ProfileNode[];
   samples: number[];
   timeDeltas: number[];
+  endTime: number;
 }
 
 /** Groups a V8 script URL: node_modules package, node internals, or the project's file. */
@@ -42,10 +46,21 @@ function moduleOf(url: string): string {
   return dist >= 0 ? url.slice(dist + 6) : url;
 }
 
-function summarize(profile: Profile): { byModule: Array<[string, number]>; byFunction: Array<[string, number]>; totalMs: number } {
+/**
+ * Self time of the samples inside [from, to] (Unix ms). V8 stamps samples on a monotonic
+ * clock; the profile ends when the process exits, which is mapped to `exitedAt`.
+ */
+function summarize(profile: Profile, from: number, to: number, exitedAt: number): { byModule: Array<[string, number]>; byFunction: Array<[string, number]>; totalMs: number } {
   const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
   const self = new Map<number, number>();
-  profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  const stamps: number[] = [];
+  let t = 0;
+  for (const d of profile.timeDeltas) stamps.push((t += d));
+  const last = stamps.at(-1) ?? 0;
+  profile.samples.forEach((id, i) => {
+    const wall = exitedAt - (last - stamps[i]) / 1000;
+    if (wall >= from && wall <= to) self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  });
   const byModule = new Map<string, number>();
   const byFunction = new Map<string, number>();
   let total = 0;
@@ -63,7 +78,7 @@ function summarize(profile: Profile): { byModule: Array<[string, number]>; byFun
 
 async function main(): Promise<void> {
   console.log(machineReport());
-  console.log(`workload: ${DEVICES} ${KIND} pv-inverter devices × ${MESSAGES} messages, QoS 1 window 16, ${PROCESSES} publisher processes`);
+  console.log(`workload: ${DEVICES} ${KIND} pv-inverter devices × ${MESSAGES} messages, QoS 1 window ${INFLIGHT}, ${PROCESSES} publisher processes; app env ${JSON.stringify(APP_ENV)}`);
   const influx = await startTestInfluxd();
   const dataDir = mkdtempSync(join(tmpdir(), 'gp-bench-prof-'));
   const profDir = mkdtempSync(join(tmpdir(), 'gp-cpu-prof-'));
@@ -73,6 +88,7 @@ async function main(): Promise<void> {
     influxUrl: influx.url,
     influxDatabase: 'bench',
     nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profDir}`],
+    env: APP_ENV,
   });
   try {
     await app.start();
@@ -85,14 +101,24 @@ async function main(): Promise<void> {
     }));
     const passwords = await app.provision(requests);
     const devices = requests.map((r, i) => ({ id: r.id, username: r.id, password: passwords.get(r.id)!, privateKey: KIND === 'signed' ? keys[i].privateKey : undefined }));
-    const load = await runLoad({ brokerUrl: app.mqttUrl, messagesPerDevice: MESSAGES, qos: 1, inflight: 16, firstSeq: 1 }, devices, PROCESSES);
+    const load = await runLoad({ brokerUrl: app.mqttUrl, messagesPerDevice: MESSAGES, qos: 1, inflight: INFLIGHT, firstSeq: 1 }, devices, PROCESSES);
+    const loadEnd = Date.now();
     console.log(`load: ${fmt(load.acked)} acknowledged in ${(load.ms / 1000).toFixed(1)} s (${fmt((load.acked * 1000) / load.ms)}/s, sender's count)`);
+    // Where an acknowledgement waits: the InfluxDB write of its batch (the PUBACK follows it).
+    const metrics = await app.metrics();
+    const writes = metricSum(metrics, 'gridproof_ingest_write_seconds_count');
+    console.log(
+      `InfluxDB writes: ${fmt(writes)} batches, mean ${((1000 * metricSum(metrics, 'gridproof_ingest_write_seconds_sum')) / writes).toFixed(1)} ms each, ` +
+        `${fmt(load.acked / writes)} readings per batch; in flight at once: ${fmt(DEVICES * INFLIGHT)} messages ` +
+        `→ ${((1000 * DEVICES * INFLIGHT) / ((load.acked * 1000) / load.ms)).toFixed(0)} ms per acknowledgement (Little's law)`,
+    );
     await app.stop();
+    const exitedAt = Date.now();
     const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
     if (!file) throw new Error(`no profile written in ${profDir}`);
-    const { byModule, byFunction, totalMs } = summarize(JSON.parse(readFileSync(join(profDir, file), 'utf8')) as Profile);
+    const { byModule, byFunction, totalMs } = summarize(JSON.parse(readFileSync(join(profDir, file), 'utf8')) as Profile, load.startedAt, loadEnd, exitedAt);
     const busy = totalMs - (byModule.find(([m]) => m === '(idle)')?.[1] ?? 0);
-    console.log(`\nGridProof main thread: ${fmt(totalMs)} ms profiled, ${fmt(busy)} ms busy (whole process life, start-up included)\n\nself time by module:`);
+    console.log(`\nGridProof main thread during the load: ${fmt(totalMs)} ms sampled, ${fmt(busy)} ms busy\n\nself time by module:`);
     for (const [m, ms] of byModule.slice(0, 25)) console.log(`  ${fmt(ms).padStart(7)} ms  ${((100 * ms) / totalMs).toFixed(1).padStart(5)}%  ${m}`);
     console.log('\ntop functions (self time):');
     for (const [f, ms] of byFunction.slice(0, 30)) console.log(`  ${fmt(ms).padStart(7)} ms  ${f}`);

@@ -42,6 +42,18 @@ const READINGS = (i: number) => ({
   heatsink_temp_c: 45.2,
 });
 
+function message(device: string, ts: number, seq: number, key: ReturnType<typeof privateKeyFromBase64> | null): string {
+  const base = { v: 1 as const, device, ts, seq, readings: READINGS(seq) };
+  return JSON.stringify(key ? signMessage(base, key) : base);
+}
+
+/** Every message of one device, ts strictly increasing (one InfluxDB point per series and ms). */
+function buildAll(job: WorkerJob, d: WorkerDevice): string[] {
+  const key = d.privateKey ? privateKeyFromBase64(d.privateKey) : null;
+  const t0 = Date.now();
+  return Array.from({ length: job.messagesPerDevice }, (_, i) => message(d.id, t0 + i, job.firstSeq + i, key));
+}
+
 async function connect(url: string, d: WorkerDevice): Promise<MqttClient> {
   const client = mqtt.connect(url, {
     clientId: d.id,
@@ -60,6 +72,9 @@ async function connect(url: string, d: WorkerDevice): Promise<MqttClient> {
 
 async function run(job: WorkerJob): Promise<void> {
   const clients = await Promise.all(job.devices.map((d) => connect(job.brokerUrl, d)));
+  // Full-speed runs sign and serialise every message before "go", so the generator's own
+  // Ed25519 signing does not compete with the broker for the same cores during the run.
+  const prebuilt = job.ratePerProcess ? null : job.devices.map((d) => buildAll(job, d));
   process.send!({ type: 'connected' });
   await new Promise<void>((resolve) => process.once('message', () => resolve()));
   const start = Date.now();
@@ -85,11 +100,14 @@ async function run(job: WorkerJob): Promise<void> {
           const allowed = perDeviceRate ? Math.min(job.messagesPerDevice, Math.floor(((Date.now() - start) * perDeviceRate) / 1000) + 1) : job.messagesPerDevice;
           while (next < allowed && (job.qos === 0 || inflight < job.inflight)) {
             const seq = job.firstSeq + next++;
-            // InfluxDB keeps one point per series and millisecond: strictly increasing ts per device.
-            lastTs = Math.max(Date.now(), lastTs + 1);
-            if (job.recordSendTimes) times.push(lastTs);
-            const base = { v: 1 as const, device: d.id, ts: lastTs, seq, readings: READINGS(seq) };
-            const body = JSON.stringify(key ? signMessage(base, key) : base);
+            let body: string;
+            if (prebuilt) body = prebuilt[idx][seq - job.firstSeq];
+            else {
+              // InfluxDB keeps one point per series and millisecond: strictly increasing ts per device.
+              lastTs = Math.max(Date.now(), lastTs + 1);
+              if (job.recordSendTimes) times.push(lastTs);
+              body = message(d.id, lastTs, seq, key);
+            }
             inflight++;
             client.publish(topic, body, { qos: job.qos }, (err) => {
               inflight--;
