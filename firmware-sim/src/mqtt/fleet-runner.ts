@@ -68,7 +68,11 @@ export interface FleetHandle {
   ready: Promise<void>;
   simulation(): Simulation | null;
   stats(): FleetStats;
-  stop(): Promise<void>;
+  /**
+   * Stops generating readings, waits up to `drainMs` (default 5000) for the device buffers to
+   * empty (a graceful shutdown delivers what was measured), then disconnects every device.
+   */
+  stop(opts?: { drainMs?: number }): Promise<void>;
 }
 
 interface Device {
@@ -240,15 +244,17 @@ export function startFleet(opts: StartFleetOptions): FleetHandle {
         speed,
       };
     },
-    async stop() {
+    async stop(stopOpts = {}) {
       if (stopped) return;
       stopped = true;
       if (tickTimer) clearInterval(tickTimer);
-      if (admitTimer) clearInterval(admitTimer);
       if (labelsTimer) clearInterval(labelsTimer);
       await ready.catch(() => undefined);
       for (const [d, payload] of pendingSends) d.conn.enqueue(payload);
       pendingSends = [];
+      const drainUntil = Date.now() + (stopOpts.drainMs ?? 5_000);
+      while (Date.now() < drainUntil && devices.some((d) => d.conn.buffered > 0)) await new Promise((r) => setTimeout(r, 50));
+      if (admitTimer) clearInterval(admitTimer);
       await Promise.all(devices.map((d) => d.conn.stop()));
       state.flush();
       writeLabels();
