@@ -1,37 +1,43 @@
 /**
- * Detection quality on a firmware-sim fleet: alarm rules are calibrated on the export of one
- * seed and judged on the export of another (never seen by training or calibration).
+ * Detection quality on a firmware-sim fleet: the alarm layer is calibrated on the export of
+ * one seed and judged on the export of another (never seen by training or calibration).
  *
- *   npx ts-node … or: npm run build && node dist/bench/detect-eval.js --train DIR1 --eval DIR2 --models DIR
+ *   node dist/bench/detect-eval.js --train DIR1 --eval DIR2 [--models DIR] [--rules-out FILE] [--strict]
  *
- * DIR1/DIR2: `exportCsv` outputs of bench/detect-eval.fleet.yaml with two seeds; --models: the
- * versions `gridproof train --csv DIR1` wrote (trained on DIR1 only). See docs/detection.md.
+ * DIR1/DIR2: `detect-export` outputs (bench/detect-eval.fleet.yaml) with two seeds; --models:
+ * the versions `gridproof train --csv DIR1` wrote (trained on DIR1 only); --rules-out: where to
+ * write the calibrated rules (put it in the models directory as alarm-rules.json for the
+ * service); --strict: alarms on a device after its labelled failure count as false alarms.
+ * See docs/detection.md.
  */
+import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { DeviceType, numericMetrics } from '@gridproof/telemetry';
 import {
+  AlarmFusion,
   AlarmRule,
   applyRule,
   applyStreamRule,
-  describeKinds,
-  EVIDENCE_CODES,
-  StreamRule,
-  STREAM_RULE_GRID,
-  StreamScores,
+  calibrate,
+  DeviceDetectorScores,
   DeviceSeries,
+  describeKinds,
   evaluate,
   EvaluationReport,
+  EVIDENCE_CODES,
   exportTypes,
   FaultLabel,
   GenericDetector,
   loadTf,
   MaintenanceDetector,
+  modelSeries,
   ModelStore,
   readLabels,
   readTypeSeries,
-  RULE_GRID,
-  ScoredSeries,
   scoreFromP,
+  StreamRule,
+  StreamScores,
+  TypeAlarmRules,
   TypeModel,
 } from '@gridproof/detect';
 
@@ -39,36 +45,31 @@ const GENERIC_WARMUP_MS = 7 * 86_400_000;
 const DEFAULT_GENERIC: AlarmRule = { threshold: 0.9, k: 1, n: 1 };
 const DEFAULT_MODEL: AlarmRule = { threshold: 0.7, k: 1, n: 1 };
 
-interface DeviceScores {
-  device: string;
-  ts: number[];
-  end: number;
-  generic: number[];
-  streams: StreamScores;
-  model: number[];
-  maintenanceAlarms: number[];
+interface Scores extends DeviceDetectorScores {
+  /** The service's default generic score: all metrics of a reading combined. */
+  combined: number[];
 }
 
-function scoreDevices(type: DeviceType, series: DeviceSeries[], model: TypeModel | null): DeviceScores[] {
+function scoreDevices(type: DeviceType, series: DeviceSeries[], model: TypeModel | null): Scores[] {
   const metrics = numericMetrics(type);
   return series.map((d) => {
     const generic = new GenericDetector();
     const maintenance = new MaintenanceDetector();
-    const g: number[] = [];
-    const m: number[] = new Array<number>(d.ts.length).fill(NaN);
+    const combined: number[] = [];
+    const m: number[] = model ? new Array<number>(d.ts.length).fill(NaN) : [];
     const maint: number[] = [];
     const index = new Map<number, number>();
     const streams: StreamScores = { device: d.device, ts: d.ts, end: d.ts[d.ts.length - 1], metrics: metrics.map((name) => ({ name, scores: new Float32Array(d.ts.length).fill(NaN), kinds: new Uint8Array(d.ts.length) })) };
+    // The generic detector is still learning its daily and weekly profiles in a device's first week.
     const warm = (i: number) => d.ts[i] - d.ts[0] >= GENERIC_WARMUP_MS;
     for (let i = 0; i < d.ts.length; i++) {
       const r = d.readings[i];
       let pMin = 1;
       let n = 0;
       for (let j = 0; j < metrics.length; j++) {
-        const name = metrics[j];
-        const v = r[name];
+        const v = r[metrics[j]];
         if (typeof v !== 'number') continue;
-        const s = generic.update(name, d.ts[i], v);
+        const s = generic.update(metrics[j], d.ts[i], v);
         if (warm(i)) {
           streams.metrics[j].scores[i] = s.score;
           streams.metrics[j].kinds[i] = EVIDENCE_CODES[s.kind];
@@ -76,7 +77,7 @@ function scoreDevices(type: DeviceType, series: DeviceSeries[], model: TypeModel
         n++;
         if (s.p < pMin) pMin = s.p;
       }
-      g.push(n && warm(i) ? scoreFromP(Math.min(1, pMin * n)) : NaN);
+      combined.push(n && warm(i) ? scoreFromP(Math.min(1, pMin * n)) : NaN);
       maintenance.update(d.device, type, d.ts[i], r);
       if (maintenance.current(d.device).some((p) => p.state.atRisk)) maint.push(d.ts[i]);
       if (model) {
@@ -85,85 +86,29 @@ function scoreDevices(type: DeviceType, series: DeviceSeries[], model: TypeModel
       }
     }
     if (model) for (const s of model.flush()) m[index.get(s.ts)!] = s.score;
-    return { device: d.device, ts: d.ts, end: d.ts[d.ts.length - 1], generic: g, streams, model: m, maintenanceAlarms: maint };
+    return { device: d.device, ts: d.ts, end: d.ts[d.ts.length - 1], streams, model: m, maintenanceAlarms: maint, combined };
   });
 }
 
-const series = (d: DeviceScores, which: 'generic' | 'model'): ScoredSeries => ({ device: d.device, ts: d.ts, scores: d[which], end: d.end });
-
-function merge(...lists: number[][]): number[] {
-  return [...new Set(lists.flat())].sort((a, b) => a - b);
-}
-
-function fused(devices: DeviceScores[], g: StreamRule | null, m: AlarmRule | null, cache: Map<string, number[]>) {
-  const cached = (key: string, f: () => number[]) => {
-    let a = cache.get(key);
-    if (!a) cache.set(key, (a = f()));
-    return a;
-  };
-  return devices.map((d) => ({
-    device: d.device,
-    end: d.end,
-    alarms: merge(
-      d.maintenanceAlarms,
-      g ? cached(`${d.device}|g|${g.kinds}|${g.threshold}|${g.k}|${g.n}`, () => applyStreamRule(d.streams, g)) : [],
-      m ? cached(`${d.device}|m|${m.threshold}|${m.k}|${m.n}`, () => applyRule(series(d, 'model'), m)) : [],
-    ),
-  }));
-}
-
-/**
- * How firmly the weakest detected fault is detected: the fewest alarm readings inside a fault.
- * Among rules that tie on the training fleet, the one with the widest margin is the least
- * likely to have caught a fault by luck, so the most likely to carry over to another fleet.
- */
-function margin(alarms: Array<{ device: string; alarms: number[]; end: number }>, labels: FaultLabel[]): number {
-  let min = Infinity;
-  for (const l of labels) {
-    const d = alarms.find((a) => a.device === l.device);
-    if (!d) continue;
-    const end = l.failure ?? d.end;
-    const n = d.alarms.filter((t) => t >= l.start && t <= end).length;
-    if (n > 0 && n < min) min = n;
-  }
-  return min;
-}
-
-interface Scored {
-  report: EvaluationReport;
-  margin: number;
-}
-
-/** Calibration objective: precision ≥ 0.9 first, then recall, then margin, then precision; else F1. */
-function better(a: Scored, b: Scored | null): boolean {
-  if (!b) return true;
-  const okA = a.report.precision >= 0.9;
-  const okB = b.report.precision >= 0.9;
-  if (okA !== okB) return okA;
-  if (!okA) return a.report.f1 > b.report.f1;
-  if (a.report.recall !== b.report.recall) return a.report.recall > b.report.recall;
-  if (a.margin !== b.margin) return a.margin > b.margin;
-  return a.report.precision > b.report.precision;
-}
-
-const fmtRule = (r: AlarmRule | StreamRule | null) => (r ? `${'kinds' in r ? `${describeKinds(r.kinds)} per metric, ` : ''}score ≥ ${r.threshold}, ${r.k} of ${r.n}` : 'off');
+const fmtRule = (r: AlarmRule | StreamRule | null) => (r ? `${'kinds' in r ? `${describeKinds(r.kinds)} on ${r.metric ?? 'any metric'}, ` : ''}score ≥ ${r.threshold}, ${r.k} of ${r.n}` : 'off');
 const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
 const lead = (e: EvaluationReport) => (e.medianLeadTimeH === null ? '–' : `${e.medianLeadTimeH.toFixed(1)} h`);
-const row = (type: string, name: string, e: EvaluationReport) =>
-  `| ${type} | ${name} | ${pct(e.precision)} (${e.truePositiveEpisodes}/${e.episodes}) | ${pct(e.recall)} (${e.detected}/${e.faults}) | ${e.f1.toFixed(3)} | ${lead(e)} |`;
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { train: { type: 'string' }, eval: { type: 'string' }, models: { type: 'string' }, types: { type: 'string' } } });
-  if (!values.train || !values.eval) throw new Error('usage: detect-eval --train DIR1 --eval DIR2 [--models DIR] [--types a,b]');
+  const { values } = parseArgs({ options: { train: { type: 'string' }, eval: { type: 'string' }, models: { type: 'string' }, types: { type: 'string' }, 'rules-out': { type: 'string' }, strict: { type: 'boolean', default: false } } });
+  if (!values.train || !values.eval) throw new Error('usage: detect-eval --train DIR1 --eval DIR2 [--models DIR] [--types a,b] [--rules-out FILE] [--strict]');
+  const strict = values.strict === true;
   const rt = values.models ? await loadTf((m) => process.stderr.write(`${m}\n`)) : null;
   const store = values.models ? new ModelStore(values.models) : null;
   const trainLabels = await readLabels(values.train);
   const evalLabels = await readLabels(values.eval);
   let types = exportTypes(values.eval);
   if (values.types) types = types.filter((t) => values.types!.split(',').includes(t));
-  const lines: string[] = ['| type | detector (alarm rule) | precision (episodes) | recall (faults) | F1 | median lead before failure |', '|---|---|---|---|---|---|'];
-  const rules: string[] = [];
+  const score = (l: FaultLabel[], alarms: Array<{ device: string; alarms: number[]; end: number }>) => evaluate(alarms, l, 3_600_000, !strict);
+  const lines = ['| type | detector (alarm rule) | precision (true/all episodes) | recall (faults) | F1 | false episodes per device-day | median lead before failure |', '|---|---|---|---|---|---|---|'];
+  const chosen: string[] = [];
   const kinds: string[] = [];
+  const rulesOut: Record<string, TypeAlarmRules> = {};
   for (const type of types) {
     const newest = store ? await store.newest(type) : null;
     const load = async () => (newest && rt ? TypeModel.load(rt.tf, newest.dir, newest.meta) : null);
@@ -175,54 +120,40 @@ async function main(): Promise<void> {
     const test = scoreDevices(type, await readTypeSeries(values.eval, type), modelB);
     modelB?.dispose();
     process.stderr.write(`${type}: scored both fleets in ${((performance.now() - t0) / 1000).toFixed(1)} s${newest ? ` (model ${newest.meta.version})` : ' (no model)'}\n`);
-    const lt = (labels: FaultLabel[]) => labels.filter((l) => l.type === type);
-
-    // Calibrate the alarm layer on the training fleet only.
-    const cache = new Map<string, number[]>();
-    // Coordinate search: the generic rule with the model off, then the model rule given it, then again.
-    const gGrid: Array<StreamRule | null> = [null, ...STREAM_RULE_GRID];
-    const mGrid: Array<AlarmRule | null> = newest ? [null, ...RULE_GRID] : [null];
-    type Choice = { g: StreamRule | null; m: AlarmRule | null; report: EvaluationReport; margin: number };
-    const judge = (g: StreamRule | null, m: AlarmRule | null) => {
-      const alarms = fused(train, g, m, cache);
-      return { report: evaluate(alarms, lt(trainLabels)), margin: margin(alarms, lt(trainLabels)) };
+    const trainL = trainLabels.filter((l) => l.type === type);
+    const evalL = evalLabels.filter((l) => l.type === type);
+    const deviceDays = test.reduce((a, d) => a + (d.end - d.ts[0]) / 86_400_000, 0);
+    const row = (name: string, alarms: Array<{ device: string; alarms: number[]; end: number }>) => {
+      const e = score(evalL, alarms);
+      lines.push(`| ${type} | ${name} | ${pct(e.precision)} (${e.truePositiveEpisodes}/${e.episodes}) | ${pct(e.recall)} (${e.detected}/${e.faults}) | ${e.f1.toFixed(3)} | ${((e.episodes - e.truePositiveEpisodes) / deviceDays).toFixed(3)} | ${lead(e)} |`);
+      return e;
     };
-    let best = null as Choice | null;
-    for (let pass = 0; pass < 2; pass++) {
-      const m0: AlarmRule | null = best?.m ?? null;
-      for (const g of gGrid) {
-        const j = judge(g, m0);
-        if (better(j, best)) best = { g, m: m0, ...j };
-      }
-      const g0 = best!.g;
-      for (const m of mGrid) {
-        const j = judge(g0, m);
-        if (better(j, best)) best = { g: g0, m, ...j };
-      }
-    }
-    const testCache = new Map<string, number[]>();
-    const only = (which: 'maintenance' | 'generic' | 'streams' | 'model', rule: AlarmRule | StreamRule | null) =>
-      evaluate(
-        test.map((d) => ({
-          device: d.device,
-          end: d.end,
-          alarms: which === 'maintenance' ? d.maintenanceAlarms : !rule ? [] : which === 'streams' ? applyStreamRule(d.streams, rule as StreamRule) : applyRule(series(d, which), rule),
-        })),
-        lt(evalLabels),
-      );
-    lines.push(row(type, 'maintenance', only('maintenance', null)));
-    lines.push(row(type, `generic (${fmtRule(DEFAULT_GENERIC)})`, only('generic', DEFAULT_GENERIC)));
-    if (best!.g) lines.push(row(type, `generic (${fmtRule(best!.g)})`, only('streams', best!.g)));
+
+    const cal = calibrate(train, trainL, numericMetrics(type), newest !== null);
+    rulesOut[type] = { generic: cal.generic, model: cal.model };
+    const base = (d: Scores) => ({ device: d.device, end: d.end });
+    row('maintenance', test.map((d) => ({ ...base(d), alarms: d.maintenanceAlarms })));
+    row(`generic (all metrics combined, ${fmtRule(DEFAULT_GENERIC)})`, test.map((d) => ({ ...base(d), alarms: applyRule({ device: d.device, ts: d.ts, scores: d.combined, end: d.end }, DEFAULT_GENERIC) })));
+    if (cal.generic) row(`generic (${fmtRule(cal.generic)})`, test.map((d) => ({ ...base(d), alarms: applyStreamRule(d.streams, cal.generic!) })));
     if (newest) {
-      lines.push(row(type, `autoencoder (${fmtRule(DEFAULT_MODEL)})`, only('model', DEFAULT_MODEL)));
-      if (best!.m) lines.push(row(type, `autoencoder (${fmtRule(best!.m)})`, only('model', best!.m)));
+      row(`autoencoder (${fmtRule(DEFAULT_MODEL)})`, test.map((d) => ({ ...base(d), alarms: applyRule(modelSeries(d), DEFAULT_MODEL) })));
+      if (cal.model) row(`autoencoder (${fmtRule(cal.model)})`, test.map((d) => ({ ...base(d), alarms: applyRule(modelSeries(d), cal.model!) })));
     }
-    const final = evaluate(fused(test, best!.g, best!.m, testCache), lt(evalLabels));
-    lines.push(row(type, '**fused**', final));
-    rules.push(`- ${type}: maintenance + generic (${fmtRule(best!.g)}) + autoencoder (${fmtRule(best!.m)}); on the training fleet: precision ${pct(best!.report.precision)}, recall ${pct(best!.report.recall)}, weakest fault ${best!.margin} alarm readings`);
-    kinds.push(`- ${type}: ${Object.entries(final.byKind).map(([k, v]) => `${k} ${v.detected}/${v.faults}`).join(', ')}; lead times (h): ${final.leadTimesH.map((h) => h.toFixed(1)).join(', ') || '–'}`);
+    const final = row('**fused**', new AlarmFusion(test).alarms(cal));
+    chosen.push(`- ${type}: maintenance + generic (${fmtRule(cal.generic)}) + autoencoder (${fmtRule(cal.model)}); on the training fleet: precision ${pct(cal.report.precision)}, recall ${pct(cal.report.recall)}, weakest fault ${cal.margin} alarm readings`);
+    const maint = score(evalL, test.map((d) => ({ ...base(d), alarms: d.maintenanceAlarms })));
+    const leadByKind = new Map<string, number[]>();
+    for (const l of evalL) {
+      const d = test.find((x) => x.device === l.device);
+      const first = d?.maintenanceAlarms.find((t) => t >= l.start && t <= (l.failure ?? d.end));
+      if (l.failure !== null && first !== undefined) leadByKind.set(l.kind, [...(leadByKind.get(l.kind) ?? []), (l.failure - first) / 3_600_000]);
+    }
+    kinds.push(
+      `- ${type}: fused ${Object.entries(final.byKind).map(([k, v]) => `${k} ${v.detected}/${v.faults}`).join(', ')}; maintenance lead times (h) ${[...leadByKind].map(([k, hs]) => `${k}: ${hs.map((h) => h.toFixed(1)).join(', ')}`).join('; ') || '–'} (maintenance detected ${maint.detected}/${maint.faults})`,
+    );
   }
-  process.stdout.write(`${lines.join('\n')}\n\nAlarm rules chosen on ${values.train}:\n${rules.join('\n')}\n\nFused, by fault kind on ${values.eval}:\n${kinds.join('\n')}\n`);
+  if (values['rules-out']) await writeFile(values['rules-out'], JSON.stringify(rulesOut, null, 2) + '\n');
+  process.stdout.write(`${lines.join('\n')}\n\nAlarm rules chosen on ${values.train}:\n${chosen.join('\n')}\n\nBy fault kind on ${values.eval}:\n${kinds.join('\n')}\n`);
 }
 
 main().catch((err: unknown) => {

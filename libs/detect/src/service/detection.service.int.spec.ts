@@ -5,11 +5,12 @@ import { AnomalyEvent, PipelineEvents } from '@gridproof/events';
 import { createMetricsRegistry } from '@gridproof/metrics';
 import { SqlStore } from '@gridproof/store';
 import { sharedInfluxUrl, uniqueName } from '@gridproof/testing';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSimulation, parseFleet } from '@gridproof/firmware-sim';
 import { cleanSeries, withSpikes } from '../generic/synthetic';
+import { ALARM_RULES_FILE } from '../train/alarm-rules-file';
 import { AnomalyRepository } from './anomaly.repository';
 import { DetectModule } from './detect.module';
 import { DetectionService } from './detection.service';
@@ -99,6 +100,64 @@ faults: [{ kind: fan-failure, device: inv-1, start: 5d, ramp: 3d }]
       expect(first.timeToFailureMs).toBeGreaterThan(0);
       const stored = await new AnomalyRepository(store).recent(device.id, 1000);
       expect(stored.filter((a) => a.detector === 'maintenance').map((a) => a.kind)).toContain('inverter_fan');
+    } finally {
+      await moduleRef.close();
+      await store.close();
+      await rm(modelsDir, { recursive: true, force: true });
+    }
+  });
+
+  it('applies the calibrated alarm rules from the models directory: one spike is not an alarm, a repeating one is', async () => {
+    const modelsDir = await mkdtemp(join(tmpdir(), 'gp-rules-'));
+    await writeFile(join(modelsDir, ALARM_RULES_FILE), JSON.stringify({ 'smart-meter': { generic: { kinds: 1, threshold: 0.9, k: 3, n: 12 }, model: null } }));
+    const store = await SqlStore.open({ kind: 'pglite', dir: null });
+    const events = new PipelineEvents();
+    const moduleRef = await Test.createTestingModule({
+      imports: [CoreModule.forRoot({ config: loadConfig({ GP_MODELS_DIR: modelsDir }), store, events, metrics: createMetricsRegistry(false) }), DetectModule],
+    }).compile();
+    await moduleRef.init();
+    try {
+      const service = moduleRef.get(DetectionService);
+      const seen: AnomalyEvent[] = [];
+      events.on('anomaly', (e) => seen.push(e));
+      const series = withSpikes(cleanSeries({ seed: 12, length: 900, daily: 0, weekly: 0, noise: 1 }), [500, 700, 704, 708], 40);
+      const device = { id: 'meter-2', type: 'smart-meter' as const, family: 'energy' as const, site: 'site-a' };
+      series.ts.forEach((ts, i) => {
+        events.emit('accepted', [{ device, record: { v: 1, device: device.id, ts, seq: i, readings: { power_w: series.values[i] }, sig: null, rx: ts } }]);
+      });
+      await service.idle();
+      const generic = seen.filter((e) => e.detector === 'generic').map((e) => e.ts);
+      expect(generic).not.toContain(series.ts[500]);
+      expect(generic).toContain(series.ts[708]);
+    } finally {
+      await moduleRef.close();
+      await store.close();
+      await rm(modelsDir, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps scoring on the plain thresholds when the alarm rules file is invalid', async () => {
+    const modelsDir = await mkdtemp(join(tmpdir(), 'gp-rules-'));
+    await writeFile(join(modelsDir, ALARM_RULES_FILE), JSON.stringify({ 'smart-meter': { generic: { kinds: 1, threshold: 0.9, k: 13, n: 12 }, model: null } }));
+    const store = await SqlStore.open({ kind: 'pglite', dir: null });
+    const events = new PipelineEvents();
+    const metrics = createMetricsRegistry(false);
+    const moduleRef = await Test.createTestingModule({
+      imports: [CoreModule.forRoot({ config: loadConfig({ GP_MODELS_DIR: modelsDir }), store, events, metrics }), DetectModule],
+    }).compile();
+    await moduleRef.init();
+    try {
+      const service = moduleRef.get(DetectionService);
+      const seen: AnomalyEvent[] = [];
+      events.on('anomaly', (e) => seen.push(e));
+      const series = withSpikes(cleanSeries({ seed: 13, length: 600, daily: 0, weekly: 0, noise: 1 }), [500], 40);
+      const device = { id: 'meter-3', type: 'smart-meter' as const, family: 'energy' as const, site: 'site-a' };
+      series.ts.forEach((ts, i) => {
+        events.emit('accepted', [{ device, record: { v: 1, device: device.id, ts, seq: i, readings: { power_w: series.values[i] }, sig: null, rx: ts } }]);
+      });
+      await service.idle();
+      expect(seen.map((e) => e.ts)).toContain(series.ts[500]);
+      expect(await metrics.getSingleMetricAsString('gridproof_detect_errors_total')).toContain('what="rules"');
     } finally {
       await moduleRef.close();
       await store.close();

@@ -8,6 +8,8 @@ import { SqlStore } from '@gridproof/store';
 import { DeviceType, numericMetrics } from '@gridproof/telemetry';
 import { GenericDetector } from '../generic/generic-detector';
 import { MaintenanceDetector, MaintenancePrediction } from '../maintenance/maintenance-detector';
+import { EVIDENCE_CODES, PersistenceGate } from '../train/alarm-rules';
+import { AlarmRulesFile, readAlarmRules } from '../train/alarm-rules-file';
 import { scoreFromP } from '../generic/stream-detector';
 import { ModelStore } from '../models/model-store';
 import { loadTf } from '../models/tf-runtime';
@@ -46,6 +48,9 @@ export class DetectionService implements OnModuleInit, OnModuleDestroy {
   private readonly generic = new GenericDetector();
   private readonly models = new Map<DeviceType, TypeModel>();
   private readonly maintenance = new MaintenanceDetector();
+  /** Calibrated alarm layer per type (alarm-rules.json); types without one use the plain thresholds. */
+  private alarmRules: AlarmRulesFile = {};
+  private readonly gate = new PersistenceGate();
   private queue: AcceptedReading[] = [];
   private draining = false;
   private unsubscribe: (() => void) | null = null;
@@ -103,6 +108,17 @@ export class DetectionService implements OnModuleInit, OnModuleDestroy {
 
   /** Loads the newest model of every type found in dir (replacing the current ones). Returns the versions loaded. */
   async useModelsDir(dir: string): Promise<Record<string, string>> {
+    try {
+      const rules = await readAlarmRules(dir);
+      if (rules) {
+        this.setAlarmRules(rules);
+        this.logger.log(`alarm rules from ${dir} for ${Object.keys(rules).join(', ') || 'no type'}`);
+      }
+    } catch (err) {
+      // A bad rules file must not stop detection: the plain thresholds stay in force.
+      this.errors.inc({ what: 'rules' });
+      this.logger.error(`alarm rules not loaded: ${(err as Error).message}`);
+    }
     const store = new ModelStore(dir);
     const loaded: Record<string, string> = {};
     const types = await store.types();
@@ -131,6 +147,15 @@ export class DetectionService implements OnModuleInit, OnModuleDestroy {
 
   setThresholds(t: Partial<DetectionThresholds>): void {
     this.thresholds = { ...this.thresholds, ...t };
+  }
+
+  /**
+   * Per-type alarm layer (see docs/detection.md): a generic rule (per-metric persistence,
+   * evidence kinds, optionally one metric) and an autoencoder rule (k of n windows); null turns
+   * that detector's events off for the type. Maintenance events are not affected.
+   */
+  setAlarmRules(rules: AlarmRulesFile): void {
+    this.alarmRules = { ...rules };
   }
 
   get queueLength(): number {
@@ -181,10 +206,18 @@ export class DetectionService implements OnModuleInit, OnModuleDestroy {
       let top = '';
       let scoredMetrics = 0;
       const per: Array<{ name: string; value: number; p: number }> = [];
+      const rules = this.alarmRules[device.type];
+      const gRule = rules?.generic;
+      let gated = false;
       for (const name of numericMetrics(device.type)) {
         const v = record.readings[name];
         if (typeof v !== 'number') continue;
-        const s = this.generic.update(`${device.id}\u0000${name}`, record.ts, v);
+        const key = `${device.id}\u0000${name}`;
+        const s = this.generic.update(key, record.ts, v);
+        if (gRule && (gRule.metric === undefined || gRule.metric === name)) {
+          const hit = s.score >= gRule.threshold && ((gRule.kinds >> EVIDENCE_CODES[s.kind]) & 1) === 1;
+          if (this.gate.step(`g\u0000${key}`, hit, gRule)) gated = true;
+        }
         scoredMetrics++;
         per.push({ name, value: v, p: s.p });
         if (s.p < pMin) {
@@ -195,11 +228,12 @@ export class DetectionService implements OnModuleInit, OnModuleDestroy {
       if (!scoredMetrics) continue;
       this.scored.inc({ detector: 'generic' });
       const score = scoreFromP(Math.min(1, pMin * scoredMetrics));
-      const isAnomaly = score >= this.thresholds.generic;
-      points.push({ device: device.id, site: device.site, type: device.type, family: device.family, detector: 'generic', ts: record.ts, score, threshold: this.thresholds.generic, isAnomaly, topMetric: top, modelVersion: 'generic-1' });
+      const gThreshold = gRule ? gRule.threshold : this.thresholds.generic;
+      const isAnomaly = rules ? gated : score >= this.thresholds.generic;
+      points.push({ device: device.id, site: device.site, type: device.type, family: device.family, detector: 'generic', ts: record.ts, score, threshold: gThreshold, isAnomaly, topMetric: top, modelVersion: 'generic-1' });
       if (isAnomaly && this.shouldEmit(`${device.id}|generic`, record.ts)) {
         const metrics = per.sort((a, b) => a.p - b.p).slice(0, 3).map((m) => ({ name: m.name, value: m.value, contribution: scoreFromP(m.p) }));
-        events.push({ device, ts: record.ts, score, threshold: this.thresholds.generic, detector: 'generic', modelVersion: 'generic-1', metrics });
+        events.push({ device, ts: record.ts, score, threshold: gThreshold, detector: 'generic', modelVersion: 'generic-1', metrics });
       }
       this.models.get(device.type)?.push(device.id, record.ts, record.readings);
       for (const p of this.maintenance.update(device.id, device.type, record.ts, record.readings)) this.onPrediction(r, p, points, events);
@@ -210,12 +244,15 @@ export class DetectionService implements OnModuleInit, OnModuleDestroy {
         const r = byDevice.get(s.device);
         if (!r) continue;
         this.scored.inc({ detector: 'autoencoder' });
-        const isAnomaly = s.score >= this.thresholds.model;
+        const rules = this.alarmRules[r.device.type];
+        const mRule = rules?.model;
+        const threshold = mRule ? mRule.threshold : this.thresholds.model;
+        const isAnomaly = !rules ? s.score >= threshold : mRule ? this.gate.step(`m\u0000${s.device}`, s.score >= threshold, mRule) : false;
         const top = s.contributions[0]?.name ?? '';
-        points.push({ device: s.device, site: r.device.site, type: r.device.type, family: r.device.family, detector: 'autoencoder', ts: s.ts, score: s.score, threshold: this.thresholds.model, isAnomaly, topMetric: top, modelVersion: model.version });
+        points.push({ device: s.device, site: r.device.site, type: r.device.type, family: r.device.family, detector: 'autoencoder', ts: s.ts, score: s.score, threshold, isAnomaly, topMetric: top, modelVersion: model.version });
         if (isAnomaly && this.shouldEmit(`${s.device}|autoencoder`, s.ts)) {
           const metrics = s.contributions.slice(0, 3).map((c) => ({ name: c.name, value: r.record.readings[c.name] ?? '', contribution: c.contribution }));
-          events.push({ device: r.device, ts: s.ts, score: s.score, threshold: this.thresholds.model, detector: 'autoencoder', modelVersion: model.version, metrics });
+          events.push({ device: r.device, ts: s.ts, score: s.score, threshold, detector: 'autoencoder', modelVersion: model.version, metrics });
         }
       }
     }

@@ -56,6 +56,8 @@ export const EVIDENCE_CODES = { point: 0, shift: 1, drift: 2, stuck: 3 } as cons
 export interface StreamRule extends AlarmRule {
   /** Bit mask over EVIDENCE_CODES. */
   kinds: number;
+  /** Only this metric's stream (a fault that shows in one sensor); absent = any metric. */
+  metric?: string;
 }
 
 export interface StreamScores {
@@ -68,13 +70,14 @@ export interface StreamScores {
 
 export function applyStreamRule(s: StreamScores, rule: StreamRule): number[] {
   const out: number[] = [];
-  const rings = s.metrics.map(() => new Uint8Array(rule.n));
-  const hits = new Int32Array(s.metrics.length);
+  const metrics = rule.metric === undefined ? s.metrics : s.metrics.filter((m) => m.name === rule.metric);
+  const rings = metrics.map(() => new Uint8Array(rule.n));
+  const hits = new Int32Array(metrics.length);
   for (let i = 0; i < s.ts.length; i++) {
     let alarm = false;
     const slot = i % rule.n;
-    for (let j = 0; j < s.metrics.length; j++) {
-      const m = s.metrics[j];
+    for (let j = 0; j < metrics.length; j++) {
+      const m = metrics[j];
       const hit = m.scores[i] >= rule.threshold && (rule.kinds >> m.kinds[i]) & 1 ? 1 : 0;
       hits[j] += hit - rings[j][slot];
       rings[j][slot] = hit;
@@ -104,3 +107,33 @@ export const STREAM_RULE_GRID: StreamRule[] = [1, 2, 3, 5, 8, 9, 10, 11, 15].fla
     ].map(([k, n]) => ({ kinds, threshold, k, n })),
   ),
 );
+
+/**
+ * The streaming form of the rules, for the service: per key (a device's metric stream, or a
+ * device for the model), whether `k` of the last `n` hits are set. Bounded: the least recently
+ * seen keys are dropped beyond maxKeys.
+ */
+export class PersistenceGate {
+  private readonly keys = new Map<string, { ring: Uint8Array; i: number; hits: number }>();
+
+  constructor(private readonly maxKeys = 200_000) {}
+
+  step(key: string, hit: boolean, rule: AlarmRule): boolean {
+    let st = this.keys.get(key);
+    if (st) this.keys.delete(key);
+    else {
+      if (this.keys.size >= this.maxKeys) {
+        const oldest = this.keys.keys().next().value;
+        if (oldest !== undefined) this.keys.delete(oldest);
+      }
+      st = { ring: new Uint8Array(rule.n), i: 0, hits: 0 };
+    }
+    if (st.ring.length !== rule.n) st = { ring: new Uint8Array(rule.n), i: 0, hits: 0 };
+    this.keys.set(key, st);
+    const h = hit ? 1 : 0;
+    st.hits += h - st.ring[st.i];
+    st.ring[st.i] = h;
+    st.i = (st.i + 1) % rule.n;
+    return hit && st.hits >= rule.k;
+  }
+}

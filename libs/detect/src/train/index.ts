@@ -3,3 +3,5 @@ export * from './evaluation';
 export * from './trainer';
 export * from './influx-source';
 export * from './alarm-rules';
+export * from './calibration';
+export * from './alarm-rules-file';
