@@ -12,31 +12,26 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { DeviceType, numericMetrics } from '@gridproof/telemetry';
+import { numericMetrics } from '@gridproof/telemetry';
 import {
   AlarmFusion,
   AlarmRule,
   applyRule,
   applyStreamRule,
   calibrate,
-  DeviceDetectorScores,
-  DeviceSeries,
   describeKinds,
   evaluate,
   EvaluationReport,
-  EVIDENCE_CODES,
   exportTypes,
   FaultLabel,
-  GenericDetector,
   loadTf,
-  MaintenanceDetector,
   modelSeries,
   ModelStore,
   readLabels,
   readTypeSeries,
-  scoreFromP,
+  FleetDeviceScores,
+  scoreFleet,
   StreamRule,
-  StreamScores,
   TypeAlarmRules,
   TypeModel,
 } from '@gridproof/detect';
@@ -44,51 +39,6 @@ import {
 const GENERIC_WARMUP_MS = 7 * 86_400_000;
 const DEFAULT_GENERIC: AlarmRule = { threshold: 0.9, k: 1, n: 1 };
 const DEFAULT_MODEL: AlarmRule = { threshold: 0.7, k: 1, n: 1 };
-
-interface Scores extends DeviceDetectorScores {
-  /** The service's default generic score: all metrics of a reading combined. */
-  combined: number[];
-}
-
-function scoreDevices(type: DeviceType, series: DeviceSeries[], model: TypeModel | null): Scores[] {
-  const metrics = numericMetrics(type);
-  return series.map((d) => {
-    const generic = new GenericDetector();
-    const maintenance = new MaintenanceDetector();
-    const combined: number[] = [];
-    const m: number[] = model ? new Array<number>(d.ts.length).fill(NaN) : [];
-    const maint: number[] = [];
-    const index = new Map<number, number>();
-    const streams: StreamScores = { device: d.device, ts: d.ts, end: d.ts[d.ts.length - 1], metrics: metrics.map((name) => ({ name, scores: new Float32Array(d.ts.length).fill(NaN), kinds: new Uint8Array(d.ts.length) })) };
-    // The generic detector is still learning its daily and weekly profiles in a device's first week.
-    const warm = (i: number) => d.ts[i] - d.ts[0] >= GENERIC_WARMUP_MS;
-    for (let i = 0; i < d.ts.length; i++) {
-      const r = d.readings[i];
-      let pMin = 1;
-      let n = 0;
-      for (let j = 0; j < metrics.length; j++) {
-        const v = r[metrics[j]];
-        if (typeof v !== 'number') continue;
-        const s = generic.update(metrics[j], d.ts[i], v);
-        if (warm(i)) {
-          streams.metrics[j].scores[i] = s.score;
-          streams.metrics[j].kinds[i] = EVIDENCE_CODES[s.kind];
-        }
-        n++;
-        if (s.p < pMin) pMin = s.p;
-      }
-      combined.push(n && warm(i) ? scoreFromP(Math.min(1, pMin * n)) : NaN);
-      maintenance.update(d.device, type, d.ts[i], r);
-      if (maintenance.current(d.device).some((p) => p.state.atRisk)) maint.push(d.ts[i]);
-      if (model) {
-        index.set(d.ts[i], i);
-        model.push(d.device, d.ts[i], r);
-      }
-    }
-    if (model) for (const s of model.flush()) m[index.get(s.ts)!] = s.score;
-    return { device: d.device, ts: d.ts, end: d.ts[d.ts.length - 1], streams, model: m, maintenanceAlarms: maint, combined };
-  });
-}
 
 const fmtRule = (r: AlarmRule | StreamRule | null) => (r ? `${'kinds' in r ? `${describeKinds(r.kinds)} on ${r.metric ?? 'any metric'}, ` : ''}score ≥ ${r.threshold}, ${r.k} of ${r.n}` : 'off');
 const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
@@ -114,10 +64,10 @@ async function main(): Promise<void> {
     const load = async () => (newest && rt ? TypeModel.load(rt.tf, newest.dir, newest.meta) : null);
     const t0 = performance.now();
     const modelA = await load();
-    const train = scoreDevices(type, await readTypeSeries(values.train, type), modelA);
+    const train = scoreFleet(type, await readTypeSeries(values.train, type), modelA, GENERIC_WARMUP_MS);
     modelA?.dispose();
     const modelB = await load();
-    const test = scoreDevices(type, await readTypeSeries(values.eval, type), modelB);
+    const test = scoreFleet(type, await readTypeSeries(values.eval, type), modelB, GENERIC_WARMUP_MS);
     modelB?.dispose();
     process.stderr.write(`${type}: scored both fleets in ${((performance.now() - t0) / 1000).toFixed(1)} s${newest ? ` (model ${newest.meta.version})` : ' (no model)'}\n`);
     const trainL = trainLabels.filter((l) => l.type === type);
@@ -131,7 +81,7 @@ async function main(): Promise<void> {
 
     const cal = calibrate(train, trainL, numericMetrics(type), newest !== null);
     rulesOut[type] = { generic: cal.generic, model: cal.model };
-    const base = (d: Scores) => ({ device: d.device, end: d.end });
+    const base = (d: FleetDeviceScores) => ({ device: d.device, end: d.end });
     row('maintenance', test.map((d) => ({ ...base(d), alarms: d.maintenanceAlarms })));
     row(`generic (all metrics combined, ${fmtRule(DEFAULT_GENERIC)})`, test.map((d) => ({ ...base(d), alarms: applyRule({ device: d.device, ts: d.ts, scores: d.combined, end: d.end }, DEFAULT_GENERIC) })));
     if (cal.generic) row(`generic (${fmtRule(cal.generic)})`, test.map((d) => ({ ...base(d), alarms: applyStreamRule(d.streams, cal.generic!) })));

@@ -9,6 +9,12 @@ import { readInfluxSeries } from '../train/influx-source';
 import { exportTypes, readLabels, readTypeSeries } from '../train/sim-export';
 import { trainType, TypeTrainResult } from '../train/trainer';
 import type { EvaluationReport } from '../train/evaluation';
+import { describeKinds } from '../train/alarm-rules';
+import { AlarmRulesFile, writeAlarmRules } from '../train/alarm-rules-file';
+import { calibrate } from '../train/calibration';
+import { scoreFleet } from '../train/fleet-scores';
+import { TypeModel } from '../models/type-model';
+import { numericMetrics } from '@gridproof/telemetry';
 
 /** `gridproof detect` (CSV backtest) and `gridproof train` (per-type models). */
 export function registerDetectCommands(program: Command): void {
@@ -40,6 +46,7 @@ export function registerDetectCommands(program: Command): void {
     .option('--generic-threshold <score>', 'generic detector alarm threshold used in the evaluation', '0.9')
     .option('--generic-warmup-days <days>', 'generic alarms in the first days of each device are not counted', '7')
     .option('--models-dir <dir>', 'where versions are written (default: GP_MODELS_DIR or .data/models)')
+    .option('--calibrate-alarms', 'also choose the alarm layer on the training export (needs labels) and write alarm-rules.json to the models directory')
     .action(async (opts: Record<string, string | undefined>) => {
       const config = loadConfig();
       const store = new ModelStore(opts.modelsDir ?? config.detect.modelsDir);
@@ -75,6 +82,8 @@ export function registerDetectCommands(program: Command): void {
       const evalDir = opts.evalCsv;
       const evalLabels = evalDir ? await readLabels(evalDir) : [];
       const results: TypeTrainResult[] = [];
+      const rules: AlarmRulesFile = {};
+      const ruleLines: string[] = [];
       for (const type of types) {
         const series = await load(type);
         if (!series.length) {
@@ -94,8 +103,26 @@ export function registerDetectCommands(program: Command): void {
         });
         process.stderr.write('\n');
         results.push(r);
+        if (opts.calibrateAlarms) {
+          const typeLabels = labels.filter((l) => l.type === type);
+          if (!typeLabels.length) throw new Error('--calibrate-alarms needs labelled training data (a firmware-sim export with labels.csv)');
+          const newest = await store.newest(type);
+          const model = newest ? await TypeModel.load(rt.tf, newest.dir, newest.meta) : null;
+          process.stderr.write(`${type}: calibrating the alarm layer on the training export…\n`);
+          const scores = scoreFleet(type, series, model, Number(opts.genericWarmupDays) * 86_400_000);
+          model?.dispose();
+          const c = calibrate(scores, typeLabels, numericMetrics(type), model !== null);
+          rules[type] = { generic: c.generic, model: c.model };
+          const g = c.generic ? `${describeKinds(c.generic.kinds)} on ${c.generic.metric ?? 'any metric'}, score ≥ ${c.generic.threshold}, ${c.generic.k} of ${c.generic.n}` : 'off';
+          const m = c.model ? `score ≥ ${c.model.threshold}, ${c.model.k} of ${c.model.n}` : 'off';
+          ruleLines.push(`${type}: alarm rules: generic ${g}; autoencoder ${m} (on the training export: precision ${pct(c.report.precision)}, recall ${pct(c.report.recall)})\n`);
+        }
       }
       process.stdout.write(report(results));
+      if (opts.calibrateAlarms) {
+        const path = await writeAlarmRules(opts.modelsDir ?? config.detect.modelsDir, rules);
+        process.stdout.write(`${ruleLines.join('')}alarm rules written to ${path}\n`);
+      }
     });
 }
 

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { DEVICE_TYPES, DeviceType } from '@gridproof/telemetry';
@@ -40,4 +40,14 @@ export async function readAlarmRules(modelsDir: string): Promise<AlarmRulesFile 
   const path = join(modelsDir, ALARM_RULES_FILE);
   if (!existsSync(path)) return null;
   return parseAlarmRules(await readFile(path, 'utf8'), path);
+}
+
+/** Writes the rules next to the models, atomically (a reader never sees half a file). */
+export async function writeAlarmRules(modelsDir: string, rules: AlarmRulesFile): Promise<string> {
+  await mkdir(modelsDir, { recursive: true });
+  const path = join(modelsDir, ALARM_RULES_FILE);
+  const tmp = `${path}.tmp-${process.pid}`;
+  await writeFile(tmp, JSON.stringify(rules, null, 2) + '\n');
+  await rename(tmp, path);
+  return path;
 }

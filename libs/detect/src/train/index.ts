@@ -5,3 +5,4 @@ export * from './influx-source';
 export * from './alarm-rules';
 export * from './calibration';
 export * from './alarm-rules-file';
+export * from './fleet-scores';
