@@ -12,7 +12,8 @@ async function main(): Promise<void> {
     options: {
       seed: { type: 'string' },
       out: { type: 'string' },
-      fleet: { type: 'string', default: join(__dirname, '..', '..', 'bench', 'detect-eval.fleet.yaml') },
+      // The build copies the fleet file next to this script (swc --copy-files).
+      fleet: { type: 'string', default: join(__dirname, 'detect-eval.fleet.yaml') },
       from: { type: 'string', default: '2025-05-01T00:00:00Z' },
       to: { type: 'string', default: '2025-05-29T00:00:00Z' },
     },

@@ -28,6 +28,8 @@ export interface TrainProgress {
   loss: number;
 }
 
+const SCORE_CHUNK = 256;
+
 export class WindowAutoencoder {
   private constructor(
     private readonly tf: TfModule,
@@ -84,24 +86,29 @@ export class WindowAutoencoder {
     const width = w * m;
     const errors = new Float32Array(count);
     const perMetric = new Float32Array(count * m);
-    if (count === 0) return { errors, perMetric };
-    const sq = this.tf.tidy(() => {
-      const x = this.tf.tensor2d(data.subarray(0, count * width), [count, width]);
-      const y = this.model.predict(x) as Tf.Tensor2D;
-      return this.tf.squaredDifference(x, y);
-    });
-    const e = sq.dataSync() as Float32Array;
-    sq.dispose();
-    for (let i = 0; i < count; i++) {
-      let total = 0;
-      for (let t = 0; t < w; t++) {
-        for (let j = 0; j < m; j++) {
-          const v = e[i * width + t * m + j];
-          perMetric[i * m + j] += v / w;
-          total += v;
+    // Small batches: on wasm, throughput falls ~30× from 256 to 20,000 windows per call as the
+    // activations outgrow the CPU caches (bench/detect.bench.ts); cpu is flat.
+    for (let from = 0; from < count; from += SCORE_CHUNK) {
+      const n = Math.min(SCORE_CHUNK, count - from);
+      const sq = this.tf.tidy(() => {
+        const x = this.tf.tensor2d(data.subarray(from * width, (from + n) * width), [n, width]);
+        const y = this.model.predict(x) as Tf.Tensor2D;
+        return this.tf.squaredDifference(x, y);
+      });
+      const e = sq.dataSync() as Float32Array;
+      sq.dispose();
+      for (let k = 0; k < n; k++) {
+        const i = from + k;
+        let total = 0;
+        for (let t = 0; t < w; t++) {
+          for (let j = 0; j < m; j++) {
+            const v = e[k * width + t * m + j];
+            perMetric[i * m + j] += v / w;
+            total += v;
+          }
         }
+        errors[i] = total / width;
       }
-      errors[i] = total / width;
     }
     return { errors, perMetric };
   }

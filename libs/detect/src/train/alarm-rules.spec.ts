@@ -76,3 +76,11 @@ describe(PersistenceGate.name, () => {
     expect(streamed.length).toBeGreaterThan(0);
   });
 });
+
+describe('lead time', () => {
+  it('reports the median of an even number of lead times as the mean of the middle two', () => {
+    const labels = [1, 2, 3, 4].map((i) => ({ device: `d${i}`, type: 'pv-inverter', kind: 'fan-failure', start: 0, onset: null, failure: 10 * 3_600_000 }));
+    const alarms = [1, 2, 3, 4].map((i) => ({ device: `d${i}`, alarms: [i * 3_600_000], end: 20 * 3_600_000 }));
+    expect(evaluate(alarms, labels).medianLeadTimeH).toBe(7.5);
+  });
+});

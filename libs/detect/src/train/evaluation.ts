@@ -80,7 +80,7 @@ export function evaluate(devices: DeviceAlarms[], labels: FaultLabel[], gapMs = 
     recall,
     f1: precision + recall ? (2 * precision * recall) / (precision + recall) : 0,
     leadTimesH,
-    medianLeadTimeH: sorted.length ? sorted[Math.floor((sorted.length - 1) / 2)] : null,
+    medianLeadTimeH: sorted.length ? (sorted[(sorted.length - 1) >> 1] + sorted[sorted.length >> 1]) / 2 : null,
     byKind,
   };
 }
