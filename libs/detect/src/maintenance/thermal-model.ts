@@ -31,6 +31,14 @@ export interface ThermalSpec {
 }
 
 const TAUS_S = [0, 300, 600, 1200];
+/**
+ * The baseline buffer is bounded per device: readings closer than this are not kept (a
+ * 1-minute stream is learned from every ~5th reading), and beyond BASELINE_CAP rows the oldest
+ * go (a device that rarely works keeps a sliding window until it has worked enough).
+ * Packed as numbers: ≈50 kB per device while it learns, nothing after.
+ */
+const BASELINE_SPACING_MS = 270_000;
+const BASELINE_CAP = 1000;
 
 interface Row {
   t: number;
@@ -38,9 +46,43 @@ interface Row {
   x: number[];
 }
 
+/** A ring of rows [t, y, x...] in one Float64Array. */
+class RowRing {
+  private readonly buf: Float64Array;
+  private head = 0;
+  size = 0;
+  lastT = -Infinity;
+
+  constructor(private readonly width: number) {
+    this.buf = new Float64Array(BASELINE_CAP * (width + 2));
+  }
+
+  push(t: number, y: number, x: number[]): void {
+    const w = this.width + 2;
+    const at = ((this.head + this.size) % BASELINE_CAP) * w;
+    this.buf[at] = t;
+    this.buf[at + 1] = y;
+    this.buf.set(x, at + 2);
+    if (this.size < BASELINE_CAP) this.size++;
+    else this.head = (this.head + 1) % BASELINE_CAP;
+    this.lastT = t;
+  }
+
+  rows(): Row[] {
+    const w = this.width + 2;
+    const out: Row[] = [];
+    for (let i = 0; i < this.size; i++) {
+      const at = ((this.head + i) % BASELINE_CAP) * w;
+      out.push({ t: this.buf[at], y: this.buf[at + 1], x: Array.from(this.buf.subarray(at + 2, at + w)) });
+    }
+    return out;
+  }
+}
+
 export class ThermalGainModel {
-  private readonly rows: Row[] = [];
+  private ring: RowRing | null;
   private firstTs: number | null = null;
+  private nextLearnAt = -Infinity;
   private fit: LinearFit | null = null;
   private tauS = 0;
   private filtered: number[] | null = null;
@@ -50,6 +92,7 @@ export class ThermalGainModel {
 
   constructor(private readonly spec: ThermalSpec) {
     this.tracker = new DegradationTracker(spec.tracker, null);
+    this.ring = new RowRing(1 + spec.base.length + spec.load.length);
   }
 
   get ready(): boolean {
@@ -63,8 +106,12 @@ export class ThermalGainModel {
     if (typeof yv !== 'number' || !Number.isFinite(yv) || !x) return this.tracker.tick(t);
     if (!this.fit) {
       this.firstTs ??= t;
-      this.rows.push({ t, y: yv, x });
-      if (t - this.firstTs >= this.spec.baselineMs) this.learn();
+      if (this.ring && t - this.ring.lastT >= BASELINE_SPACING_MS) this.ring.push(t, yv, x);
+      // Not enough load yet, or no physical fit: try again an hour later, not on every reading.
+      if (t - this.firstTs >= this.spec.baselineMs && t >= this.nextLearnAt) {
+        this.nextLearnAt = t + 3_600_000;
+        this.learn();
+      }
       return false;
     }
     const xf = this.lag(t, x);
@@ -102,15 +149,16 @@ export class ThermalGainModel {
 
   private learn(): void {
     const nb = this.spec.base.length + 1;
-    const loaded = this.rows.filter((r) => r.x.slice(nb).some((v) => v !== 0)).length;
+    const rows = this.ring!.rows();
+    const loaded = rows.filter((r) => r.x.slice(nb).some((v) => v !== 0)).length;
     if (loaded < this.spec.minLoadedReadings) return; // keep collecting until the device has worked enough
     let best: { fit: LinearFit; tau: number } | null = null;
     for (const tau of TAUS_S) {
       this.tauS = tau;
       this.filtered = null;
       this.lastT = null;
-      const xs = this.rows.map((r) => [...this.lag(r.t, r.x)]);
-      const fit = huberFit(xs, this.rows.map((r) => r.y));
+      const xs = rows.map((r) => [...this.lag(r.t, r.x)]);
+      const fit = huberFit(xs, rows.map((r) => r.y));
       if (fit && (!best || fit.sigma < best.fit.sigma)) best = { fit, tau };
     }
     // Heating that falls with load is not physics: the baseline did not see enough load yet.
@@ -122,7 +170,7 @@ export class ThermalGainModel {
     this.lastT = null;
     const loads: number[] = [];
     const coef = best.fit.coef;
-    const xs = this.rows.map((r) => [...this.lag(r.t, r.x)]);
+    const xs = rows.map((r) => [...this.lag(r.t, r.x)]);
     for (const xf of xs) {
       let load = 0;
       for (let k = nb; k < coef.length; k++) load += coef[k] * xf[k];
@@ -131,7 +179,7 @@ export class ThermalGainModel {
     const sorted = loads.filter((l) => l > 0).sort((a, b) => a - b);
     // Gains are only meaningful where the load heats the part noticeably.
     this.minLoad = Math.max(4 * best.fit.sigma, 0.25 * (sorted[Math.floor(0.95 * (sorted.length - 1))] ?? 0));
-    this.rows.length = 0;
+    this.ring = null;
   }
 
   /** For reports: the learned fit. */
