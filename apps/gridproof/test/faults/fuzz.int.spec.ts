@@ -20,7 +20,7 @@ import {
 } from '../../../../libs/testing/src/faults/fuzz-cases';
 import { compileApp, figures, GridProofProcess, metricSum } from '../../../../libs/testing/src/faults/gridproof-process';
 import { FleetDevice, fleetDevices, meterPayload, ResendingPublisher } from '../../../../libs/testing/src/faults/qos1-fleet';
-import { storedSeqs } from '../../../../libs/testing/src/faults/stored-readings';
+import { dropDatabase, storedSeqs } from '../../../../libs/testing/src/faults/stored-readings';
 
 const SEED = Number(process.env.GP_FUZZ_SEED ?? 20_261_121);
 const MAX_PAYLOAD = 4_096;
@@ -93,6 +93,7 @@ describe('fuzzing the running broker and ingest', () => {
     cleanups.add(() => build.remove());
     const dataDir = mkdtempSync(join(tmpdir(), 'gp-fault-fuzz-'));
     cleanups.add(() => rmSync(dataDir, { recursive: true, force: true }));
+    cleanups.add(() => dropDatabase(sharedInfluxUrl(), database));
     app = await GridProofProcess.create({
       entry: build.entry,
       dataDir,

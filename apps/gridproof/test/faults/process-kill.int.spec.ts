@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Cleanups, sharedInfluxUrl, uniqueName } from '@gridproof/testing';
 import { compileApp, figures, GridProofProcess, metricSum, until } from '../../../../libs/testing/src/faults/gridproof-process';
 import { fleetDevices, ResendingPublisher } from '../../../../libs/testing/src/faults/qos1-fleet';
-import { compareExactlyOnce, storedSeqs } from '../../../../libs/testing/src/faults/stored-readings';
+import { compareExactlyOnce, dropDatabase, storedSeqs } from '../../../../libs/testing/src/faults/stored-readings';
 
 const DEVICES = 12;
 const WINDOW = 8;
@@ -25,6 +25,7 @@ describe('GridProof killed with SIGKILL under QoS 1 load', () => {
     cleanups.add(() => build.remove());
     const dataDir = mkdtempSync(join(tmpdir(), 'gp-fault-kill-'));
     cleanups.add(() => rmSync(dataDir, { recursive: true, force: true }));
+    cleanups.add(() => dropDatabase(sharedInfluxUrl(), database));
     app = await GridProofProcess.create({ entry: build.entry, dataDir, influxUrl: sharedInfluxUrl(), influxDatabase: database });
     cleanups.add(() => app.stop());
     await app.start();

@@ -62,3 +62,8 @@ export function compareExactlyOnce(
   }
   return report;
 }
+
+/** Drops a test's database (suites on the shared InfluxDB leave nothing behind). */
+export async function dropDatabase(influxUrl: string, database: string): Promise<void> {
+  await fetch(`${influxUrl}/query?q=${encodeURIComponent(`DROP DATABASE "${database}"`)}`, { method: 'POST' });
+}
