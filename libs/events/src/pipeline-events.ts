@@ -19,6 +19,21 @@ export interface AcceptedReading {
   record: IngestRecord;
 }
 
+/**
+ * An accepted reading that InfluxDB then refused for good (HTTP 400: field type conflict, point
+ * outside the retention policy...). It is kept in <spool>/dead-letter/, not in InfluxDB, so
+ * anchoring must not wait for it, and must say that it is missing (docs/anchoring.md).
+ * A refusal can be partial: InfluxDB may have stored some points of the refused write.
+ */
+export interface DeadLetteredReading {
+  device: string;
+  seq: number;
+  /** Device time (ms). */
+  ts: number;
+  /** Receive time (ms): the anchoring window it was counted into. */
+  rx: number;
+}
+
 export interface RejectedMessage {
   deviceId: string;
   reason: RejectionReason;
@@ -59,6 +74,7 @@ export interface AnomalyEvent {
 
 export interface PipelineEventMap {
   accepted: [AcceptedReading[]];
+  deadLettered: [DeadLetteredReading[]];
   rejected: [RejectedMessage];
   connectivity: [DeviceConnectivity];
   authFailure: [AuthFailure];

@@ -21,7 +21,8 @@ export interface DurableWriterOptions<T> {
   onDurable: (items: T[]) => void;
   onWriteLatency?: (seconds: number) => void;
   onInfluxUp?: (up: boolean) => void;
-  onDeadLetter?: (lines: number) => void;
+  /** A refused body (its lines, as sent): the readings it names never reached InfluxDB. */
+  onDeadLetter?: (lines: number, body: string) => void;
   /** Backoff of the reconnect loop while InfluxDB is down. */
   retryMinMs?: number;
   retryMaxMs?: number;
@@ -208,7 +209,7 @@ export class DurableWriter<T> {
       } finally {
         await fh.close();
       }
-      this.options.onDeadLetter?.(lines);
+      this.options.onDeadLetter?.(lines, body);
       this.options.logger.error(`InfluxDB refused ${lines} points for good (${cause.message}); kept in ${path} for inspection and re-import`);
       if (batch) this.complete(batch, null);
     } catch (err) {

@@ -5,6 +5,7 @@ import type { Registry } from '@gridproof/metrics';
 import type { RegisteredDevice } from '@gridproof/registry';
 import { IngestRecord, parseTelemetry, RejectionReason, signingBytes, TelemetryMessage, TelemetryRejection, toIngestRecord } from '@gridproof/telemetry';
 import { DurableWriter } from './durable-writer';
+import { deadLetteredReadings } from './dead-letter-readings';
 import { IngestCounters, IngestStatsSnapshot } from './ingest-stats';
 import { IngestLogger, RateLimitedLog } from './ingest-logger';
 import { IngestMetrics } from './ingest-metrics';
@@ -146,7 +147,11 @@ export class IngestPipeline implements TelemetrySink {
         metrics.influxUp.set(up ? 1 : 0);
         if (up) options.logger.log('InfluxDB accepts writes again');
       },
-      onDeadLetter: (lines) => metrics.deadLetter.inc(lines),
+      onDeadLetter: (lines, body) => {
+        metrics.deadLetter.inc(lines);
+        // Anchoring counted these as accepted: it must learn they will never be in InfluxDB.
+        options.events.emit('deadLettered', deadLetteredReadings(body));
+      },
     });
     const sequences = new SequenceTracker((family, ids) => options.store.lastSeqs(family, ids), spooledSeqs, options.logger, {
       retryMinMs: options.retryMinMs,
