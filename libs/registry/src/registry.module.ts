@@ -24,6 +24,7 @@ const REGISTRY_SCHEMA = 'GP_REGISTRY_SCHEMA';
       provide: DeviceRegistry,
       useFactory: async (store: SqlStore) => {
         const registry = new DeviceRegistry(store);
+        await registry.followOtherWriters();
         await registry.preload();
         return registry;
       },

@@ -1,1 +1,2 @@
 export * from './sql-store';
+export * from './change-feed';

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { assertChannelName, ChangeFeedLogger, ChangeHandler, ChangeSubscription, PostgresChangeFeed } from './change-feed';
 
 /**
  * The SQL store: devices, API keys, alerts, silences, deliveries, anchor batches.
@@ -27,6 +28,7 @@ export class SqlStore {
     readonly db: SqlDatabase,
     readonly kind: SqlStoreTarget['kind'],
     private readonly closeFn: () => Promise<void>,
+    private readonly postgresUrl: string | null = null,
   ) {}
 
   static async open(target: SqlStoreTarget): Promise<SqlStore> {
@@ -36,7 +38,7 @@ export class SqlStore {
       const pool = new Pool({ connectionString: target.url, max: 10 });
       // Surface a bad URL at start-up, not at the first query.
       await pool.query('select 1');
-      return new SqlStore(drizzle(pool) as unknown as SqlDatabase, 'postgres', () => pool.end());
+      return new SqlStore(drizzle(pool) as unknown as SqlDatabase, 'postgres', () => pool.end(), target.url);
     }
     const { PGlite } = await import('@electric-sql/pglite');
     const { drizzle } = await import('drizzle-orm/pglite');
@@ -59,6 +61,24 @@ export class SqlStore {
       });
     }
     return pending.map((m) => m.id);
+  }
+
+  /**
+   * Tells other processes sharing this database that something changed (Postgres NOTIFY,
+   * delivered to listeners once the sending transaction commits). Embedded PGlite has no other
+   * process: a PGlite directory is opened by one process only, so this is a no-op there.
+   */
+  async notify(channel: string, payload: string): Promise<void> {
+    assertChannelName(channel);
+    if (this.kind !== 'postgres') return;
+    await this.db.execute(sql`select pg_notify(${channel}, ${payload})`);
+  }
+
+  /** Listens for notify() from other processes; see PostgresChangeFeed. A no-op on PGlite. */
+  async listen(channel: string, handler: ChangeHandler, logger: ChangeFeedLogger): Promise<ChangeSubscription> {
+    assertChannelName(channel);
+    if (!this.postgresUrl) return { close: async () => undefined };
+    return PostgresChangeFeed.open(this.postgresUrl, channel, handler, logger);
   }
 
   async ping(): Promise<boolean> {

@@ -1,6 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { Logger, OnModuleDestroy } from '@nestjs/common';
 import { CATALOGUE, DeviceType } from '@gridproof/telemetry';
-import type { SqlStore } from '@gridproof/store';
+import type { ChangeSubscription, SqlStore } from '@gridproof/store';
 import type { AuthenticationResult, DeviceDirectory, RegisteredDevice } from '../device-directory';
 import { DeviceExistsError, DeviceNotFoundError, InvalidInputError, parseInput } from '../registry.errors';
 import type { DeviceRow } from '../sql/registry.tables';
@@ -14,6 +15,9 @@ export interface DeviceRegistryOptions {
   lastSeenFlushMs?: number;
   logger?: Pick<Logger, 'error' | 'warn'>;
 }
+
+/** Postgres NOTIFY channel: one message per device change, `<instance> <notify 0|1> <device id>`. */
+const DEVICE_CHANGES = 'gridproof_devices';
 
 interface CachedDevice {
   device: RegisteredDevice;
@@ -31,9 +35,11 @@ interface CachedDevice {
  * authenticate() must survive a reconnect storm of the whole fleet: devices are cached in
  * memory (one query per device, concurrent lookups shared) and after one successful scrypt
  * check the secret is remembered as an HMAC, so a reconnect costs no query and no scrypt. Every
- * change made through this registry invalidates its entry. The cache assumes this process is
- * the only writer of the devices table (true for the embedded store; with a shared Postgres,
- * run one registry or restart the others after changes).
+ * change made through this registry invalidates its entry. Several GridProof processes may
+ * share one Postgres database: each change is announced with NOTIFY and followOtherWriters()
+ * invalidates what other processes changed (and ends their broker sessions when access
+ * changed). If the listening connection drops, the whole cache is compared with the table once
+ * it is back, since notifications sent meanwhile are lost.
  */
 export class DeviceRegistry implements DeviceDirectory, OnModuleDestroy {
   private readonly repo: DeviceRepository;
@@ -49,8 +55,13 @@ export class DeviceRegistry implements DeviceDirectory, OnModuleDestroy {
   private readonly flushTimer: NodeJS.Timeout;
   private flushing: Promise<void> = Promise.resolve();
   private readonly logger: Pick<Logger, 'error' | 'warn'>;
+  private readonly instanceId = randomUUID();
+  private changeFeed: ChangeSubscription | null = null;
 
-  constructor(store: SqlStore, options: DeviceRegistryOptions = {}) {
+  constructor(
+    private readonly store: SqlStore,
+    options: DeviceRegistryOptions = {},
+  ) {
     this.repo = new DeviceRepository(store);
     this.logger = options.logger ?? new Logger(DeviceRegistry.name);
     this.flushTimer = setInterval(() => void this.flushLastSeen(), options.lastSeenFlushMs ?? 5_000);
@@ -70,6 +81,12 @@ export class DeviceRegistry implements DeviceDirectory, OnModuleDestroy {
       this.cache.set(row.id, { device: registeredDevice(row), secretHash: row.secretHash, verifier: null, checks: new Map() });
     }
     return rows.length;
+  }
+
+  /** Follows changes other processes make to the devices table (Postgres; a no-op on PGlite). */
+  async followOtherWriters(): Promise<void> {
+    if (this.changeFeed) return;
+    this.changeFeed = await this.store.listen(DEVICE_CHANGES, (payload) => this.onChangeFeed(payload), this.logger);
   }
 
   // ---- life cycle (API and CLI) ----
@@ -223,6 +240,8 @@ export class DeviceRegistry implements DeviceDirectory, OnModuleDestroy {
 
   async close(): Promise<void> {
     clearInterval(this.flushTimer);
+    await this.changeFeed?.close();
+    this.changeFeed = null;
     await this.flushLastSeen();
   }
 
@@ -254,10 +273,15 @@ export class DeviceRegistry implements DeviceDirectory, OnModuleDestroy {
     return this.versions.get(id) ?? 0;
   }
 
-  private invalidate(id: string, notify: boolean): void {
+  private invalidate(id: string, notify: boolean, announce = true): void {
     this.versions.set(id, this.versionOf(id) + 1);
     this.cache.delete(id);
     this.loading.delete(id);
+    if (announce) {
+      this.store.notify(DEVICE_CHANGES, `${this.instanceId} ${notify ? 1 : 0} ${id}`).catch((err: unknown) => {
+        this.logger.warn(`announcing the change of ${id} to other GridProof processes failed: ${(err as Error).message}`);
+      });
+    }
     if (!notify) return;
     for (const listener of this.listeners) {
       try {
@@ -265,6 +289,25 @@ export class DeviceRegistry implements DeviceDirectory, OnModuleDestroy {
       } catch (err) {
         this.logger.error(`a registry change listener failed for ${id}: ${(err as Error).message}`);
       }
+    }
+  }
+
+  private onChangeFeed(payload: string | null): void {
+    if (payload === null) {
+      this.resync().catch((err: unknown) => this.logger.error(`re-reading devices after a lost change feed failed: ${(err as Error).message}`));
+      return;
+    }
+    const [instance, notify, id] = payload.split(' ', 3);
+    if (instance === this.instanceId || !id) return;
+    this.invalidate(id, notify === '1', false);
+  }
+
+  /** Changes may have been missed: drop every cached device that differs from its row. */
+  private async resync(): Promise<void> {
+    const rows = new Map((await this.repo.allRows()).map((row) => [row.id, row]));
+    for (const [id, entry] of [...this.cache]) {
+      const row = rows.get(id);
+      if (!row || row.secretHash !== entry.secretHash || !sameAccess(registeredDevice(row), entry.device)) this.invalidate(id, true, false);
     }
   }
 
@@ -301,6 +344,10 @@ export class DeviceRegistry implements DeviceDirectory, OnModuleDestroy {
 
 function credentialsOf(id: string, password: string): MqttCredentials {
   return { username: id, password, clientId: id };
+}
+
+function sameAccess(a: RegisteredDevice, b: RegisteredDevice): boolean {
+  return a.type === b.type && a.site === b.site && a.state === b.state && a.publicKey === b.publicKey && a.requireSignature === b.requireSignature;
 }
 
 function registeredDevice(row: DeviceRow): RegisteredDevice {
