@@ -11,9 +11,11 @@ import { HEALTH_CONTRIBUTORS, HealthContributor } from './health.service';
 import { HealthService } from './health.service';
 import { OpsController } from './ops.controller';
 import { LateBrokerPublisher } from './broker-publisher';
+import { GrafanaFeedsModule } from './grafana-feeds';
 
 /**
- * Composes the pipeline: registry → broker → ingest → detect → alerts → anchor → audit.
+ * Composes the pipeline: registry → broker → ingest → detect → alerts → anchor → audit,
+ * plus the feeds of what only Grafana reads (sites, open alerts, device status).
  * Holds no domain logic; each stage is a module of its lib.
  */
 @Module({})
@@ -23,6 +25,7 @@ export class AppModule {
     // Anchoring's receive clock stamps rx, so every record falls into exactly one anchoring window.
     const ingest = IngestModule.register({ imports: [AnchorModule], rxStamp: ReceiveClock });
     const broker = BrokerModule.register({ imports: [RegistryModule, ingest], directory: DeviceRegistry, sink: IngestPipeline });
+    const alerts = AlertsModule.forRoot({ publish: publisher.publish });
     return {
       module: AppModule,
       imports: [
@@ -31,9 +34,10 @@ export class AppModule {
         ingest,
         broker,
         DetectModule,
-        AlertsModule.forRoot({ publish: publisher.publish }),
+        alerts,
         AnchorModule,
         AuditModule,
+        GrafanaFeedsModule.register({ imports: [RegistryModule, alerts] }),
       ],
       controllers: [OpsController],
       providers: [

@@ -35,4 +35,5 @@ export const METRIC = {
   anchorTransactions: 'gridproof_anchor_transactions_total', // label: kind (sent, resubmitted)
   anchorLateRecords: 'gridproof_anchor_late_records_total', // accepted with an rx in an already sealed window
   anchorErrors: 'gridproof_anchor_errors_total', // label: what (seal, chain, rejected)
+  grafanaFeedErrors: 'gridproof_grafana_feed_errors_total', // label: feed (sites, alerts_open, device_status)
 } as const;

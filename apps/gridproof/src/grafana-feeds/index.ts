@@ -1,0 +1,4 @@
+export * from './feed-lines';
+export * from './grafana-feeds';
+export * from './grafana-feeds.service';
+export * from './grafana-feeds.module';
