@@ -120,6 +120,12 @@ describe(IngestPipeline.name, () => {
     let seq = 100;
 
     const raw = (text: string) => Buffer.from(text);
+    const respell = (payload: Buffer, change: (sig: string) => string) => {
+      const message = JSON.parse(payload.toString()) as { sig: string };
+      return Buffer.from(JSON.stringify({ ...message, sig: change(message.sig) }));
+    };
+    const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+    const flipLowBit = (c: string) => ALPHABET[ALPHABET.indexOf(c) ^ 1];
     const cases: Array<[string, string, () => Buffer]> = [
       ['not JSON', 'not_json', () => raw('{"v":1,"device":')],
       ['wrong schema', 'schema', () => raw(JSON.stringify({ v: 1, device: meter.device.id, ts: Date.now(), readings: { power_w: 1 } }))],
@@ -130,6 +136,9 @@ describe(IngestPipeline.name, () => {
       ['an oversized payload', 'too_large', () => raw(JSON.stringify({ pad: 'x'.repeat(20_000) }))],
       ['a bad signature', 'bad_signature', () => Buffer.from(JSON.stringify({ ...JSON.parse(meter.payload(++seq, { power_w: 5 }).toString()), readings: { power_w: 6 } }))],
       ["a signature by another device's key", 'bad_signature', () => meter.payload(++seq, { power_w: 5 }, { signWith: other.privateKey })],
+      ['a valid signature in non-canonical base64 (pad bits set: same bytes, other text)', 'signature_encoding', () => respell(meter.payload(++seq, { power_w: 5 }), (sig) => sig.slice(0, 85) + flipLowBit(sig[85]) + '==')],
+      ['a valid signature without its "==" padding', 'signature_encoding', () => respell(meter.payload(++seq, { power_w: 5 }), (sig) => sig.slice(0, 86))],
+      ['a signature that is not 64 bytes of base64', 'signature_encoding', () => respell(meter.payload(++seq, { power_w: 5 }), () => 'AAAA')],
       ['a missing signature', 'missing_signature', () => meter.payload(++seq, { power_w: 5 }, { unsigned: true })],
       ['a timestamp far in the future', 'clock_skew', () => meter.payload(++seq, { power_w: 5 }, { ts: Date.now() + 3_600_000 })],
       ['a timestamp beyond the backfill window', 'clock_skew', () => meter.payload(++seq, { power_w: 5 }, { ts: Date.now() - 8 * 24 * 3_600_000 })],

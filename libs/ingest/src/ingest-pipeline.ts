@@ -3,7 +3,7 @@ import type { AcceptedReading, DeviceRef, PipelineEvents } from '@gridproof/even
 import { InfluxTelemetryStore, readTelemetryLineKey, telemetryLine } from '@gridproof/influx';
 import type { Registry } from '@gridproof/metrics';
 import type { RegisteredDevice } from '@gridproof/registry';
-import { IngestRecord, parseTelemetry, RejectionReason, signingBytes, TelemetryMessage, TelemetryRejection, toIngestRecord } from '@gridproof/telemetry';
+import { IngestRecord, isCanonicalSignature, parseTelemetry, RejectionReason, SIGNATURE_BASE64_LENGTH, signingBytes, TelemetryMessage, TelemetryRejection, toIngestRecord } from '@gridproof/telemetry';
 import { DurableWriter } from './durable-writer';
 import { deadLetteredReadings } from './dead-letter-readings';
 import { IngestCounters, IngestStatsSnapshot } from './ingest-stats';
@@ -268,7 +268,12 @@ export class IngestPipeline implements TelemetrySink {
       return device.requireSignature ? new TelemetryRejection('missing_signature', `device ${device.id} must sign its messages`) : null;
     }
     // A device that need not sign but does must sign correctly: the stored sig is what an
-    // auditor later checks.
+    // auditor later checks. One spelling per signature: Node's base64 decoder maps many texts
+    // to the same 64 bytes (RFC 4648 §3.5 pad bits, missing padding, the URL alphabet), and a
+    // respelled sig would verify yet make a record that differs from what the device sent.
+    if (!isCanonicalSignature(message.sig)) {
+      return new TelemetryRejection('signature_encoding', `sig must be the canonical base64 of the 64-byte signature (RFC 4648 §4: ${SIGNATURE_BASE64_LENGTH} characters, standard alphabet, ending in "==")`);
+    }
     if (!device.publicKey) return new TelemetryRejection('bad_signature', `device ${device.id} has no registered public key`);
     const bad = new TelemetryRejection('bad_signature', 'the signature does not verify with the device key');
     const result = this.verifier.verify(device.publicKey, signingBytes(message), message.sig);

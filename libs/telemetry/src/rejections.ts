@@ -12,6 +12,7 @@ export const REJECTION_REASONS = [
   'out_of_range', // a value outside the metric's physical limits
   'missing_signature', // the device must sign but sent no signature
   'bad_signature', // the signature does not verify with the device's registered key
+  'signature_encoding', // sig is not the canonical base64 of 64 bytes (88 chars, standard alphabet, "==", zero pad bits)
   'replayed_sequence', // sequence number not above the last accepted one (replay or duplicate)
   'clock_skew', // timestamp too far in the future, or older than the backfill window
   'device_disabled', // the device was disabled after it connected

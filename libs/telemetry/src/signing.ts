@@ -6,7 +6,32 @@ import { TelemetryMessage } from './message';
  * Ed25519 device keys. Public keys travel as base64 of the raw 32-byte key (RFC 8032 §5.1.5);
  * private keys as base64 of the raw 32-byte seed. Signatures are base64 of the 64-byte
  * RFC 8032 signature over signingBytes(message).
+ *
+ * Public keys and signatures are accepted in canonical base64 only: the standard alphabet with
+ * "=" padding (RFC 4648 §4) and zero pad bits (§3.5), i.e. exactly the text Buffer's encoder
+ * writes (44 characters for a key, 88 ending in "==" for a signature). Node's decoder is
+ * lenient (it skips unknown characters, ignores pad bits, takes the URL alphabet and missing
+ * padding), so many texts decode to the same bytes; the stored sig is part of the ingest record
+ * an auditor hashes, so one signature must have exactly one spelling.
  */
+export const SIGNATURE_BASE64_LENGTH = 88;
+export const PUBLIC_KEY_BASE64_LENGTH = 44;
+
+/**
+ * The bytes of `text` if it is the canonical base64 of exactly `byteLength` bytes, else null.
+ * Re-encoding the decoded bytes must give back the identical text: that rules out every other
+ * spelling at once.
+ */
+export function decodeCanonicalBase64(text: string, byteLength: number): Buffer | null {
+  if (typeof text !== 'string' || text.length !== 4 * Math.ceil(byteLength / 3)) return null;
+  const bytes = Buffer.from(text, 'base64');
+  return bytes.length === byteLength && bytes.toString('base64') === text ? bytes : null;
+}
+
+/** True if `sig` is the canonical base64 of 64 bytes (88 characters, "==" padding). */
+export function isCanonicalSignature(sig: string): boolean {
+  return decodeCanonicalBase64(sig, 64) !== null;
+}
 export interface DeviceKeyPair {
   publicKey: string;
   privateKey: string;
@@ -20,8 +45,12 @@ export function generateDeviceKeyPair(): DeviceKeyPair {
 }
 
 export function publicKeyFromBase64(raw: string): KeyObject {
-  const bytes = Buffer.from(raw, 'base64');
-  if (bytes.length !== 32) throw new Error(`an Ed25519 public key is 32 bytes, got ${bytes.length}`);
+  const bytes = decodeCanonicalBase64(raw, 32);
+  if (!bytes) {
+    const length = Buffer.from(String(raw), 'base64').length;
+    if (length !== 32) throw new Error(`an Ed25519 public key is 32 bytes, got ${length}`);
+    throw new Error(`an Ed25519 public key must be canonical base64 (RFC 4648 §4: ${PUBLIC_KEY_BASE64_LENGTH} characters, standard alphabet, "=" padding, zero pad bits)`);
+  }
   return createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: bytes.toString('base64url') }, format: 'jwk' });
 }
 
@@ -59,7 +88,7 @@ export function verifyMessageSignature(
   signatureBase64: string,
   publicKey: KeyObject,
 ): boolean {
-  const sig = Buffer.from(signatureBase64, 'base64');
-  if (sig.length !== 64) return false;
+  const sig = decodeCanonicalBase64(signatureBase64, 64);
+  if (!sig) return false;
   return verify(null, signingBytes(message), publicKey, sig);
 }

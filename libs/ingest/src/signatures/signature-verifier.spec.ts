@@ -2,6 +2,7 @@ import { generateDeviceKeyPair, privateKeyFromBase64, signMessage, signingBytes 
 import { InlineSignatureVerifier, SignatureVerifier } from './signature-verifier';
 import { WorkerPoolVerifier } from './worker-pool-verifier';
 
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 const device = generateDeviceKeyPair();
 const thief = generateDeviceKeyPair();
 const message = { v: 1 as const, device: 'inv-1', ts: 1763683200000, seq: 1, readings: { ac_power_w: 1 } };
@@ -27,6 +28,16 @@ describe.each([
       verifier.verify('not-a-key', signingBytes(message), signed.sig),
     ]);
     expect(results).toEqual([true, false, false, false, false]);
+  });
+
+  it('refuses a valid signature spelled in non-canonical base64 (same bytes, other text)', async () => {
+    const last = ALPHABET.indexOf(signed.sig[85]);
+    const padBitsChanged = signed.sig.slice(0, 85) + ALPHABET[last ^ 1] + '==';
+    const spellings = [padBitsChanged, signed.sig.slice(0, 86), signed.sig + '\n', signed.sig.replace(/\+/g, '-').replace(/\//g, '_') + ' '];
+    for (const s of spellings) expect(Buffer.from(s, 'base64').equals(Buffer.from(signed.sig, 'base64'))).toBe(true);
+    const results = await Promise.all(spellings.map((s) => verifier.verify(device.publicKey, signingBytes(message), s)));
+    expect(results).toEqual(spellings.map(() => false));
+    expect(await verifier.verify(device.publicKey + '\n', signingBytes(message), signed.sig)).toBe(false);
   });
 
   it('answers many concurrent jobs each with its own result', async () => {

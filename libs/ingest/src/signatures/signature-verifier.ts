@@ -1,5 +1,5 @@
 import { KeyObject, verify } from 'node:crypto';
-import { publicKeyFromBase64 } from '@gridproof/telemetry';
+import { decodeCanonicalBase64, publicKeyFromBase64 } from '@gridproof/telemetry';
 
 /**
  * Ed25519 verification (RFC 8032) behind one small interface: it is the CPU hot spot of ingest
@@ -9,7 +9,8 @@ export interface SignatureVerifier {
   /**
    * @param publicKey base64 raw 32-byte key (as the registry stores it)
    * @param data the signed bytes (RFC 8785 canonical JSON of the message without "sig")
-   * @param signature base64 64-byte signature
+   * @param signature canonical base64 of the 64-byte signature; any other spelling of the same
+   *   bytes is refused (see decodeCanonicalBase64)
    */
   verify(publicKey: string, data: Buffer, signature: string): boolean | Promise<boolean>;
   close(): Promise<void>;
@@ -41,8 +42,8 @@ export class KeyCache {
 
 export function verifyEd25519(key: KeyObject | null, data: Buffer, signature: string): boolean {
   if (!key) return false;
-  const sig = Buffer.from(signature, 'base64');
-  if (sig.length !== 64) return false;
+  const sig = decodeCanonicalBase64(signature, 64);
+  if (!sig) return false;
   try {
     return verify(null, data, key, sig);
   } catch {

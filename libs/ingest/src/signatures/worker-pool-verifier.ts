@@ -12,12 +12,19 @@ const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const { createPublicKey, verify } = require('node:crypto');
 const keys = new Map();
+// Canonical base64 only (same rule as decodeCanonicalBase64 in @gridproof/telemetry): the
+// decoded bytes must re-encode to the identical text, so one signature has one spelling.
+function canonical(text, byteLength) {
+  if (typeof text !== 'string' || text.length !== 4 * Math.ceil(byteLength / 3)) return null;
+  const bytes = Buffer.from(text, 'base64');
+  return bytes.length === byteLength && bytes.toString('base64') === text ? bytes : null;
+}
 function keyOf(raw) {
   let key = keys.get(raw);
   if (key === undefined) {
     try {
-      const bytes = Buffer.from(raw, 'base64');
-      key = bytes.length === 32 ? createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: bytes.toString('base64url') }, format: 'jwk' }) : null;
+      const bytes = canonical(raw, 32);
+      key = bytes ? createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: bytes.toString('base64url') }, format: 'jwk' }) : null;
     } catch { key = null; }
     if (keys.size >= 200000) keys.delete(keys.keys().next().value);
     keys.set(raw, key);
@@ -29,9 +36,9 @@ parentPort.on('message', (msg) => {
   for (let i = 0; i < msg.jobs.length; i++) {
     const [pub, data, sigB64] = msg.jobs[i];
     const key = keyOf(pub);
-    const sig = Buffer.from(sigB64, 'base64');
+    const sig = canonical(sigB64, 64);
     let ok = false;
-    if (key && sig.length === 64) {
+    if (key && sig) {
       try { ok = verify(null, Buffer.from(data.buffer, data.byteOffset, data.byteLength), key, sig); } catch { ok = false; }
     }
     results[i] = ok ? 1 : 0;

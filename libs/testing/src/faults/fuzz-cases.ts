@@ -128,6 +128,24 @@ export function payloadCases(rand: () => number, d: FuzzDevice, count: number, m
       return { expected: 'bad_signature', payload: Buffer.from(JSON.stringify(m)) };
     },
     () => ({ expected: 'bad_signature', payload: Buffer.from(signed(message(), d.otherKey)) }),
+    // A valid signature respelled (same 64 bytes, other text): pad bits set in the last
+    // character before "==" (RFC 4648 §3.5), padding dropped, a line break, or the URL alphabet
+    // (RFC 4648 §5; a sig without '+' or '/' gets one, then it is another signature, still
+    // refused for its spelling first).
+    () => {
+      const m = JSON.parse(valid()) as { sig: string };
+      const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+      const last = alphabet.indexOf(m.sig[85]);
+      const respellings = [
+        m.sig.slice(0, 85) + alphabet[(last & 0b110000) | ((last & 0b1111) ^ int(1, 15))] + '==',
+        m.sig.slice(0, 86),
+        m.sig.slice(0, 87),
+        m.sig + '\n',
+        (m.sig.includes('+') || m.sig.includes('/') ? m.sig : m.sig.slice(0, 85) + '/==').replace(/\+/g, '-').replace(/\//g, '_'),
+      ];
+      m.sig = pick(respellings);
+      return { expected: 'signature_encoding', payload: Buffer.from(JSON.stringify(m)) };
+    },
     () => ({ expected: 'missing_signature', payload: Buffer.from(JSON.stringify(message())) }),
     () => ({ expected: 'replayed_sequence', payload: Buffer.from(signed(message({ seq: 1 }))) }),
     () => ({ expected: 'clock_skew', payload: Buffer.from(signed(message({ ts: now + int(3_600_000, 365 * 86_400_000) }))) }),
