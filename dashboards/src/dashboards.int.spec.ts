@@ -2,11 +2,12 @@ import type { Dashboard, VariableModel } from '@grafana/schema';
 import { sharedInfluxUrl, uniqueName } from '@gridproof/testing';
 import { DASHBOARDS } from './index';
 import { interpolate, panelsOf, targetsOf, variableOptions, variablesOf, type TimeRange } from './testing/grafana-macros';
-import { SEED_DEVICES, pipelineLines, telemetryLines } from './testing/seed';
+import { DRILL_DOWN_DEVICE, buildSeed } from './testing/seed';
 
 /**
  * Every query of every dashboard (panels, variables, annotations) runs against a real InfluxDB
- * holding a fleet's data and returns rows, after the substitutions Grafana makes.
+ * holding a firmware-sim fleet's data (src/testing/seed.ts) and returns rows, after the
+ * substitutions Grafana makes.
  */
 
 interface Series {
@@ -16,12 +17,13 @@ interface Series {
 
 const url = sharedInfluxUrl();
 const db = uniqueName('gp_dashboards');
-const STEP_MS = 60_000;
-const to = Math.floor(Date.now() / STEP_MS) * STEP_MS;
-const window = { from: to - 2 * 3_600_000, to, stepMs: STEP_MS };
-const range: TimeRange = { from: window.from - 3_600_000, to: window.to + 60_000 };
-/** The drill-down's device: a charger, the type with the most panels of its own (status, alerts). */
-const DRILL_DOWN_DEVICE = SEED_DEVICES.find((d) => d.type === 'ev-charger')!.device;
+const seed = buildSeed();
+/**
+ * The dashboard's time range: the simulated hours, ending as an operator would look at them
+ * while a car charges (the "connectors charging" stat counts connectors whose latest status in
+ * the range is Charging).
+ */
+const range: TimeRange = { from: seed.from, to: seed.lastChargingAt };
 
 async function influx(method: 'GET' | 'POST', path: string, params: Record<string, string>, body?: string): Promise<Response> {
   const res = await fetch(`${url}${path}?${new URLSearchParams(params)}`, { method, body });
@@ -101,7 +103,7 @@ const resolved = new Map<string, Awaited<ReturnType<typeof resolveVariables>>>()
 
 beforeAll(async () => {
   await influx('POST', '/query', { q: `CREATE DATABASE "${db}"` });
-  const lines = [...telemetryLines(window), ...pipelineLines(window)];
+  const lines = seed.lines;
   for (let i = 0; i < lines.length; i += 5_000) {
     await influx('POST', '/write', { db, precision: 'ms' }, lines.slice(i, i + 5_000).join('\n'));
   }
@@ -113,6 +115,11 @@ afterAll(async () => {
 });
 
 describe('dashboard queries', () => {
+  it('run on a range ending late in the simulated hours', () => {
+    // A charger charging near the end of the simulation, so the range covers most of the data.
+    expect(seed.to - range.to).toBeLessThan(45 * 60_000);
+  });
+
   it('cover every dashboard', () => {
     expect(new Set(cases.map((c) => c.file))).toEqual(new Set(Object.keys(DASHBOARDS)));
   });

@@ -3,14 +3,17 @@ import { FAMILIES } from '@gridproof/telemetry';
 import { InfluxVariable } from '../grafana/dashgen';
 import type { DataLink } from '../grafana/panels';
 
-/** Dashboard uids: fixed, so links between dashboards and bookmarks survive re-provisioning. */
+/**
+ * Dashboard uids: fixed, so links between dashboards and bookmarks survive re-provisioning.
+ * Alert notifications link crews to /d/gridproof-device (libs/alerts, docs/crews.md).
+ */
 export const UIDS = {
-  fleet: 'gp-fleet',
-  energy: 'gp-energy',
-  charging: 'gp-charging',
-  environment: 'gp-environment',
-  device: 'gp-device',
-  audit: 'gp-audit',
+  fleet: 'gridproof-fleet',
+  energy: 'gridproof-energy',
+  charging: 'gridproof-charging',
+  environment: 'gridproof-environment',
+  device: 'gridproof-device',
+  audit: 'gridproof-audit',
 } as const;
 
 /** Regex over the telemetry measurements (one per family, see libs/influx/src/schema.ts). */

@@ -1,210 +1,371 @@
+import { createHash } from 'node:crypto';
+import { compareRecords, merkleRoot, recordLeaf } from '@gridproof/anchor';
+import { GenericDetector, anomalyLine, scoreFromP, type AnomalyPoint } from '@gridproof/detect';
+import { createSimulation, fleetFileSchema, type SimSample } from '@gridproof/firmware-sim';
 import { MEASUREMENTS, pointLine, telemetryLine } from '@gridproof/influx';
-import { CATALOGUE, MESSAGE_VERSION, familyOf, type ConnectorStatus, type DeviceType, type Readings } from '@gridproof/telemetry';
+import {
+  CATALOGUE,
+  MESSAGE_VERSION,
+  REJECTION_REASONS,
+  TelemetryRejection,
+  familyOf,
+  parseTelemetry,
+  privateKeyFromBase64,
+  publicKeyFromBase64,
+  signMessage,
+  toIngestRecord,
+  verifyMessageSignature,
+  type DeviceType,
+  type IngestRecord,
+  type RejectionReason,
+  type TelemetryMessage,
+} from '@gridproof/telemetry';
+import { deviceStatusLines, openAlertLines, siteLines, type OpenAlertLike } from '../../../apps/gridproof/src/grafana-feeds/feed-lines';
 
 /**
- * A small fleet's worth of data in the layout of libs/influx/src/schema.ts, for the dashboard
- * query tests: telemetry for every device type (metric names from the catalogue, values inside
- * their physical limits) and every pipeline measurement the dashboards read.
+ * What the dashboards' query tests load into InfluxDB: a firmware-sim fleet's readings, run
+ * through the steps a message takes in GridProof, and the pipeline measurements those readings
+ * give rise to.
  *
- * Telemetry is synthetic until firmware-sim's export API lands; then telemetryLines() gives way
- * to the simulator's samples and the pipeline part stays.
+ * Telemetry: every simulated reading is signed like the device firmware signs it, parsed and
+ * checked with parseTelemetry (the broker's validation), turned into the canonical ingest
+ * record and written with telemetryLine (the ingest's line builder). Readings a device buffered
+ * through a connectivity loss arrive, with their original ts, when the link is back.
+ *
+ * Pipeline measurements, from the same data and, where it is cheap, the real writers' code:
+ *  - gp_sites, gp_alerts_open, gp_device_status: the Grafana feeds' line builders
+ *    (apps/gridproof/src/grafana-feeds), from the fleet's sites, the alerts below and the
+ *    devices' connectivity (a connectivity-loss fault takes one inverter offline);
+ *  - anomaly: the detection service's generic detector and anomalyLine over every record;
+ *  - gp_ingest, gp_rejections: counts per 10 s like the ingest's StatsWriter; rejections are
+ *    tampered copies of real messages refused by the same checks the ingest runs (schema and
+ *    range via parseTelemetry, Ed25519 via verifyMessageSignature, sequence replay);
+ *  - anchor_batches, audit_results: one batch per minute of receive time with its RFC 6962
+ *    root over the records (the anchoring lib's recordLeaf/merkleRoot); one audit finds a
+ *    record altered after anchoring. The chain itself is not involved (tx and block are stand-ins).
+ *  - alert_events: the drill-down device's first anomaly fires an alert, a crew acknowledges
+ *    it, it resolves; in the layout of the alerts' annotation writer.
  */
 
-export interface SeedSite {
-  site: string;
-  name: string;
-  lat: number;
-  lon: number;
-}
-export interface SeedDevice {
-  device: string;
-  site: string;
-  type: DeviceType;
-}
+export const SEED = 7;
+/** A June morning in Central Europe: the sun is up, so PV output is not all zeros. */
+export const SEED_START = Date.parse('2025-06-18T06:00:00Z');
+export const SEED_HOURS = 3;
 
-export const SEED_SITES: SeedSite[] = [
-  { site: 'berlin-north', name: 'Berlin North', lat: 52.57, lon: 13.4 },
-  { site: 'munich-south', name: 'Munich South', lat: 48.1, lon: 11.55 },
-];
+export const SEED_FLEET = fleetFileSchema.parse({
+  name: 'dashboards-test',
+  description: 'every device type at two sites, with faults the dashboards show',
+  defaults: { intervalS: 60, bufferSize: 5000 },
+  sites: [
+    { id: 'berlin-north', name: 'Berlin North', lat: 52.57, lon: 13.4 },
+    { id: 'munich-south', name: 'Munich South', lat: 48.1, lon: 11.55 },
+  ],
+  devices: [
+    { id: 'mtr-bn-1', type: 'smart-meter', site: 'berlin-north', params: { profile: 'residential', pvKw: 6 } },
+    { id: 'mtr-ms-1', type: 'smart-meter', site: 'munich-south', params: { profile: 'commercial', peakKw: 60 } },
+    { id: 'inv-bn-1', type: 'pv-inverter', site: 'berlin-north', params: { ratedKw: 10 } },
+    { id: 'inv-ms-1', type: 'pv-inverter', site: 'munich-south', params: { ratedKw: 30, vmpV: 720 } },
+    { id: 'bat-ms-1', type: 'battery', site: 'munich-south', params: { capacityKwh: 13.5, schedule: 'self-consumption' } },
+    { id: 'evc-bn-1', type: 'ev-charger', site: 'berlin-north', intervalS: 30, params: { kind: 'dc', maxPowerKw: 50, sessionsPerDay: 40 } },
+    { id: 'evc-bn-2', type: 'ev-charger', site: 'berlin-north', intervalS: 30, params: { kind: 'ac', maxPowerKw: 22, sessionsPerDay: 30 } },
+    { id: 'aq-bn-1', type: 'air-quality', site: 'berlin-north', params: { traffic: 1.3 } },
+    { id: 'aq-ms-1', type: 'air-quality', site: 'munich-south', params: { traffic: 0.6 } },
+    { id: 'wx-ms-1', type: 'weather', site: 'munich-south' },
+  ],
+  faults: [
+    // The drill-down device: connector temperature spikes the detector flags.
+    { device: 'evc-bn-1', kind: 'spikes', start: '60m', metric: 'connector_temp_c', ratePerHour: 12 },
+    { device: 'aq-bn-1', kind: 'spikes', start: '30m', metric: 'pm25_ugm3', ratePerHour: 6 },
+    // Offline for a quarter of an hour: devices online drops, buffered readings arrive late.
+    { device: 'inv-ms-1', kind: 'connectivity-loss', start: '80m', duration: '15m' },
+  ],
+});
 
-export const SEED_DEVICES: SeedDevice[] = [
-  { device: 'mtr-bn-1', site: 'berlin-north', type: 'smart-meter' },
-  { device: 'pv-bn-1', site: 'berlin-north', type: 'pv-inverter' },
-  { device: 'pv-ms-1', site: 'munich-south', type: 'pv-inverter' },
-  { device: 'bat-ms-1', site: 'munich-south', type: 'battery' },
-  { device: 'evc-bn-1', site: 'berlin-north', type: 'ev-charger' },
-  { device: 'evc-bn-2', site: 'berlin-north', type: 'ev-charger' },
-  { device: 'aq-bn-1', site: 'berlin-north', type: 'air-quality' },
-  { device: 'aq-ms-1', site: 'munich-south', type: 'air-quality' },
-  { device: 'wx-ms-1', site: 'munich-south', type: 'weather' },
-];
+/** The drill-down device of the tests: a charger, the type with the most panels of its own. */
+export const DRILL_DOWN_DEVICE = 'evc-bn-1';
 
-/** Typical value and swing of each numeric metric (a slow sine around the value). */
-const TYPICAL: Record<DeviceType, Record<string, [number, number]>> = {
-  'smart-meter': {
-    power_w: [900, 1500],
-    voltage_v: [231, 3],
-    current_a: [6, 4],
-    frequency_hz: [50, 0.03],
-    power_factor: [0.95, 0.03],
-    energy_import_kwh: [12_000, 0],
-    energy_export_kwh: [3_100, 0],
-  },
-  'pv-inverter': {
-    irradiance_wm2: [620, 250],
-    dc_voltage_v: [610, 15],
-    dc_current_a: [10, 4],
-    ac_power_w: [5_600, 2_200],
-    ac_voltage_v: [232, 2],
-    grid_frequency_hz: [50, 0.03],
-    efficiency_pct: [96.5, 0.8],
-    heatsink_temp_c: [52, 12],
-    ambient_temp_c: [21, 3],
-    derating_pct: [2, 2],
-    energy_total_kwh: [48_000, 0],
-  },
-  battery: {
-    soc_pct: [60, 30],
-    soh_pct: [91, 0.2],
-    power_w: [0, 4_000],
-    voltage_v: [720, 12],
-    current_a: [0, 5],
-    cell_voltage_min_v: [3.25, 0.05],
-    cell_voltage_max_v: [3.35, 0.05],
-    temp_c: [26, 3],
-    cycle_count: [412, 0],
-  },
-  'ev-charger': {
-    power_w: [7_000, 4_000],
-    current_a: [16, 8],
-    voltage_v: [400, 4],
-    session_energy_kwh: [12, 10],
-    energy_total_kwh: [8_300, 0],
-    connector_temp_c: [38, 12],
-    ambient_temp_c: [17, 3],
-  },
-  'air-quality': {
-    pm25_ugm3: [14, 9],
-    pm10_ugm3: [24, 12],
-    co2_ppm: [432, 25],
-    no2_ppb: [12, 7],
-    temp_c: [17, 4],
-    humidity_pct: [62, 12],
-  },
-  weather: {
-    temp_c: [17, 4],
-    humidity_pct: [60, 12],
-    pressure_hpa: [1_013, 4],
-    wind_speed_ms: [4, 3],
-    wind_dir_deg: [200, 90],
-    irradiance_wm2: [480, 260],
-    rain_mm_h: [0.4, 0.4],
-  },
-};
+const STATS_INTERVAL_MS = 10_000;
+const ANCHOR_WINDOW_MS = 60_000;
+/** When the broker receives a reading after the device's ts (network and queueing). */
+const RX_DELAY_MS = 40;
 
-const SESSION: ConnectorStatus[] = ['Available', 'Preparing', 'Charging', 'Charging', 'Charging', 'SuspendedEV', 'Charging', 'Finishing'];
-
-export interface SeedWindow {
-  /** First and last point, Unix ms. */
+export interface Seed {
+  /** Device time of the first and last reading (Unix ms). */
   from: number;
   to: number;
-  stepMs: number;
+  lines: string[];
+  /** The latest time a connector of a charger reported Charging. */
+  lastChargingAt: number;
 }
 
-function readingsAt(d: SeedDevice, i: number, index: number): Readings {
-  const readings: Readings = {};
-  for (const [metric, spec] of Object.entries(CATALOGUE[d.type].metrics)) {
-    if (spec.kind === 'enum') {
-      // evc-…-1 cycles through a session and ends Charging; the other one is faulted for a while.
-      const status: ConnectorStatus = index % 2 === 0 ? SESSION[Math.floor(i / 10) % SESSION.length]! : i % 40 < 10 ? 'Faulted' : 'Available';
-      readings[metric] = status;
+interface SeedDevice {
+  id: string;
+  type: DeviceType;
+  site: string;
+  key: ReturnType<typeof deviceKey>;
+  /** Highest sequence number accepted so far. */
+  seq: number;
+}
+
+interface Accepted {
+  device: { id: string; type: DeviceType; site: string };
+  record: IngestRecord;
+}
+
+/** A key per device derived from the seed, so signatures (and roots) repeat run to run. */
+function deviceKey(device: string) {
+  const seed = createHash('sha256').update(`gridproof-dashboards-seed:${SEED}:${device}`).digest().toString('base64');
+  const privateKey = privateKeyFromBase64(seed);
+  const publicKey = publicKeyFromBase64(Buffer.from(privateKey.export({ format: 'jwk' }).x as string, 'base64url').toString('base64'));
+  return { privateKey, publicKey };
+}
+
+/** The ingest's checks, in its order, for one raw payload; the reason it is refused, or null. */
+function refusal(payload: string, device: { id: string; type: DeviceType }, lastSeq: number, publicKey: ReturnType<typeof deviceKey>['publicKey']): RejectionReason | null {
+  let message: TelemetryMessage;
+  try {
+    message = parseTelemetry(payload, { deviceId: device.id, type: device.type, maxBytes: 16_384 });
+  } catch (err) {
+    if (err instanceof TelemetryRejection) return err.reason;
+    throw err;
+  }
+  if (!message.sig) return 'missing_signature';
+  if (!verifyMessageSignature(message, message.sig, publicKey)) return 'bad_signature';
+  if (message.seq <= lastSeq) return 'replayed_sequence';
+  return null;
+}
+
+export function buildSeed(): Seed {
+  const sim = createSimulation(SEED_FLEET, { seed: SEED, start: SEED_START });
+  const end = SEED_START + SEED_HOURS * 3_600_000;
+  const devices = new Map<string, SeedDevice>(sim.devices.map((d) => [d.spec.id, { id: d.spec.id, type: d.spec.type, site: d.spec.site, key: deviceKey(d.spec.id), seq: 0 }]));
+  const lines: string[] = [];
+  const accepted: Accepted[] = [];
+  const rejections: Array<{ at: number; reason: RejectionReason }> = [];
+  const buffered = new Map<string, TelemetryMessage[]>();
+  const statusChanges: Array<{ at: number; device: string; online: boolean }> = [];
+  const online = new Map<string, boolean>();
+  let lastChargingAt = 0;
+  let n = 0;
+
+  const accept = (device: SeedDevice, payload: string, rx: number) => {
+    const reason = refusal(payload, device, device.seq, device.key.publicKey);
+    if (reason) throw new Error(`the simulator's reading was refused (${reason}): ${payload}`);
+    const message = parseTelemetry(payload, { deviceId: device.id, type: device.type, maxBytes: 16_384 });
+    device.seq = message.seq;
+    const record = toIngestRecord(message, rx);
+    lines.push(telemetryLine(familyOf(device.type), { device: device.id, site: device.site, type: device.type }, record));
+    accepted.push({ device, record });
+  };
+
+  for (const sample of sim.until(end) as Generator<SimSample>) {
+    const device = devices.get(sample.device)!;
+    const isOnline = !sample.offline;
+    if (online.get(device.id) !== isOnline) {
+      online.set(device.id, isOnline);
+      statusChanges.push({ at: sample.t, device: device.id, online: isOnline });
+    }
+    if (sample.lost || Object.keys(sample.readings).length === 0) continue;
+    if (sample.readings.status === 'Charging') lastChargingAt = Math.max(lastChargingAt, sample.ts);
+    const message = signMessage({ v: MESSAGE_VERSION, device: device.id, ts: sample.ts, seq: device.seq + 1 + (buffered.get(device.id)?.length ?? 0), readings: sample.readings }, device.key.privateKey);
+    if (sample.offline) {
+      buffered.set(device.id, [...(buffered.get(device.id) ?? []), message]);
       continue;
     }
-    const [typical, swing] = TYPICAL[d.type][metric] ?? [0, 0];
-    const value = spec.cumulative ? typical + i * 0.25 : typical + swing * Math.sin(i / 17 + index);
-    readings[metric] = Math.round(Math.min(spec.max, Math.max(spec.min, value)) * 1_000) / 1_000;
+    // Back online: the buffer is replayed oldest first, then the new reading.
+    for (const old of buffered.get(device.id) ?? []) accept(device, JSON.stringify(old), sample.t);
+    buffered.delete(device.id);
+    accept(device, JSON.stringify(message), sample.t + RX_DELAY_MS);
+
+    // Every 97th message also arrives tampered with, in turn: a reading changed after signing,
+    // a replay, a value outside the catalogue's physical range, a metric of another type.
+    if (++n % 97 === 0) {
+      const spec = CATALOGUE[device.type].metrics;
+      const numeric = Object.keys(message.readings).find((m) => spec[m]?.kind !== 'enum');
+      if (!numeric) continue;
+      const variants: Array<Record<string, unknown>> = [
+        { ...message, readings: { ...message.readings, [numeric]: Number(message.readings[numeric]) + 1 } },
+        message,
+        { ...message, seq: message.seq + 1, readings: { ...message.readings, [numeric]: 1e12 } },
+        { ...message, seq: message.seq + 1, readings: { ...message.readings, not_a_metric: 1 } },
+      ];
+      const payload = JSON.stringify(variants[Math.floor(n / 97) % variants.length]);
+      const reason = refusal(payload, device, device.seq, device.key.publicKey);
+      if (!reason) throw new Error(`a tampered message was accepted: ${payload}`);
+      rejections.push({ at: sample.t, reason });
+    }
   }
-  return readings;
+
+  const from = SEED_START;
+  lines.push(...siteLines(sim.fleet.sites.map((s) => ({ id: s.id, name: s.name ?? s.id, lat: s.lat, lon: s.lon })), from));
+  lines.push(...anomalyLines(accepted));
+  const alerts = alertLines(accepted);
+  lines.push(...alerts.lines);
+  lines.push(...statsLines(accepted, rejections, statusChanges, devices.size, from, end));
+  lines.push(...statusLines(statusChanges, devices, from, end));
+  lines.push(...openAlertsLines(alerts.timeline, from, end));
+  lines.push(...anchorLines(accepted, from, end));
+  return { from, to: end, lines, lastChargingAt };
 }
 
-/** Telemetry lines: one message per device per step, signed (a placeholder signature). */
-export function telemetryLines(w: SeedWindow): string[] {
+/** The generic detector over every record, as DetectionService.scoreSlice runs it. */
+function anomalyLines(accepted: Accepted[]): string[] {
+  const detector = new GenericDetector();
   const lines: string[] = [];
-  SEED_DEVICES.forEach((d, index) => {
-    let seq = 0;
-    for (let ts = w.from, i = 0; ts <= w.to; ts += w.stepMs, i++) {
-      const readings = readingsAt(d, i, index);
-      // The last step ends every charger session in Charging, so "connectors charging" is not empty.
-      if (d.type === 'ev-charger' && ts + w.stepMs > w.to && index % 2 === 0) readings.status = 'Charging';
-      seq += 1;
-      lines.push(
-        telemetryLine(familyOf(d.type), d, { v: MESSAGE_VERSION, device: d.device, ts, seq, readings, sig: Buffer.alloc(64, seq).toString('base64'), rx: ts + 40 }),
-      );
+  for (const { device, record } of accepted) {
+    let pMin = 1;
+    let top = '';
+    let scored = 0;
+    for (const [name, spec] of Object.entries(CATALOGUE[device.type].metrics)) {
+      const v = record.readings[name];
+      if (spec.kind === 'enum' || typeof v !== 'number') continue;
+      const s = detector.update(`${device.id}\u0000${name}`, record.ts, v);
+      scored++;
+      if (s.p < pMin) {
+        pMin = s.p;
+        top = name;
+      }
     }
-  });
+    if (!scored) continue;
+    const score = scoreFromP(Math.min(1, pMin * scored));
+    const point: AnomalyPoint = {
+      device: device.id,
+      site: device.site,
+      type: device.type,
+      family: familyOf(device.type),
+      detector: 'generic',
+      ts: record.ts,
+      score,
+      threshold: 0.9,
+      isAnomaly: score >= 0.9,
+      topMetric: top,
+      modelVersion: 'generic-1',
+    };
+    lines.push(anomalyLine(point));
+  }
   return lines;
 }
 
-/** Points of the pipeline's own measurements over the window. */
-export function pipelineLines(w: SeedWindow): string[] {
+interface AlertState extends OpenAlertLike {
+  at: number;
+}
+
+/** The drill-down device's first anomaly: firing, acknowledged after 10 min, resolved after 40. */
+function alertLines(accepted: Accepted[]): { lines: string[]; timeline: AlertState[] } {
+  const detector = new GenericDetector();
+  let firedAt = 0;
+  for (const { device, record } of accepted) {
+    if (device.id !== DRILL_DOWN_DEVICE) continue;
+    const v = record.readings.connector_temp_c;
+    if (typeof v === 'number' && detector.update('t', record.ts, v).score >= 0.9 && !firedAt) firedAt = record.ts;
+  }
+  if (!firedAt) throw new Error(`the simulator's spikes on ${DRILL_DOWN_DEVICE} raised no anomaly`);
+  const device = accepted.find((a) => a.device.id === DRILL_DOWN_DEVICE)!.device;
+  const timeline: AlertState[] = [
+    { at: firedAt, severity: 'warning', state: 'firing' },
+    { at: firedAt + 10 * 60_000, severity: 'warning', state: 'acknowledged' },
+    { at: firedAt + 40 * 60_000, severity: 'warning', state: 'resolved' },
+  ];
+  const lines = timeline.map(({ at, severity, state }) =>
+    pointLine(
+      MEASUREMENTS.alertEvents,
+      { device: device.id, kind: 'anomaly', severity, site: device.site, state },
+      { fingerprint: '5f1c3a9e0b7d2c44', title: `Anomalous connector_temp_c on ${device.id}`, text: `${state}: connector temperature spikes` },
+      at,
+    ),
+  );
+  return { lines, timeline };
+}
+
+function openAlertsLines(timeline: AlertState[], from: number, to: number): string[] {
   const lines: string[] = [];
-  const int = (n: number) => ({ int: n });
-  for (const s of SEED_SITES) lines.push(pointLine(MEASUREMENTS.sites, { site: s.site }, { lat: s.lat, lon: s.lon, name: s.name }, w.from));
-  let batch = 0;
-  for (let ts = w.from, i = 0; ts <= w.to; ts += w.stepMs, i++) {
-    const online = SEED_DEVICES.length - (i % 30 < 5 ? 1 : 0);
+  for (let t = from; t <= to; t += STATS_INTERVAL_MS) {
+    const current = timeline.filter((a) => a.at <= t).at(-1);
+    lines.push(...openAlertLines(current ? [current] : [], t));
+  }
+  return lines;
+}
+
+/** Every status change at once, and every device's status each minute (the feed's registry tick). */
+function statusLines(changes: Array<{ at: number; device: string; online: boolean }>, devices: Map<string, { id: string; site: string; type: DeviceType }>, from: number, to: number): string[] {
+  const lines: string[] = [];
+  const meta = (id: string) => devices.get(id)!;
+  for (const c of changes) lines.push(...deviceStatusLines([{ device: c.device, site: meta(c.device).site, type: meta(c.device).type, online: c.online }], c.at));
+  for (let t = from; t <= to; t += 60_000) {
+    const state = new Map<string, boolean>();
+    for (const c of changes) if (c.at <= t) state.set(c.device, c.online);
+    lines.push(...deviceStatusLines([...state].map(([id, on]) => ({ device: id, site: meta(id).site, type: meta(id).type, online: on })), t));
+  }
+  return lines;
+}
+
+/** gp_ingest and gp_rejections per 10 s interval, as the ingest's StatsWriter writes them. */
+function statsLines(
+  accepted: Accepted[],
+  rejections: Array<{ at: number; reason: RejectionReason }>,
+  changes: Array<{ at: number; device: string; online: boolean }>,
+  deviceCount: number,
+  from: number,
+  to: number,
+): string[] {
+  const lines: string[] = [];
+  for (let t = from + STATS_INTERVAL_MS; t <= to; t += STATS_INTERVAL_MS) {
+    const inInterval = (at: number) => at > t - STATS_INTERVAL_MS && at <= t;
+    const count = accepted.filter((a) => inInterval(a.record.rx)).length;
+    const refused = rejections.filter((r) => inInterval(r.at));
+    const state = new Map<string, boolean>();
+    for (const c of changes) if (c.at <= t) state.set(c.device, c.online);
+    const onlineNow = [...state.values()].filter(Boolean).length;
     lines.push(
       pointLine(
         MEASUREMENTS.ingest,
         {},
-        { accepted: int(540), rejected: int(i % 7), readings_per_s: 9 + Math.sin(i / 9), devices_online: int(online), connections: int(online), spool_bytes: int(0), spool_records: int(0) },
-        ts,
+        {
+          accepted: { int: count },
+          rejected: { int: refused.length },
+          readings_per_s: count / (STATS_INTERVAL_MS / 1000),
+          devices_online: { int: onlineNow },
+          connections: { int: Math.min(deviceCount, onlineNow) },
+          spool_bytes: { int: 0 },
+          spool_records: { int: 0 },
+        },
+        t,
       ),
     );
-    if (i % 3 === 0) lines.push(pointLine(MEASUREMENTS.rejections, { reason: i % 2 ? 'bad_signature' : 'replayed_sequence' }, { count: int(1 + (i % 4)) }, ts));
-    SEED_DEVICES.forEach((d, index) => {
-      // One device drops off for five minutes every half hour.
-      const isOnline = !(index === 2 && i % 30 < 5);
-      lines.push(pointLine(MEASUREMENTS.deviceStatus, { device: d.device, site: d.site, type: d.type, family: familyOf(d.type) }, { online: int(isOnline ? 1 : 0) }, ts));
-      if (d.type === 'ev-charger' || d.type === 'pv-inverter') {
-        const score = 0.4 + 0.5 * Math.abs(Math.sin(i / 11 + index));
-        lines.push(
-          pointLine(
-            MEASUREMENTS.anomaly,
-            { device: d.device, site: d.site, type: d.type, family: familyOf(d.type), detector: 'autoencoder' },
-            { score, threshold: 0.8, is_anomaly: int(score > 0.8 ? 1 : 0), top_metric: d.type === 'ev-charger' ? 'connector_temp_c' : 'heatsink_temp_c', model_version: `${d.type}-1` },
-            ts,
-          ),
-        );
-      }
-    });
-    for (const severity of ['critical', 'warning', 'info']) {
-      lines.push(pointLine(MEASUREMENTS.alertsOpen, { severity }, { count: int(severity === 'warning' ? 1 + (i % 3) : i % 2) }, ts));
-    }
-    if (i % 10 === 0) {
-      batch += 1;
-      const root = `0x${batch.toString(16).padStart(64, '0')}`;
-      lines.push(
-        pointLine(MEASUREMENTS.anchorBatches, {}, { batch_id: int(batch), count: int(5_400), lag_ms: int(61_000 + 900 * (i % 7)), root, tx: `0x${'ab'.repeat(32)}`, block: int(100 + batch) }, ts),
-      );
-      const verified = batch !== 3;
-      lines.push(
-        pointLine(MEASUREMENTS.auditResults, {}, { batch_id: int(batch), verified: int(verified ? 1 : 0), altered: int(verified ? 0 : 2), missing: int(0), injected: int(0) }, ts + 1_000),
-      );
+    for (const reason of REJECTION_REASONS) {
+      lines.push(pointLine(MEASUREMENTS.rejections, { reason }, { count: { int: refused.filter((r) => r.reason === reason).length } }, t));
     }
   }
-  // Alerts of one charger: firing, acknowledged, resolved.
-  const charger = SEED_DEVICES.find((d) => d.type === 'ev-charger')!;
-  const states = ['firing', 'acknowledged', 'resolved'] as const;
-  states.forEach((state, k) => {
+  return lines;
+}
+
+/**
+ * One anchored batch per minute of receive time (root over its records in the anchoring
+ * order), then its audit: the fifth batch's first record was altered in InfluxDB afterwards.
+ * Fields are floats, as node-influx writes the anchoring and audit services' numbers.
+ */
+function anchorLines(accepted: Accepted[], from: number, to: number): string[] {
+  const lines: string[] = [];
+  let batch = 0;
+  for (let start = from; start < to; start += ANCHOR_WINDOW_MS) {
+    const records = accepted.filter((a) => a.record.rx >= start && a.record.rx < start + ANCHOR_WINDOW_MS).map((a) => a.record);
+    if (!records.length) continue;
+    batch++;
+    records.sort((a, b) => compareRecords(a, b));
+    const root = merkleRoot(records.map(recordLeaf));
+    const end = start + ANCHOR_WINDOW_MS;
+    const anchoredAt = end + 2_000 + 1_500 * (batch % 3);
     lines.push(
       pointLine(
-        MEASUREMENTS.alertEvents,
-        { device: charger.device, site: charger.site, severity: 'warning', kind: 'anomaly', state },
-        { fingerprint: 'f3a9c0de', title: 'Connector temperature anomalous', text: `connector_temp_c above model expectation (${state})` },
-        w.from + (k + 1) * 20 * w.stepMs,
+        MEASUREMENTS.anchorBatches,
+        {},
+        { batch_id: batch, count: records.length, lag_ms: anchoredAt - end, root: `0x${root.toString('hex')}`, tx: `0x${createHash('sha256').update(`tx${batch}`).digest('hex')}`, block: 100 + batch },
+        end,
       ),
     );
-  });
+    const altered = batch === 5 ? [{ ...records[0]!, readings: { ...records[0]!.readings, tampered: 1 } }, ...records.slice(1)] : records;
+    const verified = merkleRoot(altered.map(recordLeaf)).equals(root);
+    lines.push(pointLine(MEASUREMENTS.auditResults, {}, { batch_id: batch, verified: verified ? 1 : 0, altered: verified ? 0 : 1, missing: 0, injected: 0 }, end + 5_000));
+  }
   return lines;
 }
