@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
 
@@ -22,6 +22,37 @@ const scratch = mkdtempSync(join(tmpdir(), 'gp-compose-'));
 const EMPTY_ENV_FILE = join(scratch, 'empty.env');
 writeFileSync(EMPTY_ENV_FILE, '');
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+/**
+ * What the runtime stage of the Dockerfile holds: its WORKDIR, its CMD, and the paths it copies
+ * from the build stage, mapped back to the repository (the build stage copies the repository
+ * to its WORKDIR and runs `npm run build` there, so /app/dist is the repository's dist/).
+ */
+function runtimeImage() {
+  const text = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
+  const stages = text.split(/^FROM\s+/m).slice(1);
+  const workdirOf = (stage: string) => /^WORKDIR\s+(\S+)/m.exec(stage)?.[1] ?? '/';
+  const buildStage = stages.find((s) => /^\S+\s+AS\s+build\b/i.test(s));
+  if (!buildStage) throw new Error('Dockerfile has no build stage');
+  const buildDir = workdirOf(buildStage);
+  const runtime = stages.at(-1)!;
+  const workdir = workdirOf(runtime);
+  const copies = [...runtime.matchAll(/^COPY\s+--from=build\s+(.+)$/gm)].flatMap((m) => {
+    const args = m[1]!.trim().split(/\s+/);
+    const dest = posix.resolve(workdir, args.at(-1)!);
+    return args.slice(0, -1).map((src) => ({ image: args.length > 2 || dest.endsWith('/') ? posix.join(dest, posix.basename(src)) : dest, repo: posix.relative(buildDir, src) }));
+  });
+  const user = [...runtime.matchAll(/^USER\s+(\S+)/gm)].at(-1)?.[1] ?? 'root';
+  const nodeImage = /^ARG\s+NODE_IMAGE=(\S+)/m.exec(text)?.[1] ?? '';
+  const cmd = JSON.parse(/^CMD\s+(\[.*\])\s*$/m.exec(runtime)?.[1] ?? '[]') as string[];
+  /** The repository file behind a path inside the image (relative paths from WORKDIR), or null. */
+  const repoPathOf = (path: string): string | null => {
+    const abs = posix.resolve(workdir, path);
+    const copy = copies.find((c) => abs === c.image || abs.startsWith(`${c.image}/`));
+    return copy ? join(ROOT, copy.repo, posix.relative(copy.image, abs)) : null;
+  };
+  return { workdir, cmd, user, nodeImage, repoPathOf };
+}
 
 /** docker-compose with only the given environment. */
 function compose(env: Record<string, string>, ...args: string[]) {
@@ -44,7 +75,19 @@ describe('docker-compose.yml', () => {
 
   describe('resolved with defaults', () => {
     let config: {
-      services: Record<string, { ports?: Array<{ host_ip?: string } | string>; healthcheck?: unknown; depends_on?: Record<string, { condition: string }>; profiles?: string[]; environment?: Record<string, string> }>;
+      services: Record<
+        string,
+        {
+          ports?: Array<{ host_ip?: string } | string>;
+          healthcheck?: unknown;
+          depends_on?: Record<string, { condition: string }>;
+          profiles?: string[];
+          environment?: Record<string, string>;
+          command?: string[];
+          user?: string;
+          volumes?: Array<{ target: string } | string>;
+        }
+      >;
     };
     beforeAll(async () => {
       config = parse((await compose(SECRETS, 'config')).stdout);
@@ -65,6 +108,54 @@ describe('docker-compose.yml', () => {
 
     it('keeps firmware-sim behind the sim profile', () => {
       expect(config.services['firmware-sim']!.profiles).toEqual(['sim']);
+    });
+
+    describe('firmware-sim', () => {
+      const image = runtimeImage();
+      const command = () => config.services['firmware-sim']!.command ?? [];
+      const option = (name: string) => command()[command().indexOf(name) + 1];
+
+      it('runs the simulator CLI from a script the image holds after `npm run build`', () => {
+        const [node, script] = command();
+        expect(node).toBe('node');
+        const built = image.repoPathOf(script!);
+        expect(built).toBe(join(ROOT, 'dist', 'firmware-sim', 'src', 'cli.js'));
+        if (!existsSync(built!)) throw new Error(`${script} is not in the image: ${built} does not exist after \`npm run build\``);
+      });
+
+      it('passes only options the simulator\'s `run` command knows, and its fleet file is in the image', async () => {
+        const [, script, subcommand] = command();
+        expect(subcommand).toBe('run');
+        const help = (await run(process.execPath, [image.repoPathOf(script!)!, 'run', '--help'], { cwd: ROOT })).stdout;
+        for (const flag of command().filter((arg) => arg.startsWith('--'))) expect([flag, help.includes(`${flag} `)]).toEqual([flag, true]);
+        const fleet = image.repoPathOf(option('--fleet')!);
+        expect(fleet && existsSync(fleet)).toBe(true);
+      });
+
+      it('keeps its state and labels on its volume (the image user cannot write elsewhere)', () => {
+        const targets = (config.services['firmware-sim']!.volumes ?? []).map((v) => (typeof v === 'string' ? v.split(':')[1]! : v.target));
+        for (const flag of ['--state', '--labels']) {
+          expect(targets.some((t) => option(flag)!.startsWith(`${t}/`))).toBe(true);
+        }
+      });
+
+      it('reads its API key from GP_SIM_API_KEY', () => {
+        expect(config.services['firmware-sim']!.environment).toHaveProperty('GP_SIM_API_KEY');
+        expect(command()).not.toContain('--api-key');
+      });
+    });
+
+    it('builds GridProof on Node 20 or newer and runs it as a non-root user', () => {
+      const image = runtimeImage();
+      expect(Number(/^node:(\d+)/.exec(image.nodeImage)?.[1])).toBeGreaterThanOrEqual(20);
+      expect(['root', '0']).not.toContain(image.user);
+    });
+
+    it('starts GridProof from a script the image holds after `npm run build`', () => {
+      const image = runtimeImage();
+      expect(image.cmd[0]).toBe('node');
+      const built = image.repoPathOf(image.cmd[1]!);
+      expect(built && existsSync(built)).toBe(true);
     });
 
     it('points GridProof at the compose InfluxDB, Postgres and chain, listening on all container interfaces', () => {
