@@ -15,6 +15,12 @@ export interface BatchAudit {
   altered: RecordRef[];
   missing: RecordRef[];
   injected: RecordRef[];
+  /**
+   * Accepted readings InfluxDB refused for good before the batch was sealed, as the operator's
+   * store records them: never in InfluxDB, so not in the batch nor on chain. Not a failure of
+   * the batch (what was anchored is intact), but a gap an auditor must see.
+   */
+  deadLettered: { count: number; readings: RecordRef[] };
 }
 
 export interface AuditReport {
@@ -108,6 +114,7 @@ export class AuditService {
       altered: [],
       missing: [],
       injected: [],
+      deadLettered: { count: b.deadLettered, readings: b.deadLetters },
     };
     if (result.verified || !onChain) return result;
 

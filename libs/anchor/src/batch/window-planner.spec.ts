@@ -49,4 +49,17 @@ describe(ReceiveClock.name, () => {
     wall = 1_200;
     expect(clock.now()).toBe(1_200);
   });
+
+  it('notes a dead-lettered record in the window of its rx, and refuses one whose window is sealed', () => {
+    const p = new WindowPlanner(1_000, 100, 0, 10);
+    p.add(500, 400);
+    expect(p.deadLetter({ device: 'd', seq: 1, ts: 300, rx: 1_500 })).toBe(true);
+    expect(p.open.map((w) => [w.start, w.deadLettered.size, w.minTs])).toEqual([
+      [0, 0, 400],
+      [1_000, 1, 300],
+    ]);
+    p.due(2_500, 0);
+    p.shift();
+    expect(p.deadLetter({ device: 'd', seq: 2, ts: 300, rx: 999 })).toBe(false);
+  });
 });

@@ -1,3 +1,6 @@
+import type { DeadLetteredReading } from '@gridproof/events';
+import { recordKey } from '../records/record-leaf';
+
 /**
  * Assigns records to batch windows by their receive time rx. Windows are half-open [start, end),
  * consecutive, with no gaps: the next window starts where the previous ended. A window ends at
@@ -17,6 +20,11 @@ export interface OpenWindow {
   maxRx: number;
   /** True when the window was opened before this process saw all of its records (restart). */
   partial: boolean;
+  /**
+   * Accepted records of the window that InfluxDB refused for good (by device and seq). Some may
+   * be in InfluxDB after all (a partially refused write): sealing sorts that out.
+   */
+  deadLettered: Map<string, DeadLetteredReading>;
 }
 
 export class WindowPlanner {
@@ -55,13 +63,29 @@ export class WindowPlanner {
     let w = this.windows[i];
     if (i === this.windows.length - 1 && w.seen >= this.maxRecords && rx > w.maxRx) {
       w.end = rx;
-      w = { start: rx, end: this.boundaryAfter(rx), seen: 0, minTs: Infinity, maxTs: -Infinity, maxRx: -Infinity, partial: false };
+      w = { start: rx, end: this.boundaryAfter(rx), seen: 0, minTs: Infinity, maxTs: -Infinity, maxRx: -Infinity, partial: false, deadLettered: new Map() };
       this.windows.push(w);
     }
     w.seen++;
     if (ts < w.minTs) w.minTs = ts;
     if (ts > w.maxTs) w.maxTs = ts;
     if (rx > w.maxRx) w.maxRx = rx;
+    return true;
+  }
+
+  /**
+   * Notes that an accepted record will never reach InfluxDB; false when its window is already
+   * sealed. Its device ts widens the scan bounds like an accepted record's would.
+   */
+  deadLetter(r: DeadLetteredReading): boolean {
+    if (r.rx < this.sealedUpTo) return false;
+    this.advanceTo(r.rx);
+    let i = this.windows.length - 1;
+    while (i > 0 && this.windows[i].start > r.rx) i--;
+    const w = this.windows[i];
+    w.deadLettered.set(recordKey(r.device, r.seq), r);
+    if (r.ts < w.minTs) w.minTs = r.ts;
+    if (r.ts > w.maxTs) w.maxTs = r.ts;
     return true;
   }
 
@@ -87,7 +111,7 @@ export class WindowPlanner {
   }
 
   private window(start: number, now: number, partial: boolean): OpenWindow {
-    return { start, end: this.boundaryAfter(Math.max(start, now - this.intervalMs)), seen: 0, minTs: Infinity, maxTs: -Infinity, maxRx: -Infinity, partial };
+    return { start, end: this.boundaryAfter(Math.max(start, now - this.intervalMs)), seen: 0, minTs: Infinity, maxTs: -Infinity, maxRx: -Infinity, partial, deadLettered: new Map() };
   }
 
   private boundaryAfter(t: number): number {

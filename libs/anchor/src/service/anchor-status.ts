@@ -11,6 +11,8 @@ export interface AnchorStatus {
   lagMs: number;
   openWindows: number;
   lateRecords: number;
+  /** Accepted readings InfluxDB refused for good, left out of their batches (since start). */
+  deadLettered: number;
   chain: {
     kind: 'embedded' | 'rpc';
     chainId: number | null;

@@ -1,5 +1,5 @@
 import type { InfluxDB } from 'influx';
-import type { AcceptedReading, PipelineEvents } from '@gridproof/events';
+import type { AcceptedReading, DeadLetteredReading, PipelineEvents } from '@gridproof/events';
 import { MEASUREMENTS } from '@gridproof/influx';
 import { ReceiveClock } from '../batch/receive-clock';
 import { OpenWindow, WindowPlanner } from '../batch/window-planner';
@@ -7,7 +7,7 @@ import { AnchorRejectedError, ChainPort } from '../chain/chain.port';
 import { merkleRoot } from '../merkle/merkle';
 import { InfluxRecordReader } from '../records/influx-records';
 import { IndexedLeaf } from '../records/leaf-index';
-import { compareRecords, recordLeaf } from '../records/record-leaf';
+import { compareRecords, recordKey, recordLeaf, RecordRef } from '../records/record-leaf';
 import { AnchorRepository, BatchRecord } from '../store/anchor.repository';
 import { AnchorMetrics } from './anchor-metrics';
 import { AnchorStatus } from './anchor-status';
@@ -42,7 +42,8 @@ const silent: AnchorLogger = { log: () => undefined, warn: () => undefined, erro
  *
  * Sealing: a window is sealed once it ended settleMs ago and InfluxDB holds at least as many of
  * its records as this process saw accepted (so readings still in the ingest spool are waited
- * for). Its leaves are always rebuilt from InfluxDB, the source of truth, never from memory: a
+ * for), less the ones InfluxDB refused for good (dead-lettered by the ingest: they will never
+ * arrive; the batch records them, docs/anchoring.md). Its leaves are always rebuilt from InfluxDB, the source of truth, never from memory: a
  * crash between accept and anchoring loses nothing, the window is rebuilt after restart.
  *
  * Anchoring: batches go on chain strictly in id order (the contract refuses a gap). Chain
@@ -63,6 +64,8 @@ export class AnchorService {
   private lastAnchored: BatchRecord | null = null;
   private backlog = 0;
   private lateRecords = 0;
+  private deadLettered = 0;
+  private lateDeadLetters: Promise<void> = Promise.resolve();
   private chainReachable = false;
   private chainError: string | null = null;
   private chainId: number | null = null;
@@ -99,7 +102,14 @@ export class AnchorService {
     this.clock.raiseFloor(this.planner.openStart);
     this.running = true;
     this.stopping = false;
-    if (events) this.unsubscribe = events.on('accepted', (batch) => this.onAccepted(batch));
+    if (events) {
+      const offAccepted = events.on('accepted', (batch) => this.onAccepted(batch));
+      const offDead = events.on('deadLettered', (readings) => this.onDeadLettered(readings));
+      this.unsubscribe = () => {
+        offAccepted();
+        offDead();
+      };
+    }
     this.scheduleSeal();
     this.anchorLoop = this.runAnchorLoop();
   }
@@ -113,6 +123,7 @@ export class AnchorService {
     this.sealTimer = null;
     this.wake?.();
     await this.sealing;
+    await this.lateDeadLetters;
     await this.anchorLoop;
     this.anchorLoop = null;
     // The chain belongs to whoever opened it (AnchorModule closes it after the service).
@@ -132,6 +143,45 @@ export class AnchorService {
     this.clock.raiseFloor(planner.openStart);
   }
 
+  /**
+   * Accepted readings that InfluxDB refused for good: their window must not wait for them, and
+   * its batch must say they are missing. One whose window is already sealed (a spool from an
+   * earlier process replayed after a restart) is added to that batch's record in the store.
+   */
+  onDeadLettered(readings: readonly DeadLetteredReading[]): void {
+    const planner = this.planner;
+    if (!planner) return;
+    const late: DeadLetteredReading[] = [];
+    for (const r of readings) if (!planner.deadLetter(r)) late.push(r);
+    if (!late.length) return;
+    this.lateDeadLetters = this.lateDeadLetters
+      .then(() => this.recordLateDeadLetters(late))
+      .catch((err: unknown) => {
+        this.metrics?.errors.inc({ what: 'dead_letter' });
+        this.logger.error(`could not record ${late.length} dead-lettered readings on their sealed batches: ${(err as Error).message}`);
+      });
+  }
+
+  private async recordLateDeadLetters(readings: DeadLetteredReading[]): Promise<void> {
+    const byBatch = new Map<number, { batch: BatchRecord; refs: RecordRef[] }>();
+    for (const r of readings) {
+      const batch = await this.repo.batchAt(r.rx);
+      if (!batch) continue;
+      const entry = byBatch.get(batch.id) ?? { batch, refs: [] };
+      entry.refs.push({ device: r.device, seq: r.seq, ts: r.ts, rx: r.rx });
+      byBatch.set(batch.id, entry);
+    }
+    for (const { batch, refs } of byBatch.values()) {
+      // A refusal can be partial: what the batch holds did reach InfluxDB.
+      const anchored = new Set((await this.repo.leaves(batch.id))?.map((l) => recordKey(l.device, l.seq)) ?? []);
+      const missing = refs.filter((r) => !anchored.has(recordKey(r.device, r.seq)));
+      if (!missing.length) continue;
+      await this.repo.addDeadLetters(batch.id, missing);
+      this.deadLettered += missing.length;
+      this.logger.error(`batch ${batch.id}: ${missing.length} of its readings were refused by InfluxDB after it was sealed; recorded as dead-lettered`);
+    }
+  }
+
   status(): AnchorStatus {
     const now = this.wallClock();
     return {
@@ -146,6 +196,7 @@ export class AnchorService {
       lagMs: Math.max(0, now - (this.lastAnchored?.end ?? this.planner?.sealedUpTo ?? now)),
       openWindows: this.planner?.open.length ?? 0,
       lateRecords: this.lateRecords,
+      deadLettered: this.deadLettered,
       chain: {
         kind: this.chain?.kind ?? this.chainKind,
         chainId: this.chainId,
@@ -185,12 +236,20 @@ export class AnchorService {
       ? { fromTs: w.start - this.options.maxBackfillMs, toTs: w.end + this.options.maxFutureSkewMs }
       : { fromTs: w.minTs, toTs: w.maxTs };
     const stored = await this.reader.recordsByRx(w.start, w.end, bounds);
-    if (stored.length < w.seen) {
+    // Dead-lettered readings never arrive; those of a partially refused write that InfluxDB did
+    // store are ordinary leaves.
+    let deadLetters: RecordRef[] = [];
+    if (w.deadLettered.size) {
+      const storedKeys = new Set(stored.map((s) => recordKey(s.record.device, s.record.seq)));
+      deadLetters = [...w.deadLettered.entries()].filter(([key]) => !storedKeys.has(key)).map(([, r]) => ({ device: r.device, seq: r.seq, ts: r.ts, rx: r.rx }));
+      deadLetters.sort(compareRecords);
+    }
+    if (stored.length < w.seen - deadLetters.length) {
       // Accepted but not in InfluxDB yet (spooled while InfluxDB was away): wait for the replay.
       const now = this.wallClock();
       this.waitingSince ??= now;
       if (now - this.waitingSince > 60_000) {
-        this.logger.warn(`window [${w.start}, ${w.end}) waits for ${w.seen - stored.length} accepted records to reach InfluxDB`);
+        this.logger.warn(`window [${w.start}, ${w.end}) waits for ${w.seen - deadLetters.length - stored.length} accepted records to reach InfluxDB`);
         this.waitingSince = now;
       }
       return false;
@@ -201,8 +260,14 @@ export class AnchorService {
     const root = merkleRoot(leaves.map((l) => l.leaf)).toString('hex');
     const id = this.lastSealed ? this.lastSealed.id + 1 : 0;
     const prevRoot = this.lastSealed?.root ?? ZERO_ROOT;
-    await this.repo.insertBatch({ id, start: w.start, end: w.end, count: leaves.length, root, prevRoot }, leaves);
-    this.lastSealed = { id, start: w.start, end: w.end, count: leaves.length, root, prevRoot, sealedAt: this.wallClock(), anchor: null };
+    await this.repo.insertBatch({ id, start: w.start, end: w.end, count: leaves.length, root, prevRoot, deadLetters }, leaves);
+    this.lastSealed = { id, start: w.start, end: w.end, count: leaves.length, root, prevRoot, sealedAt: this.wallClock(), deadLettered: deadLetters.length, deadLetters, anchor: null };
+    if (deadLetters.length) {
+      this.deadLettered += deadLetters.length;
+      this.logger.error(
+        `batch ${id} [${w.start}, ${w.end}) is sealed without ${deadLetters.length} accepted readings that InfluxDB refused for good (kept in the ingest's dead-letter folder); the batch records them`,
+      );
+    }
     this.backlog++;
     return true;
   }

@@ -43,4 +43,6 @@ export const ANCHOR_MIGRATIONS: readonly Migration[] = [
     )`,
   },
   { id: '0400_anchor_06_state', sql: 'create table anchor_state (key text primary key, value text not null)' },
+  { id: '0400_anchor_07_batches_dead_lettered', sql: 'alter table anchor_batches add column dead_lettered integer not null default 0' },
+  { id: '0400_anchor_08_batches_dead_letters', sql: "alter table anchor_batches add column dead_letters jsonb not null default '[]'::jsonb" },
 ];

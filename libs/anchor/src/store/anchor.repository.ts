@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, gt, gte, isNull, lt, lte, sql } from 'drizzle-orm';
 import type { SqlStore } from '@gridproof/store';
 import { decodeLeafIndex, encodeLeafIndex, IndexedLeaf } from '../records/leaf-index';
+import type { RecordRef } from '../records/record-leaf';
 import { anchorBatchesTable, anchorBatchLeavesTable, anchorContractsTable, anchorStateTable } from './anchor.tables';
 import { ANCHOR_MIGRATIONS } from './anchor.migrations';
 
@@ -14,6 +15,13 @@ export interface BatchRecord {
   root: string;
   prevRoot: string;
   sealedAt: number;
+  /**
+   * Accepted readings of the window that InfluxDB refused for good (kept in the ingest's
+   * dead-letter folder): not in the batch, not on chain. `deadLetters` names them, up to
+   * MAX_NAMED_DEAD_LETTERS; `deadLettered` is the full count.
+   */
+  deadLettered: number;
+  deadLetters: RecordRef[];
   anchor: { chainId: number; contract: string; txHash: string; blockNumber: number; anchoredAt: number } | null;
 }
 
@@ -26,6 +34,9 @@ export interface ContractRecord {
 
 type BatchRow = typeof anchorBatchesTable.$inferSelect;
 
+/** A batch names at most this many dead-lettered readings (the count is always complete). */
+export const MAX_NAMED_DEAD_LETTERS = 1_000;
+
 function toBatch(r: BatchRow): BatchRecord {
   return {
     id: r.id,
@@ -35,6 +46,8 @@ function toBatch(r: BatchRow): BatchRecord {
     root: r.root,
     prevRoot: r.prevRoot,
     sealedAt: r.sealedAt.getTime(),
+    deadLettered: r.deadLettered,
+    deadLetters: r.deadLetters,
     anchor:
       r.txHash && r.chainId !== null && r.contract && r.blockNumber !== null
         ? { chainId: r.chainId, contract: r.contract, txHash: r.txHash, blockNumber: r.blockNumber, anchoredAt: r.anchoredAt?.getTime() ?? 0 }
@@ -55,7 +68,8 @@ export class AnchorRepository {
   }
 
   /** Stores a sealed batch and its leaf index in one transaction. */
-  async insertBatch(batch: Omit<BatchRecord, 'sealedAt' | 'anchor'>, leaves: readonly IndexedLeaf[]): Promise<void> {
+  async insertBatch(batch: Omit<BatchRecord, 'sealedAt' | 'anchor' | 'deadLettered' | 'deadLetters'> & { deadLetters?: readonly RecordRef[] }, leaves: readonly IndexedLeaf[]): Promise<void> {
+    const dead = batch.deadLetters ?? [];
     await this.db.transaction(async (tx) => {
       await tx.insert(anchorBatchesTable).values({
         id: batch.id,
@@ -64,8 +78,24 @@ export class AnchorRepository {
         count: batch.count,
         root: batch.root,
         prevRoot: batch.prevRoot,
+        deadLettered: dead.length,
+        deadLetters: dead.slice(0, MAX_NAMED_DEAD_LETTERS),
       });
       await tx.insert(anchorBatchLeavesTable).values({ batchId: batch.id, leaves: encodeLeafIndex(leaves) });
+    });
+  }
+
+  /** Dead-lettered readings learnt after the batch was sealed (a spool replayed after a restart). */
+  async addDeadLetters(batchId: number, refs: readonly RecordRef[]): Promise<void> {
+    if (!refs.length) return;
+    await this.db.transaction(async (tx) => {
+      const rows = await tx.select().from(anchorBatchesTable).where(eq(anchorBatchesTable.id, batchId)).for('update');
+      if (!rows[0]) return;
+      const named = [...rows[0].deadLetters, ...refs].slice(0, MAX_NAMED_DEAD_LETTERS);
+      await tx
+        .update(anchorBatchesTable)
+        .set({ deadLettered: rows[0].deadLettered + refs.length, deadLetters: named })
+        .where(eq(anchorBatchesTable.id, batchId));
     });
   }
 

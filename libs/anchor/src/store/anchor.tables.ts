@@ -1,4 +1,5 @@
-import { bigint, customType, integer, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { bigint, customType, integer, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import type { RecordRef } from '../records/record-leaf';
 
 const bytea = customType<{ data: Buffer; driverData: Uint8Array }>({
   dataType: () => 'bytea',
@@ -18,6 +19,8 @@ export const anchorBatchesTable = pgTable('anchor_batches', {
   txHash: text('tx_hash'),
   blockNumber: bigint('block_number', { mode: 'number' }),
   anchoredAt: timestamp('anchored_at', { withTimezone: true }),
+  deadLettered: integer('dead_lettered').notNull().default(0),
+  deadLetters: jsonb('dead_letters').$type<RecordRef[]>().notNull().default([]),
 });
 
 export const anchorBatchLeavesTable = pgTable('anchor_batch_leaves', {

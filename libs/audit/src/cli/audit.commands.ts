@@ -35,6 +35,8 @@ export function registerAuditCommands(program: Command, io: AuditCliIo = stdio):
         for (const b of report.batches) {
           io.out(`batch ${b.batchId} [${new Date(b.start).toISOString()}, ${new Date(b.end).toISOString()}) ${b.count.stored} records: ${b.verified ? 'verified' : 'NOT VERIFIED'}`);
           for (const p of b.problems) io.out(`  ${p}`);
+          if (b.deadLettered.count) io.out(`  ${b.deadLettered.count} accepted readings were refused by InfluxDB (dead-lettered) and are not in this batch`);
+          for (const r of b.deadLettered.readings) io.out(`  dead-lettered: ${r.device} seq ${r.seq} ts ${r.ts} rx ${r.rx}`);
           for (const [what, list] of [['altered', b.altered], ['missing', b.missing], ['injected', b.injected]] as const) {
             for (const r of list) io.out(`  ${what}: ${r.device} seq ${r.seq} ts ${r.ts} rx ${r.rx}`);
           }
