@@ -19,6 +19,8 @@ const KIND = (process.env.BENCH_KIND ?? 'unsigned') as 'signed' | 'unsigned';
 const PROCESSES = Number(process.env.BENCH_PROCESSES ?? Math.max(2, cpus().length));
 const INFLIGHT = Number(process.env.BENCH_INFLIGHT ?? 16);
 /** GridProof settings to try, e.g. BENCH_APP_ENV='GP_INGEST_FLUSH_MS=10'. */
+/** Node flags for the app to try, e.g. BENCH_NODE_ARGS='--max-semi-space-size=32'. */
+const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
 const APP_ENV = Object.fromEntries((process.env.BENCH_APP_ENV ?? '').split(/\s+/).filter(Boolean).map((kv) => kv.split('=') as [string, string]));
 
 interface ProfileNode {
@@ -50,6 +52,16 @@ function moduleOf(url: string): string {
  * Self time of the samples inside [from, to] (Unix ms). V8 stamps samples on a monotonic
  * clock; the profile ends when the process exits, which is mapped to `exitedAt`.
  */
+/** CPU time (user + system, all threads) a process has used so far, in ms; Linux /proc. */
+function cpuMs(pid: number | undefined): number {
+  if (!pid) return NaN;
+  // Fields after the command name "(...)": state is field 3, utime 14, stime 15 (proc(5)).
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(f[11]) + Number(f[12])) * 1000) / CLOCK_TICKS;
+}
+const CLOCK_TICKS = 100;
+
 function summarize(profile: Profile, from: number, to: number, exitedAt: number): { byModule: Array<[string, number]>; byFunction: Array<[string, number]>; totalMs: number } {
   const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
   const self = new Map<number, number>();
@@ -78,7 +90,7 @@ function summarize(profile: Profile, from: number, to: number, exitedAt: number)
 
 async function main(): Promise<void> {
   console.log(machineReport());
-  console.log(`workload: ${DEVICES} ${KIND} pv-inverter devices × ${MESSAGES} messages, QoS 1 window ${INFLIGHT}, ${PROCESSES} publisher processes; app env ${JSON.stringify(APP_ENV)}`);
+  console.log(`workload: ${DEVICES} ${KIND} pv-inverter devices × ${MESSAGES} messages, QoS 1 window ${INFLIGHT}, ${PROCESSES} publisher processes; app env ${JSON.stringify(APP_ENV)}${NODE_ARGS.length ? `, node ${NODE_ARGS.join(' ')}` : ''}`);
   const influx = await startTestInfluxd();
   const dataDir = mkdtempSync(join(tmpdir(), 'gp-bench-prof-'));
   const profDir = mkdtempSync(join(tmpdir(), 'gp-cpu-prof-'));
@@ -87,7 +99,7 @@ async function main(): Promise<void> {
     dataDir,
     influxUrl: influx.url,
     influxDatabase: 'bench',
-    nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profDir}`],
+    nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profDir}`, ...NODE_ARGS],
     env: APP_ENV,
   });
   try {
@@ -101,9 +113,18 @@ async function main(): Promise<void> {
     }));
     const passwords = await app.provision(requests);
     const devices = requests.map((r, i) => ({ id: r.id, username: r.id, password: passwords.get(r.id)!, privateKey: KIND === 'signed' ? keys[i].privateKey : undefined }));
-    const load = await runLoad({ brokerUrl: app.mqttUrl, messagesPerDevice: MESSAGES, qos: 1, inflight: INFLIGHT, firstSeq: 1 }, devices, PROCESSES);
+    let cpuBefore = { app: NaN, influx: NaN };
+    const load = await runLoad({ brokerUrl: app.mqttUrl, messagesPerDevice: MESSAGES, qos: 1, inflight: INFLIGHT, firstSeq: 1 }, devices, PROCESSES, () => {
+      cpuBefore = { app: cpuMs(app.pid), influx: cpuMs(influx.server.pid) };
+    });
     const loadEnd = Date.now();
+    const cpu = { app: cpuMs(app.pid) - cpuBefore.app, influx: cpuMs(influx.server.pid) - cpuBefore.influx };
     console.log(`load: ${fmt(load.acked)} acknowledged in ${(load.ms / 1000).toFixed(1)} s (${fmt((load.acked * 1000) / load.ms)}/s, sender's count)`);
+    // CPU per reading does not depend on what else the machine runs as much as rates do.
+    console.log(
+      `CPU during the load: GridProof ${fmt(cpu.app)} ms (${((1000 * cpu.app) / load.acked).toFixed(1)} µs per reading, all threads), ` +
+        `InfluxDB ${fmt(cpu.influx)} ms (${((1000 * cpu.influx) / load.acked).toFixed(1)} µs per reading)`,
+    );
     // Where an acknowledgement waits: the InfluxDB write of its batch (the PUBACK follows it).
     const metrics = await app.metrics();
     const writes = metricSum(metrics, 'gridproof_ingest_write_seconds_count');

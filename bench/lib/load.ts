@@ -22,6 +22,8 @@ export async function runLoad(
   job: Omit<WorkerJob, 'devices' | 'topic'> & { topicPrefix?: string },
   devices: WorkerDevice[],
   processes: number,
+  /** Called once every publisher is connected, right before the load starts. */
+  onStart?: () => void,
 ): Promise<LoadResult> {
   const workerPath = join(__dirname, 'publisher-worker.js');
   const shares = Array.from({ length: processes }, (_, p) => devices.filter((_, i) => i % processes === p)).filter((s) => s.length);
@@ -47,6 +49,7 @@ export async function runLoad(
   );
   children.forEach((child, i) => child.send({ ...job, devices: shares[i] }));
   await Promise.all(connected);
+  onStart?.();
   const start = Date.now();
   children.forEach((child) => child.send('go'));
   const results = await Promise.all(done);

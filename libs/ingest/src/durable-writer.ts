@@ -14,6 +14,10 @@ export interface DurableWriterOptions<T> {
   store: LineStore;
   spool: Spool;
   batchSize: number;
+  /**
+   * Upper bound on how long a reading waits in the open batch while every request slot is busy
+   * (direct mode), and the batch window while spooling. Not a wait when a slot is free.
+   */
   flushMs: number;
   maxInFlight: number;
   logger: IngestLogger;
@@ -44,8 +48,8 @@ export class WriterClosedError extends Error {
 }
 
 /**
- * Makes accepted readings durable: batches line protocol (size and time bounds), POSTs up to
- * maxInFlight batches at once, and falls back to the on-disk spool when InfluxDB is down or
+ * Makes accepted readings durable: batches line protocol, POSTs up to maxInFlight batches at
+ * once, and falls back to the on-disk spool when InfluxDB is down or
  * failing. While the spool holds anything, new batches go to its end too, so the spool is one
  * FIFO that a reconnect loop replays in order; once it is empty, writes go straight to InfluxDB
  * again. write() resolves only once its batch is in InfluxDB or fsynced in the spool, and
@@ -54,10 +58,19 @@ export class WriterClosedError extends Error {
  * A batch InfluxDB refuses for good (HTTP 400: unparseable point, field type conflict, points
  * outside the retention policy) would block the spool forever: it is written to
  * <spool>/dead-letter/ and reported loudly instead, never silently dropped.
+ *
+ * Batching is group commit: while a request slot is free, the open batch is sealed at the next
+ * turn of the event loop (setImmediate, so every message read in this I/O phase joins it), so a
+ * lone reading never waits for a timer; while every slot is busy, readings accumulate and the
+ * batch is sealed as soon as a slot frees, when it reaches batchSize, or after flushMs. Under
+ * load, batches grow with the write latency instead of a fixed window, and an acknowledgement
+ * waits for one write plus at most one earlier write, not for a timer. While spooling, the
+ * flushMs window still applies (the spool groups its fsyncs on its own).
  */
 export class DurableWriter<T> {
   private current: Batch<T> | null = null;
   private timer: NodeJS.Timeout | null = null;
+  private immediate: NodeJS.Immediate | null = null;
   private readonly waitingForSlot: Batch<T>[] = [];
   private readonly unfinished = new Map<number, Batch<T>>();
   private nextBatch = 0;
@@ -102,7 +115,7 @@ export class DurableWriter<T> {
       batch.items.push(item);
       batch.waiters.push({ resolve, reject });
       if (batch.lines.length >= this.options.batchSize) this.seal();
-      else this.timer ??= setTimeout(() => this.seal(), this.options.flushMs);
+      else this.scheduleSeal();
     });
   }
 
@@ -135,10 +148,39 @@ export class DurableWriter<T> {
     return { n: this.nextBatch++, lines: [], items: [], waiters: [], startedAt: 0 };
   }
 
+  private slotFree(): boolean {
+    return !this.spooling && this.inFlight < this.options.maxInFlight && this.waitingForSlot.length === 0;
+  }
+
+  private scheduleSeal(): void {
+    if (this.immediate) return;
+    if (this.slotFree()) {
+      this.immediate = setImmediate(() => {
+        this.immediate = null;
+        this.seal();
+      });
+    } else {
+      // Every slot busy: the batch grows until one frees (onSlotFreed) or this bound.
+      this.timer ??= setTimeout(() => {
+        this.timer = null;
+        this.seal();
+      }, this.options.flushMs);
+    }
+  }
+
+  /** A request finished: what accumulated while every slot was busy goes out now. */
+  private onSlotFreed(): void {
+    if (this.current && this.current.lines.length > 0 && this.slotFree()) this.seal();
+  }
+
   private seal(): void {
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = null;
+    }
+    if (this.immediate) {
+      clearImmediate(this.immediate);
+      this.immediate = null;
     }
     const batch = this.current;
     if (!batch || batch.lines.length === 0) return;
@@ -177,6 +219,7 @@ export class DurableWriter<T> {
     } finally {
       this.inFlight--;
       this.nextFromQueue();
+      this.onSlotFreed();
     }
   }
 
