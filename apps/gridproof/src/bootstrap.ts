@@ -36,7 +36,13 @@ export async function startGridProof(options: CoreModuleOptions & { logger?: fal
       .build(),
   );
   SwaggerModule.setup('api/docs', app, document);
-  await app.listen(config.api.port, config.host);
+  try {
+    await app.listen(config.api.port, config.host);
+  } catch (err) {
+    // A start-up hook failed (e.g. a port in use): release what the others opened, then report.
+    await app.close().catch(() => undefined);
+    throw err;
+  }
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.api.port;
   const apiUrl = `http://${config.host}:${port}`;

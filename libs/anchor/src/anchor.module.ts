@@ -29,6 +29,15 @@ export class ChainConnection {
     return this.chain;
   }
 
+  /**
+   * The embedded chain runs in this process and serves JSON-RPC on a fixed port: start it with
+   * the app, so a taken port stops start-up with a clear error instead of surfacing later. An
+   * RPC chain stays lazy (an unreachable node must never block start-up).
+   */
+  async startIfEmbedded(): Promise<void> {
+    if (!this.config.chain.rpcUrl) await this.open();
+  }
+
   private create(): Promise<ChainPort> {
     const c = this.config.chain;
     if (c.rpcUrl) return JsonRpcChain.connect({ url: c.rpcUrl, privateKey: c.privateKey!, chainId: c.chainId });
@@ -52,6 +61,7 @@ export class AnchorLifecycle implements OnApplicationBootstrap, BeforeApplicatio
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
+    await this.chain.startIfEmbedded();
     await this.service.start(this.events);
   }
 
