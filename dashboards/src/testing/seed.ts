@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { compareRecords, merkleRoot, recordLeaf } from '@gridproof/anchor';
 import { GenericDetector, anomalyLine, scoreFromP, type AnomalyPoint } from '@gridproof/detect';
 import { createSimulation, fleetFileSchema, type SimSample } from '@gridproof/firmware-sim';
-import { MEASUREMENTS, pointLine, telemetryLine } from '@gridproof/influx';
+import { deviceStatusLines, MEASUREMENTS, openAlertLines, pointLine, siteLines, telemetryLine, type OpenAlertLike } from '@gridproof/influx';
 import {
   CATALOGUE,
   MESSAGE_VERSION,
@@ -20,7 +20,6 @@ import {
   type RejectionReason,
   type TelemetryMessage,
 } from '@gridproof/telemetry';
-import { deviceStatusLines, openAlertLines, siteLines, type OpenAlertLike } from '../../../apps/gridproof/src/grafana-feeds/feed-lines';
 
 /**
  * What the dashboards' query tests load into InfluxDB: a firmware-sim fleet's readings, run

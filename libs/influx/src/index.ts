@@ -2,3 +2,4 @@ export * from './local-influxd';
 export * from './schema';
 export * from './line-protocol';
 export * from './influx-telemetry-store';
+export * from './feed-lines';

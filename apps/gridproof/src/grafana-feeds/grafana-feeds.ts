@@ -1,5 +1,5 @@
 import type { DeviceType } from '@gridproof/telemetry';
-import { deviceStatusLines, openAlertLines, siteLines, type DeviceStatusPoint, type OpenAlertLike, type SitePoint } from './feed-lines';
+import { deviceStatusLines, openAlertLines, siteLines, type DeviceStatusPoint, type OpenAlertLike, type SitePoint } from '@gridproof/influx';
 
 export type FeedName = 'sites' | 'alerts_open' | 'device_status';
 

@@ -1,4 +1,3 @@
-export * from './feed-lines';
 export * from './grafana-feeds';
 export * from './grafana-feeds.service';
 export * from './grafana-feeds.module';

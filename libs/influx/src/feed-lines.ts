@@ -1,8 +1,9 @@
-import { MEASUREMENTS, pointLine } from '@gridproof/influx';
+import { pointLine } from './line-protocol';
+import { MEASUREMENTS } from './schema';
 import { familyOf, type DeviceType } from '@gridproof/telemetry';
 
 /**
- * Line protocol of the measurements Grafana reads and only this folder writes (layout in
+ * Line protocol of the measurements Grafana reads and only apps/gridproof/src/grafana-feeds writes (layout in
  * libs/influx/src/schema.ts): gp_sites, gp_alerts_open and gp_device_status. Pure functions, so
  * the dashboards' query tests seed InfluxDB with exactly what the running feeds write.
  */
