@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { SqlStore } from '@gridproof/store';
 import { freePort } from '@gridproof/testing';
-import { publicKeyFromBase64, privateKeyFromBase64 } from '@gridproof/telemetry';
+import { generateDeviceKeyPair, publicKeyFromBase64, privateKeyFromBase64 } from '@gridproof/telemetry';
+import type { Device } from '../devices/device.model';
 import { createPublicKey } from 'node:crypto';
 import { RegistryTestApp, startRegistryApp } from '../testing/registry-test-app';
 import { registerDeviceCommands } from './device.commands';
@@ -54,6 +55,21 @@ describe(registerDeviceCommands.name, () => {
     expect(listed.split('\n')[0]).toMatch(/^ID\s+TYPE\s+SITE\s+STATE/);
     expect(listed).toMatch(/^inv-1\s+pv-inverter\s+farm-a\s+active/m);
     expect(listed).not.toContain(result.credentials.password);
+  });
+
+  it('moves a site to new coordinates and rotates a key with devices update', async () => {
+    await gridproof(api, api.adminKey, 'devices', 'add', '--id', 'bat-u1', '--type', 'battery', '--site', 'depot-3', '--lat', '10', '--lon', '20', '--no-signature');
+    const moved = await gridproof(api, api.adminKey, 'devices', 'update', 'bat-u1', '--site', 'depot-3', '--lat', '48.25', '--lon', '11.5', '--site-name', 'Depot 3');
+    expect(moved).toBe('device bat-u1 updated: site depot-3 (48.25, 11.5), signature optional');
+
+    const key = generateDeviceKeyPair().publicKey;
+    const signed = JSON.parse(await gridproof(api, api.adminKey, 'devices', 'update', 'bat-u1', '--public-key', key, '--signature', 'required', '--json')) as Device;
+    expect(signed).toMatchObject({ publicKey: key, requireSignature: true, site: { id: 'depot-3', name: 'Depot 3', lat: 48.25, lon: 11.5 } });
+  });
+
+  it('refuses an update with a partial site or nothing to change, before calling the API', async () => {
+    await expect(gridproof(api, api.adminKey, 'devices', 'update', 'bat-u1', '--site', 'depot-4')).rejects.toThrow(/--site, --lat and --lon together/);
+    await expect(gridproof(api, api.adminKey, 'devices', 'update', 'bat-u1')).rejects.toThrow(/nothing to change/);
   });
 
   it('disables, enables, rotates and deletes a device', async () => {

@@ -3,7 +3,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { apiClientFor, withApiOptions } from '@gridproof/api-client';
 import { DEVICE_TYPES, FAMILIES, generateDeviceKeyPair } from '@gridproof/telemetry';
 import type { Device, MqttCredentials, ProvisionedDevice } from '../devices/device.model';
-import type { ProvisionDeviceInput } from '../devices/device.schemas';
+import type { ProvisionDeviceInput, UpdateDeviceInput } from '../devices/device.schemas';
 import { CliIo, parseNumberOption, stdoutIo, table } from './cli-io';
 
 interface AddOptions {
@@ -20,6 +20,19 @@ interface AddOptions {
   generateKey?: boolean;
   keyOut?: string;
   signature: boolean;
+  json?: boolean;
+}
+
+interface UpdateOptions {
+  site?: string;
+  lat?: number;
+  lon?: number;
+  siteName?: string;
+  name?: string;
+  owner?: string;
+  metadata?: Record<string, unknown>;
+  publicKey?: string;
+  signature?: 'required' | 'optional';
   json?: boolean;
 }
 
@@ -97,6 +110,40 @@ export function registerDeviceCommands(program: Command, io: CliIo = stdoutIo): 
     .description('show one device as JSON')
     .action(async (id: string, _options: unknown, command: Command) => {
       io.out(JSON.stringify(await apiClientFor(command).get<Device>(path(id)), null, 2));
+    });
+
+  withApiOptions(devices.command('update').argument('<id>', 'device id'))
+    .description('change a device: move it to a site (or move its site), rename it, set its owner, metadata, key or signature policy')
+    .option('--site <site>', 'site id (created, or updated with --lat/--lon/--site-name)')
+    .option('--lat <lat>', 'site latitude (with --site)', parseNumberOption)
+    .option('--lon <lon>', 'site longitude (with --site)', parseNumberOption)
+    .option('--site-name <name>', 'site display name (with --site)')
+    .option('--name <name>', 'device display name')
+    .option('--owner <address>', 'owner wallet address (0x + 40 hex)')
+    .option('--metadata <json>', 'metadata as a JSON object (replaces the current one)', parseJsonObject)
+    .option('--public-key <base64>', "the device's new Ed25519 public key (key rotation)")
+    .addOption(new Option('--signature <policy>', 'whether the device must sign its telemetry').choices(['required', 'optional']))
+    .option('--json', 'print JSON')
+    .action(async (id: string, options: UpdateOptions, command: Command) => {
+      const siteGiven = options.site !== undefined || options.lat !== undefined || options.lon !== undefined || options.siteName !== undefined;
+      if (siteGiven && (options.site === undefined || options.lat === undefined || options.lon === undefined)) {
+        command.error('error: a site change needs --site, --lat and --lon together');
+      }
+      const input: UpdateDeviceInput = {
+        ...(options.site !== undefined ? { site: { id: options.site, lat: options.lat!, lon: options.lon!, ...(options.siteName ? { name: options.siteName } : {}) } } : {}),
+        ...(options.name !== undefined ? { name: options.name } : {}),
+        ...(options.owner !== undefined ? { owner: options.owner } : {}),
+        ...(options.metadata !== undefined ? { metadata: options.metadata } : {}),
+        ...(options.publicKey !== undefined ? { publicKey: options.publicKey } : {}),
+        ...(options.signature !== undefined ? { requireSignature: options.signature === 'required' } : {}),
+      };
+      if (Object.keys(input).length === 0) command.error('error: nothing to change; see gridproof devices update --help');
+      const device = await apiClientFor(command).patch<Device>(path(id), input);
+      if (options.json) {
+        io.out(JSON.stringify(device, null, 2));
+        return;
+      }
+      io.out(`device ${device.id} updated: site ${device.site.id} (${device.site.lat}, ${device.site.lon}), signature ${device.requireSignature ? 'required' : 'optional'}`);
     });
 
   withApiOptions(devices.command('disable').argument('<id>', 'device id'))
