@@ -145,9 +145,10 @@ export class DeviceHooks {
     done: (error: AuthenticateError | null, success: boolean | null) => void,
   ): void {
     const deviceId = username ?? '';
-    const refuse = (code: number, reason: AuthFailure['reason'] | 'client_id_mismatch' | 'directory_unavailable', why: string) => {
+    const refuse = (code: number, reason: AuthFailure['reason'] | 'directory_unavailable', why: string) => {
       this.options.metrics.authFailures.inc({ reason });
-      if (reason !== 'client_id_mismatch' && reason !== 'directory_unavailable') {
+      // A directory outage is the service's failure, not the device's: metric and log only.
+      if (reason !== 'directory_unavailable') {
         this.options.events.emit('authFailure', { deviceId, reason, at: Date.now() });
       }
       this.warnings.warn(`refused MQTT login of ${printable(deviceId)} (client id ${printable(client.id)}): ${why}`);

@@ -146,9 +146,10 @@ describe(MqttBroker.name, () => {
       expect(t.seen.authFailure).toEqual([expect.objectContaining({ deviceId: 'inv-2', reason: 'disabled' })]);
     });
 
-    it('refuses a client id other than the device id with CONNACK 2', async () => {
+    it('refuses a client id other than the device id with CONNACK 2, counts it and emits an authFailure event', async () => {
       expect(await refusedConnack(t.tcpUrl, { clientId: 'someone-else', username: 'inv-1', password: 'secret-1' })).toBe(2);
       expect(await t.metric(METRIC.mqttAuthFailures, { reason: 'client_id_mismatch' })).toBe(1);
+      expect(t.seen.authFailure).toEqual([expect.objectContaining({ deviceId: 'inv-1', reason: 'client_id_mismatch', at: expect.any(Number) })]);
     });
 
     it('refuses a last will on a topic other than the device\'s own status topic', async () => {

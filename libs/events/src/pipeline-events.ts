@@ -50,8 +50,13 @@ export interface DeviceConnectivity {
 }
 
 export interface AuthFailure {
+  /** The device id the client claimed (its MQTT user name); not proven for login failures. */
   deviceId: string;
-  reason: 'bad_credentials' | 'unknown_device' | 'disabled' | 'topic_denied' | 'subscribe_denied';
+  /**
+   * client_id_mismatch: the MQTT client id is not the device id (user name); refused before the
+   * password is checked, so it says nothing about whether the password was right.
+   */
+  reason: 'bad_credentials' | 'unknown_device' | 'disabled' | 'client_id_mismatch' | 'topic_denied' | 'subscribe_denied';
   at: number;
 }
 
