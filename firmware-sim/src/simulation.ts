@@ -32,6 +32,8 @@ export class SimDevice {
   readonly firstEmitMs: number;
   nextMs: number;
   readonly faults: FaultRuntime[] = [];
+  /** The last ts this device reported: the next one must be later (see emit). */
+  private lastTs = -Infinity;
 
   constructor(
     readonly spec: ResolvedDevice,
@@ -40,7 +42,8 @@ export class SimDevice {
     startMs: number,
     seed: number,
   ) {
-    this.intervalMs = Math.round(spec.intervalS * 1000);
+    // Timestamps are whole milliseconds: an interval below 1 ms would repeat them.
+    this.intervalMs = Math.max(1, Math.round(spec.intervalS * 1000));
     // Spread devices over their interval so a fleet does not publish in lock-step.
     this.firstEmitMs = startMs + (hashSeed(seed, spec.id, 'phase') % this.intervalMs);
     this.nextMs = this.firstEmitMs;
@@ -54,6 +57,11 @@ export class SimDevice {
     this.model.advance(t);
     const draft: SampleDraft = { t, ts: t, readings: this.model.read(t), missing: [], offline: false, lost: false };
     for (const f of this.faults) f.apply(draft);
+    // Firmware rule (GridProof rejects the rest as ts_not_increasing, since InfluxDB would store
+    // two readings with one ts as one point): each ts is above the last one sent. A clock set
+    // back (clock-skew fault, NTP step) holds ts at last + 1 ms until it passes the last one.
+    draft.ts = Math.max(draft.ts, this.lastTs + 1);
+    this.lastTs = draft.ts;
     return { device: this.spec.id, type: this.spec.type, site: this.spec.site, ...draft };
   }
 }

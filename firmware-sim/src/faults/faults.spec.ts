@@ -130,6 +130,21 @@ describe('fault library', () => {
     expect(diffs.filter((x) => x.d > 0).length).toBeGreaterThan(20);
   });
 
+  it('keeps every device timestamp strictly increasing, even below 1 ms intervals', () => {
+    const fast = parseFleet(`
+name: sub-ms
+defaults: { intervalS: 0.0004 }
+sites: [{ id: s1, lat: 47.99, lon: 7.85 }]
+devices:
+  - { id: wx, type: weather, site: s1 }
+`);
+    const sim = createSimulation(fast, { seed: 5, start: START });
+    const ts: number[] = [];
+    for (const s of sim.until(START + 50)) ts.push(s.ts);
+    expect(ts.length).toBeGreaterThan(10);
+    expect(ts.every((t, i) => i === 0 || t > ts[i - 1])).toBe(true);
+  });
+
   it('dropouts, clock skew and connectivity loss show in the samples from the labelled onset', () => {
     const drop = pair({ device: 'aq', kind: 'dropouts', start: '1h', probability: 0.5 }, 1);
     expect(drop.bad.filter((b) => b.t < drop.label.onset!).every((b) => b.missing.length === 0)).toBe(true);
@@ -138,6 +153,15 @@ describe('fault library', () => {
     const skew = pair({ device: 'aq', kind: 'clock-skew', start: '1h', offset: '90s' }, 1);
     expect(skew.bad.filter((b) => b.t < skew.label.start).every((b) => b.ts === b.t)).toBe(true);
     expect(skew.bad.filter((b) => b.t >= skew.label.onset!).every((b) => b.ts === b.t + 90_000)).toBe(true);
+
+    // A clock set back (NTP step, RTC reset) must not repeat or reorder timestamps: GridProof
+    // rejects a ts not above the device's last (it would overwrite that reading in InfluxDB), so
+    // the firmware holds ts at last + 1 ms until its clock passes the last one sent.
+    const back = pair({ device: 'aq', kind: 'clock-skew', start: '1h', offset: '-150s' }, 1);
+    expect(back.bad.every((b, i) => i === 0 || b.ts > back.bad[i - 1].ts)).toBe(true);
+    const jump = back.bad.findIndex((b) => b.t >= back.label.start);
+    expect(back.bad.slice(jump, jump + 3).map((b) => b.ts - back.bad[jump - 1].ts)).toEqual([1, 2, 30_000]);
+    expect(back.bad.filter((b) => b.t >= back.label.start + 300_000).every((b) => b.ts === b.t - 150_000)).toBe(true);
 
     // 10 h offline at one reading a minute = 600 readings; the buffer holds 500: 100 lost.
     const loss = pair({ device: 'aq', kind: 'connectivity-loss', start: '1h', duration: '10h' }, 1);

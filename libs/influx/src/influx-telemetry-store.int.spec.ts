@@ -82,14 +82,14 @@ describe(InfluxTelemetryStore.name, () => {
     });
   });
 
-  describe('lastSeqs', () => {
-    it('returns the highest stored seq of each device in one query', async () => {
+  describe('lastAccepted', () => {
+    it('returns the seq and ts of the newest stored point of each device in one query', async () => {
       const t = Date.now() - 30_000;
       await store.writeLines([line('sm-last-1', 5, t, { power_w: 1 }), line('sm-last-1', 7, t + 1, { power_w: 1 }), line('sm-last-2', 3, t, { power_w: 1 })].join('\n'));
-      const seqs = await store.lastSeqs('energy', ['sm-last-1', 'sm-last-2', 'sm-last-none']);
-      expect([...seqs.entries()].sort()).toEqual([
-        ['sm-last-1', 7],
-        ['sm-last-2', 3],
+      const last = await store.lastAccepted('energy', ['sm-last-1', 'sm-last-2', 'sm-last-none']);
+      expect([...last.entries()].sort()).toEqual([
+        ['sm-last-1', { seq: 7, ts: t + 1 }],
+        ['sm-last-2', { seq: 3, ts: t }],
       ]);
     });
   });

@@ -164,18 +164,20 @@ export class InfluxTelemetryStore {
   }
 
   /**
-   * The highest stored seq of each of the given devices of one family (devices with nothing
-   * stored are absent). One query for many devices, so a fleet reconnecting after a restart
-   * costs a few queries, not one per device.
+   * The seq and ts (the point's time) of the newest stored point of each of the given devices
+   * of one family (devices with nothing stored are absent). Ingest accepts a reading only with
+   * seq and ts above the previous one's, so this is also the highest seq. One query for many
+   * devices, so a fleet reconnecting after a restart costs a few queries, not one per device.
    */
-  async lastSeqs(family: Family, deviceIds: string[]): Promise<Map<string, number>> {
-    const out = new Map<string, number>();
+  async lastAccepted(family: Family, deviceIds: string[]): Promise<Map<string, { seq: number; ts: number }>> {
+    const out = new Map<string, { seq: number; ts: number }>();
     const ids = deviceIds.filter((id) => DEVICE_ID_PATTERN.test(id));
     if (!ids.length) return out;
     const where = ids.map((id) => `"device" = ${escape.stringLit(id)}`).join(' OR ');
-    const rows = await this.influx.query<{ device: string; last: number }>(`SELECT last("seq") FROM ${escape.quoted(family)} WHERE ${where} GROUP BY "device"`);
+    // A single selector returns the time of the point it selected (InfluxQL), i.e. its ts.
+    const rows = await this.influx.query<{ device: string; last: number; time: Date }>(`SELECT last("seq") FROM ${escape.quoted(family)} WHERE ${where} GROUP BY "device"`);
     for (const row of rows) {
-      if (typeof row.device === 'string' && typeof row.last === 'number') out.set(row.device, row.last);
+      if (typeof row.device === 'string' && typeof row.last === 'number') out.set(row.device, { seq: row.last, ts: row.time.getTime() });
     }
     return out;
   }

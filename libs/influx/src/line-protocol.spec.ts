@@ -37,9 +37,11 @@ describe('telemetryLine', () => {
 });
 
 describe('readTelemetryLineKey', () => {
-  it('reads measurement, device and seq back from a telemetry line', () => {
+  it('reads measurement, device, seq and ts back from a telemetry line', () => {
     const line = telemetryLine('energy', { device: 'inv.a_1', site: 'a b,c', type: 'pv-inverter' }, record({ device: 'inv.a_1', readings: { ac_power_w: 1 } }));
-    expect(readTelemetryLineKey(line)).toEqual({ measurement: 'energy', device: 'inv.a_1', seq: 42 });
+    expect(readTelemetryLineKey(line)).toEqual({ measurement: 'energy', device: 'inv.a_1', seq: 42, ts: 1763683200000 });
+    const spaced = telemetryLine('charging', { device: 'evc-1', site: 's', type: 'ev-charger' }, record({ ts: 1763683200999, readings: { status: 'Charging now ' } }));
+    expect(readTelemetryLineKey(spaced)).toMatchObject({ seq: 42, ts: 1763683200999 });
   });
 
   it('returns null for a line that is not a telemetry point', () => {

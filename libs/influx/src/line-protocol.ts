@@ -89,10 +89,10 @@ export function pointLine(
 
 /**
  * Reads back the identity of a telemetry line written by telemetryLine(): measurement, device
- * tag and seq field. Used to learn the last sequence per device from a spool left by an
- * earlier process. Returns null for a line it cannot read.
+ * tag, seq field and timestamp (the device's ts, ms). Used to learn the last sequence and ts per
+ * device from a spool left by an earlier process. Returns null for a line it cannot read.
  */
-export function readTelemetryLineKey(line: string): { measurement: string; device: string; seq: number } | null {
+export function readTelemetryLineKey(line: string): { measurement: string; device: string; seq: number; ts: number } | null {
   const measurementEnd = indexOfUnescaped(line, ',', 0);
   if (measurementEnd < 0) return null;
   const tagsEnd = indexOfUnescaped(line, ' ', measurementEnd);
@@ -102,10 +102,14 @@ export function readTelemetryLineKey(line: string): { measurement: string; devic
   if (!deviceMatch) return null;
   const seqMatch = /(?:^|,)seq=(\d+)i(?:,| )/.exec(line.slice(tagsEnd + 1));
   if (!seqMatch) return null;
+  // The timestamp is the last token: string fields are quoted, it never is.
+  const tsMatch = / (-?\d+)$/.exec(line);
+  if (!tsMatch) return null;
   return {
     measurement: unescape(line.slice(0, measurementEnd)),
     device: unescape(deviceMatch[1]),
     seq: Number(seqMatch[1]),
+    ts: Number(tsMatch[1]),
   };
 }
 

@@ -172,6 +172,29 @@ describe(IngestPipeline.name, () => {
       expect(stored.map((p) => [p.seq, p.rx])).toEqual([[5_000, ts]]);
     });
 
+    it("rejects a reading whose ts is not above the device's last accepted ts, so no stored point is overwritten", async () => {
+      const wx = testDevice('wx-ts-1', 'weather');
+      const ts = Date.now() - 5_000;
+      expect((await h.pipeline.submit(wx.device, wx.payload(1, { temp_c: 1 }, { ts }), ts)).accepted).toBe(true);
+      const before = await rejectedCount('ts_not_increasing');
+      const eventsBefore = h.rejected.length;
+      // InfluxDB keys a point by measurement, tags and time: the same ts would replace seq 1.
+      expect(await h.pipeline.submit(wx.device, wx.payload(2, { temp_c: 2 }, { ts }), ts + 10)).toMatchObject({ accepted: false, reason: 'ts_not_increasing' });
+      expect(await h.pipeline.submit(wx.device, wx.payload(3, { temp_c: 3 }, { ts: ts - 1 }), ts + 10)).toMatchObject({ accepted: false, reason: 'ts_not_increasing' });
+      expect(await h.pipeline.submit(wx.device, wx.payload(4, { temp_c: 4 }, { ts: ts + 1 }), ts + 10)).toMatchObject({ accepted: true });
+      expect(await rejectedCount('ts_not_increasing')).toBe(before + 2);
+      expect(h.rejected.slice(eventsBefore).map((r) => [r.deviceId, r.reason])).toEqual([
+        ['wx-ts-1', 'ts_not_increasing'],
+        ['wx-ts-1', 'ts_not_increasing'],
+      ]);
+      expect(h.logger.matching(/device wx-ts-1: ts_not_increasing/)).toHaveLength(1);
+      const stored = await h.store.telemetry({ deviceId: 'wx-ts-1', from: ts - 10, to: ts + 10 });
+      expect(stored.map((p) => [p.ts - ts, p.seq, p.readings.temp_c])).toEqual([
+        [0, 1, 1],
+        [1, 4, 4],
+      ]);
+    });
+
     it('rejects a message of a disabled device', async () => {
       const outcome = await h.pipeline.submit({ ...unsigned.device, state: 'disabled' }, unsigned.payload(1, { power_w: 1 }), Date.now());
       expect(outcome).toMatchObject({ accepted: false, reason: 'device_disabled' });
@@ -207,6 +230,8 @@ describe(IngestPipeline.name, () => {
       try {
         const again = await next.pipeline.submit(bat.device, bat.payload(42, { soc_pct: 51 }, { ts: ts + 1 }), ts + 500);
         expect(again).toMatchObject({ accepted: false, reason: 'replayed_sequence' });
+        // The last ts is recovered with the seq: a new seq at the stored ts would overwrite seq 42.
+        expect(await next.pipeline.submit(bat.device, bat.payload(43, { soc_pct: 99 }, { ts: ts + 1 }), ts + 550)).toMatchObject({ accepted: false, reason: 'ts_not_increasing' });
         expect((await next.pipeline.submit(bat.device, bat.payload(43, { soc_pct: 52 }, { ts: ts + 2 }), ts + 600)).accepted).toBe(true);
       } finally {
         await next.close();

@@ -9,7 +9,7 @@ import { deadLetteredReadings } from './dead-letter-readings';
 import { IngestCounters, IngestStatsSnapshot } from './ingest-stats';
 import { IngestLogger, RateLimitedLog } from './ingest-logger';
 import { IngestMetrics } from './ingest-metrics';
-import { DeviceSequence, SequenceTracker } from './sequence-tracker';
+import { DeviceSequence, LastAccepted, SequenceTracker } from './sequence-tracker';
 import { InlineSignatureVerifier, SignatureVerifier } from './signatures/signature-verifier';
 import { Spool } from './spool/spool';
 import { StatsWriter } from './stats-writer';
@@ -97,7 +97,7 @@ export class IngestPipeline implements TelemetrySink {
   static async start(options: IngestPipelineOptions): Promise<IngestPipeline> {
     const { ingest } = options.config;
     const metrics = new IngestMetrics(options.metrics);
-    const spooledSeqs = new Map<string, number>();
+    const spooledSeqs = new Map<string, LastAccepted>();
     const spool = await Spool.open(
       {
         dir: ingest.spoolDir,
@@ -116,7 +116,9 @@ export class IngestPipeline implements TelemetrySink {
       (entry) => {
         for (const line of entry.body.split('\n')) {
           const key = readTelemetryLineKey(line);
-          if (key && key.seq > (spooledSeqs.get(key.device) ?? -1)) spooledSeqs.set(key.device, key.seq);
+          if (!key) continue;
+          const known = spooledSeqs.get(key.device);
+          spooledSeqs.set(key.device, { seq: Math.max(known?.seq ?? -1, key.seq), ts: Math.max(known?.ts ?? -1, key.ts) });
         }
       },
     );
@@ -153,7 +155,7 @@ export class IngestPipeline implements TelemetrySink {
         options.events.emit('deadLettered', deadLetteredReadings(body));
       },
     });
-    const sequences = new SequenceTracker((family, ids) => options.store.lastSeqs(family, ids), spooledSeqs, options.logger, {
+    const sequences = new SequenceTracker((family, ids) => options.store.lastAccepted(family, ids), spooledSeqs, options.logger, {
       retryMinMs: options.retryMinMs,
       retryMaxMs: options.retryMaxMs,
     });
@@ -299,10 +301,19 @@ export class IngestPipeline implements TelemetrySink {
     }
     if (!state.loaded) await this.sequences.ensureLoaded(device.id, device.family);
     const seq = message.seq;
-    if (seq <= state.last && !state.retry.delete(seq)) {
+    // A resend of a reading admitted but never made durable; it passed the ts check then.
+    const retried = seq <= state.last && state.retry.get(seq) === message.ts;
+    if (seq <= state.last && !retried) {
       return { outcome: this.rejected(device.id, 'replayed_sequence', `seq ${seq} is not above the last accepted seq ${state.last}`) };
     }
+    // InfluxDB keys a point by measurement, tags and time: a reading at an already used ts would
+    // silently replace the earlier one, and the audit would find that one altered.
+    if (!retried && message.ts <= state.lastTs) {
+      return { outcome: this.rejected(device.id, 'ts_not_increasing', `ts ${message.ts} is not above the last accepted ts ${state.lastTs} (each reading of a device needs a later ts, ms)`) };
+    }
+    if (retried) state.retry.delete(seq);
     if (seq > state.last) state.last = seq;
+    if (message.ts > state.lastTs) state.lastTs = message.ts;
     const record: IngestRecord = toIngestRecord(message, this.stampRx(receivedAt));
     const reading: AcceptedReading = { device: deviceRef(device), record };
     const durable = this.writer.write(telemetryLine(device.family, { device: device.id, site: device.site, type: device.type }, record), reading);
@@ -311,7 +322,7 @@ export class IngestPipeline implements TelemetrySink {
         (): IngestOutcome => ({ accepted: true, record }),
         (err: unknown) => {
           // Not durable, so not acknowledged: the device will resend this seq; let it in then.
-          state.retry.add(seq);
+          state.retry.set(seq, message.ts);
           throw err;
         },
       ),

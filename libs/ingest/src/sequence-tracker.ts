@@ -1,17 +1,28 @@
 import type { Family } from '@gridproof/telemetry';
 import { IngestLogger, RateLimitedLog } from './ingest-logger';
 
-/** Loads the last stored seq of several devices of one family (absent: nothing stored). */
-export type LastSeqLoader = (family: Family, deviceIds: string[]) => Promise<Map<string, number>>;
+/** The seq and ts (device time, ms) of a device's newest accepted reading. */
+export interface LastAccepted {
+  seq: number;
+  ts: number;
+}
+
+/** Loads the last stored seq and ts of several devices of one family (absent: nothing stored). */
+export type LastSeqLoader = (family: Family, deviceIds: string[]) => Promise<Map<string, LastAccepted>>;
 
 export interface DeviceSequence {
   /** Highest accepted seq; -1 before the first. */
   last: number;
+  /**
+   * Highest accepted ts; -1 before the first. A new reading needs a ts above it: InfluxDB keys a
+   * point by measurement, tags and time, so an equal ts would overwrite the earlier reading.
+   */
+  lastTs: number;
   loaded: boolean;
   /** Admission of this device's messages runs one at a time, in arrival order. */
   tail: Promise<unknown>;
-  /** Seqs admitted whose write then failed (not acknowledged): the device's resend is welcome. */
-  retry: Set<number>;
+  /** Seqs admitted whose write then failed (not acknowledged), with their ts: the device's resend is welcome. */
+  retry: Map<number, number>;
 }
 
 interface PendingLoad {
@@ -20,9 +31,9 @@ interface PendingLoad {
 }
 
 /**
- * The replay guard's memory: the last accepted seq per device. It survives restarts because on
- * first sight of a device it is read back from InfluxDB (`SELECT last(seq)`), combined with
- * what the spool of an earlier process still holds. Loads of devices seen in the same moment
+ * The replay guard's memory: the last accepted seq and ts per device. It survives restarts
+ * because on first sight of a device it is read back from InfluxDB (`SELECT last(seq)`, whose
+ * time is the ts), combined with what the spool of an earlier process still holds. Loads of devices seen in the same moment
  * share one query. While InfluxDB cannot answer, loads retry with backoff and the device's
  * messages wait (push back, never guess: guessing could store a redelivered message twice).
  */
@@ -37,8 +48,8 @@ export class SequenceTracker {
 
   constructor(
     private readonly loader: LastSeqLoader,
-    /** Last seq per device found in the spool at start. */
-    private readonly spooled: Map<string, number>,
+    /** Last seq and ts per device found in the spool at start. */
+    private readonly spooled: Map<string, LastAccepted>,
     private readonly logger: IngestLogger,
     private readonly options: { maxPerQuery?: number; retryMinMs?: number; retryMaxMs?: number } = {},
   ) {
@@ -48,7 +59,7 @@ export class SequenceTracker {
   get(deviceId: string): DeviceSequence {
     let state = this.devices.get(deviceId);
     if (!state) {
-      state = { last: -1, loaded: false, tail: Promise.resolve(), retry: new Set() };
+      state = { last: -1, lastTs: -1, loaded: false, tail: Promise.resolve(), retry: new Map() };
       this.devices.set(deviceId, state);
     }
     return state;
@@ -114,7 +125,10 @@ export class SequenceTracker {
       for (const [id, load] of entries) {
         const state = this.get(id);
         if (!state.loaded) {
-          state.last = Math.max(state.last, found.get(id) ?? -1, this.spooled.get(id) ?? -1);
+          const stored = found.get(id);
+          const spooled = this.spooled.get(id);
+          state.last = Math.max(state.last, stored?.seq ?? -1, spooled?.seq ?? -1);
+          state.lastTs = Math.max(state.lastTs, stored?.ts ?? -1, spooled?.ts ?? -1);
           state.loaded = true;
         }
         for (const w of load.waiters) w.resolve();

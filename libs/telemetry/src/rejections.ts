@@ -14,6 +14,7 @@ export const REJECTION_REASONS = [
   'bad_signature', // the signature does not verify with the device's registered key
   'signature_encoding', // sig is not the canonical base64 of 64 bytes (88 chars, standard alphabet, "==", zero pad bits)
   'replayed_sequence', // sequence number not above the last accepted one (replay or duplicate)
+  'ts_not_increasing', // ts not above the device's last accepted ts (an equal ts would overwrite that reading in InfluxDB)
   'clock_skew', // timestamp too far in the future, or older than the backfill window
   'device_disabled', // the device was disabled after it connected
 ] as const;

@@ -20,6 +20,9 @@ export interface TestDevice {
 
 export function testDevice(id: string, type: DeviceType, opts: { site?: string; requireSignature?: boolean } = {}): TestDevice {
   const keys = generateDeviceKeyPair();
+  // Like real firmware, a device's default timestamps increase strictly (ingest rejects a
+  // repeated ts: it would overwrite the earlier point in InfluxDB).
+  let lastTs = 0;
   const device: RegisteredDevice = {
     id,
     type,
@@ -33,7 +36,9 @@ export function testDevice(id: string, type: DeviceType, opts: { site?: string; 
     device,
     privateKey: keys.privateKey,
     payload(seq, readings, o = {}) {
-      const message = { v: 1 as const, device: id, ts: o.ts ?? Date.now(), seq, readings };
+      const ts = o.ts ?? Math.max(Date.now(), lastTs + 1);
+      lastTs = Math.max(lastTs, ts);
+      const message = { v: 1 as const, device: id, ts, seq, readings };
       if (o.unsigned) return Buffer.from(JSON.stringify(message));
       return Buffer.from(JSON.stringify(signMessage(message, privateKeyFromBase64(o.signWith ?? keys.privateKey))));
     },
