@@ -42,7 +42,8 @@ export function signingBytes(message: Pick<TelemetryMessage, 'device' | 'ts' | '
 }
 
 export function toIngestRecord(message: TelemetryMessage, receivedAtMs: number): IngestRecord {
-  return { ...signedContentOf(message), sig: message.sig ?? null, rx: receivedAtMs };
+  // One literal, same keys and order as signedContentOf + sig + rx (per message on the ingest path).
+  return { v: MESSAGE_VERSION, device: message.device, ts: message.ts, seq: message.seq, readings: message.readings, sig: message.sig ?? null, rx: receivedAtMs };
 }
 
 /** The bytes anchoring hashes into a Merkle leaf (RFC 6962 leaf input). */

@@ -170,10 +170,23 @@ export function familyOf(type: DeviceType): Family {
 
 /** Numeric metric names of a type, in catalogue order (the models' feature order). */
 export function numericMetrics(type: DeviceType): string[] {
-  return Object.entries(CATALOGUE[type].metrics)
-    .filter(([, spec]) => spec.kind === 'number')
-    .map(([name]) => name);
+  return [...numericMetricNames(type)];
 }
+
+/** numericMetrics() without the copy, for per-reading code (detection): computed once per type. */
+export function numericMetricNames(type: DeviceType): readonly string[] {
+  let names = NUMERIC_METRICS.get(type);
+  if (!names) {
+    names = Object.freeze(
+      Object.entries(CATALOGUE[type].metrics)
+        .filter(([, spec]) => spec.kind === 'number')
+        .map(([name]) => name),
+    );
+    NUMERIC_METRICS.set(type, names);
+  }
+  return names;
+}
+const NUMERIC_METRICS = new Map<DeviceType, readonly string[]>();
 
 export function isDeviceType(value: unknown): value is DeviceType {
   return typeof value === 'string' && (DEVICE_TYPES as readonly string[]).includes(value);
