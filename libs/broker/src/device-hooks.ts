@@ -357,6 +357,8 @@ function seqOf(payload: Buffer, maxBytes: number): { seq?: number } {
 
 export function classifyClientError(err: Error): string {
   if (err instanceof PacketTooLargeError || /max payload size exceeded/i.test(err.message)) return 'packet_too_large';
+  // aedes lib/client.js: no complete CONNECT within connectTimeout (half-open, slow-loris).
+  if (/connect did not arrive in time/i.test(err.message)) return 'connect_timeout';
   if (/keep ?alive timeout|did not arrive in time|drain timeout/i.test(err.message)) return 'timeout';
   const code = (err as NodeJS.ErrnoException).code;
   if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return 'socket';

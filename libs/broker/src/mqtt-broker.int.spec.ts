@@ -294,6 +294,29 @@ describe(MqttBroker.name, () => {
     });
   });
 
+  describe('connect timeout', () => {
+    it('closes sockets that send half a CONNECT once the configured connect timeout passes, counts them, and keeps serving devices', async () => {
+      const short = await startTestBroker(cleanups, { config: testBrokerConfig({ connectTimeoutMs: 300 }) });
+      short.directory.add('inv-1', 'secret-1');
+      short.directory.add('inv-2', 'secret-2');
+      const wsDevice = await connectDevice(cleanups, short.wsUrl, 'inv-2', 'secret-2');
+      // A CONNECT (MQTT 3.1.1 §3.1) declaring 40 bytes, of which only the first 10 arrive.
+      const half = Buffer.from([0x10, 0x28, 0x00, 0x04, 0x4d, 0x51, 0x54, 0x54, 0x04, 0xc2]);
+      const sockets = await Promise.all(Array.from({ length: 5 }, () => rawSocket(short.broker.ports.tcp)));
+      const closed = sockets.map((s) => new Promise<void>((resolve) => s.once('close', () => resolve())));
+      for (const s of sockets) s.write(half);
+      // A device that completes its CONNECT is served meanwhile and is not cut at the timeout.
+      const device = await connectDevice(cleanups, short.tcpUrl, 'inv-1', 'secret-1');
+      await Promise.all(closed);
+      expect(await short.metric(METRIC.mqttClientErrors, { reason: 'connect_timeout' })).toBe(5);
+      await device.publishAsync(topics.telemetry('inv-1'), reading('inv-1', 1), { qos: 1 });
+      await wsDevice.publishAsync(topics.telemetry('inv-2'), reading('inv-2', 1), { qos: 1 });
+      expect([device.connected, wsDevice.connected]).toEqual([true, true]);
+      expect(short.sink.of('inv-1')).toHaveLength(1);
+      expect(short.sink.of('inv-2')).toHaveLength(1);
+    });
+  });
+
   /** The SUBACK return code of one subscription (0x80 = refused, MQTT 3.1.1 §3.9.3). */
   function subackCode(client: MqttClient, filter: string): Promise<number> {
     return new Promise((resolve) =>

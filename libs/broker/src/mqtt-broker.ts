@@ -24,9 +24,18 @@ export interface MqttBrokerOptions {
   hooks: BrokerHooks;
   metrics: BrokerMetrics;
   logger: BrokerLogger;
-  /** Seconds a new connection has to send CONNECT (aedes default is 30). */
+  /** Milliseconds a new connection has to send CONNECT (default DEFAULT_CONNECT_TIMEOUT_MS). */
   connectTimeoutMs?: number;
 }
+
+/**
+ * aedes waits 30 s by default for a CONNECT, and bytes trickling in do not extend it. A socket
+ * that sends half a CONNECT (slow-loris) holds a file descriptor and a parser buffer (at most
+ * the packet limit) until then; with the process's descriptor limit as the only bound, N such
+ * sockets per timeout can keep devices out. 5 s is ample for a device on a slow link (CONNECT
+ * is one small packet) and makes such an attacker open limit/5 sockets per second.
+ */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
 
 /** What MqttBroker needs from a policy: hook functions for aedes, and its events once created. */
 export interface BrokerHooks {
@@ -62,16 +71,22 @@ export class MqttBroker {
   ) {}
 
   static async start(options: MqttBrokerOptions): Promise<MqttBroker> {
-    const aedes = await Aedes.createBroker({ ...options.hooks.aedesOptions(), connectTimeout: options.connectTimeoutMs ?? 10_000 });
+    const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    const aedes = await Aedes.createBroker({ ...options.hooks.aedesOptions(), connectTimeout: connectTimeoutMs });
     const detachHooks = options.hooks.attach(aedes);
     const tlsMaterial = options.tls ? { key: readFileSync(options.tls.keyPath), cert: readFileSync(options.tls.certPath) } : null;
 
     let accept: (conn: Duplex, req?: IncomingMessage) => void = () => undefined;
     const onSocket = (socket: Socket) => accept(socket);
     const tcp = createTcpServer({ noDelay: true }, onSocket);
-    const tls = tlsMaterial ? createTlsServer({ ...tlsMaterial }, onSocket) : null;
+    // The TLS handshake comes before aedes sees the socket: bound it the same way (Node: 120 s).
+    const tls = tlsMaterial ? createTlsServer({ ...tlsMaterial, handshakeTimeout: connectTimeoutMs }, onSocket) : null;
     tls?.on('tlsClientError', () => options.metrics.clientErrors.inc({ reason: 'socket' }));
-    const http = createHttpServer((_req, res) => res.writeHead(404).end('MQTT over WebSocket is at ' + MQTT_WS_PATH));
+    // Likewise the HTTP upgrade request before MQTT over WebSocket starts (Node: 60 s, checked
+    // every 30 s); an upgraded connection is no longer the HTTP server's and is not affected.
+    const http = createHttpServer({ headersTimeout: connectTimeoutMs, connectionsCheckingInterval: Math.min(30_000, connectTimeoutMs) }, (_req, res) =>
+      res.writeHead(404).end('MQTT over WebSocket is at ' + MQTT_WS_PATH),
+    );
     http.on('clientError', (_err, socket: Duplex) => socket.destroy());
     // maxPayload bounds one WebSocket message; the packet guard below bounds MQTT packets
     // that span several messages.

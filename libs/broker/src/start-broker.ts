@@ -10,7 +10,8 @@ import { DeviceHooks } from './device-hooks';
 import { BrokerPorts, MqttBroker } from './mqtt-broker';
 
 export interface StartBrokerOptions {
-  config: Pick<GridProofConfig, 'host' | 'mqtt'>;
+  /** mqtt.connectTimeoutMs defaults to DEFAULT_CONNECT_TIMEOUT_MS when absent (tests, benches). */
+  config: Pick<GridProofConfig, 'host'> & { mqtt: Omit<GridProofConfig['mqtt'], 'connectTimeoutMs'> & { connectTimeoutMs?: number } };
   directory: DeviceDirectory;
   sink: TelemetrySink;
   events: PipelineEvents;
@@ -56,6 +57,7 @@ export async function startBroker(options: StartBrokerOptions): Promise<RunningB
     wsPort: options.config.mqtt.wsPort,
     tls: options.config.mqtt.tls,
     maxPacketBytes: options.maxPacketBytes ?? packetLimitFor(options.config.mqtt.maxPayloadBytes),
+    connectTimeoutMs: options.config.mqtt.connectTimeoutMs,
     hooks,
     metrics,
     logger,

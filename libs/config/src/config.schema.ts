@@ -26,6 +26,8 @@ export const envSchema = z.object({
   GP_MQTT_TLS_CERT: z.string().optional(),
   GP_MQTT_TLS_KEY: z.string().optional(),
   GP_MQTT_MAX_PAYLOAD_BYTES: positiveInt.default(16_384),
+  // Time a new connection has to deliver its CONNECT (and a TLS client its handshake).
+  GP_MQTT_CONNECT_TIMEOUT_MS: positiveInt.default(5_000),
 
   INFLUX_URL: optionalUrl,
   INFLUX_DATABASE: z.string().regex(/^[A-Za-z0-9_]+$/).default('gridproof'),

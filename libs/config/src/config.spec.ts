@@ -5,6 +5,7 @@ describe('loadConfig', () => {
     const config = loadConfig({});
     expect(config.host).toBe('127.0.0.1');
     expect(config.mqtt.port).toBe(1883);
+    expect(config.mqtt.connectTimeoutMs).toBe(5_000);
     expect(config.api.port).toBe(3000);
     expect(config.influx.url).toBeNull();
     expect(config.sql.kind).toBe('pglite');

@@ -12,6 +12,11 @@ export interface GridProofConfig {
     wsPort: number;
     tls: { port: number; certPath: string; keyPath: string } | null;
     maxPayloadBytes: number;
+    /**
+     * Time a new connection has to deliver its CONNECT; then it is closed. Bounds how long a
+     * half-open socket (slow-loris) holds a file descriptor.
+     */
+    connectTimeoutMs: number;
   };
   influx: {
     /** null: start a local influxd under dataDir on localPort. */
@@ -85,6 +90,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GridProofConfi
       wsPort: e.GP_MQTT_WS_PORT,
       tls: e.GP_MQTT_TLS_CERT && e.GP_MQTT_TLS_KEY ? { port: e.GP_MQTT_TLS_PORT, certPath: e.GP_MQTT_TLS_CERT, keyPath: e.GP_MQTT_TLS_KEY } : null,
       maxPayloadBytes: e.GP_MQTT_MAX_PAYLOAD_BYTES,
+      connectTimeoutMs: e.GP_MQTT_CONNECT_TIMEOUT_MS,
     },
     influx: {
       url: e.INFLUX_URL ?? null,

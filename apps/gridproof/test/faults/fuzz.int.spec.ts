@@ -67,7 +67,7 @@ async function publishAll(client: MqttClient, topic: string, cases: PayloadCase[
 /**
  * Sends bytes on a fresh socket and half-closes it. 'closed': the broker closed it within
  * 300 ms; 'left': it still waits for the rest of a packet (aedes drops such a socket at its
- * CONNECT timeout, 10 s), so the test lets go of it instead of waiting.
+ * CONNECT timeout, GP_MQTT_CONNECT_TIMEOUT_MS), so the test lets go of it instead of waiting.
  */
 function rawSocket(port: number, bytes: Buffer): Promise<'closed' | 'left'> {
   return new Promise((resolve) => {
@@ -253,7 +253,7 @@ describe('fuzzing the running broker and ingest', () => {
       rawInputs: jobs.reduce((n, j) => n + j.inputs, 0),
       goodReadings: goodPublisher.acked.size,
       rejectedByReason: JSON.stringify(Object.fromEntries(REJECTION_REASONS.map((r) => [r, rejected(m4, r)]))),
-      clientErrors: JSON.stringify(Object.fromEntries(['packet_too_large', 'protocol', 'timeout', 'socket'].map((r) => [r, metricSum(m4, 'gridproof_mqtt_client_errors_total', { reason: r })]))),
+      clientErrors: JSON.stringify(Object.fromEntries(['packet_too_large', 'protocol', 'timeout', 'connect_timeout', 'socket'].map((r) => [r, metricSum(m4, 'gridproof_mqtt_client_errors_total', { reason: r })]))),
       authFailures: metricSum(m4, 'gridproof_mqtt_auth_failures_total'),
     });
   }, 150_000);

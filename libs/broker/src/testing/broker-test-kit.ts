@@ -125,7 +125,7 @@ export function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void; r
 
 export const quietLogger: BrokerLogger = { log: () => undefined, warn: () => undefined, error: () => undefined };
 
-export function testBrokerConfig(overrides: Partial<GridProofConfig['mqtt']> = {}): Pick<GridProofConfig, 'host' | 'mqtt'> {
+export function testBrokerConfig(overrides: Partial<GridProofConfig['mqtt']> = {}): StartBrokerOptions['config'] {
   return { host: '127.0.0.1', mqtt: { port: 0, wsPort: 0, tls: null, maxPayloadBytes: 16_384, ...overrides } };
 }
 
