@@ -19,7 +19,7 @@ import {
   applyRule,
   applyStreamRule,
   calibrate,
-  describeKinds,
+  describeStreamRule,
   evaluate,
   EvaluationReport,
   exportTypes,
@@ -40,7 +40,7 @@ const GENERIC_WARMUP_MS = 7 * 86_400_000;
 const DEFAULT_GENERIC: AlarmRule = { threshold: 0.9, k: 1, n: 1 };
 const DEFAULT_MODEL: AlarmRule = { threshold: 0.7, k: 1, n: 1 };
 
-const fmtRule = (r: AlarmRule | StreamRule | null) => (r ? `${'kinds' in r ? `${describeKinds(r.kinds)} on ${r.metric ?? 'any metric'}, ` : ''}score ≥ ${r.threshold}, ${r.k} of ${r.n}` : 'off');
+const fmtRule = (r: AlarmRule | StreamRule | null) => (r ? ('kinds' in r ? describeStreamRule(r) : `score ≥ ${r.threshold}, ${r.k} of ${r.n}`) : 'off');
 const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
 const lead = (e: EvaluationReport) => (e.medianLeadTimeH === null ? '–' : `${e.medianLeadTimeH.toFixed(1)} h`);
 
@@ -90,7 +90,7 @@ async function main(): Promise<void> {
       if (cal.model) row(`autoencoder (${fmtRule(cal.model)})`, test.map((d) => ({ ...base(d), alarms: applyRule(modelSeries(d), cal.model!) })));
     }
     const final = row('**fused**', new AlarmFusion(test).alarms(cal));
-    chosen.push(`- ${type}: maintenance + generic (${fmtRule(cal.generic)}) + autoencoder (${fmtRule(cal.model)}); on the training fleet: precision ${pct(cal.report.precision)}, recall ${pct(cal.report.recall)}, weakest fault ${cal.margin} alarm readings`);
+    chosen.push(`- ${type}: maintenance + generic (${fmtRule(cal.generic)}) + autoencoder (${fmtRule(cal.model)}); on the training fleet: precision ${pct(cal.report.precision)}, recall ${pct(cal.report.recall)}, weakest fault ${cal.margin} alarm readings, healthy peak ${cal.nearMiss().toFixed(2)} of an alarm`);
     const maint = score(evalL, test.map((d) => ({ ...base(d), alarms: d.maintenanceAlarms })));
     const leadByKind = new Map<string, number[]>();
     for (const l of evalL) {

@@ -9,7 +9,7 @@ import { readInfluxSeries } from '../train/influx-source';
 import { exportTypes, readLabels, readTypeSeries } from '../train/sim-export';
 import { trainType, TypeTrainResult } from '../train/trainer';
 import type { EvaluationReport } from '../train/evaluation';
-import { describeKinds } from '../train/alarm-rules';
+import { describeStreamRule } from '../train/alarm-rules';
 import { AlarmRulesFile, writeAlarmRules } from '../train/alarm-rules-file';
 import { calibrate } from '../train/calibration';
 import { scoreFleet } from '../train/fleet-scores';
@@ -113,7 +113,7 @@ export function registerDetectCommands(program: Command): void {
           model?.dispose();
           const c = calibrate(scores, typeLabels, numericMetrics(type), model !== null);
           rules[type] = { generic: c.generic, model: c.model };
-          const g = c.generic ? `${describeKinds(c.generic.kinds)} on ${c.generic.metric ?? 'any metric'}, score ≥ ${c.generic.threshold}, ${c.generic.k} of ${c.generic.n}` : 'off';
+          const g = c.generic ? describeStreamRule(c.generic) : 'off';
           const m = c.model ? `score ≥ ${c.model.threshold}, ${c.model.k} of ${c.model.n}` : 'off';
           ruleLines.push(`${type}: alarm rules: generic ${g}; autoencoder ${m} (on the training export: precision ${pct(c.report.precision)}, recall ${pct(c.report.recall)})\n`);
         }

@@ -27,6 +27,8 @@ export interface GenericScore {
   z: number;
   /** 'none' | 'day' | 'week': the channel in use. */
   season: SeasonName;
+  /** Readings this stream has seen, this one included. */
+  readings: number;
 }
 
 export type SeasonName = 'none' | 'day' | 'week';
@@ -34,6 +36,16 @@ export type SeasonName = 'none' | 'day' | 'week';
 const DAY_MS = 86_400_000;
 const WEEK_MS = 7 * DAY_MS;
 const SCORE_DECADES = 6;
+
+/**
+ * The detector's own warm-up, in readings: level-shift evidence starts after 100 readings
+ * (Channel; its first scores carry the CUSUM built up before, e.g. from the jump to a device's
+ * working level) and its tail calibration weighs what it learned equally with its prior 100
+ * readings later (TailCalibrator's priorWeight); the point evidence's calibration reaches that
+ * at 100. Scores are emitted from the first reading; an alarm layer should raise no events from
+ * a stream before this.
+ */
+export const WARMUP_READINGS = 200;
 
 export function scoreFromP(p: number): number {
   return Math.max(0, Math.min(1, -Math.log10(Math.max(p, 1e-300)) / SCORE_DECADES));
@@ -117,7 +129,7 @@ export class StreamDetector {
     const p = Math.min(1, pMin * candidates.length);
     // Anomalies (and drifts) must not be learned as "what this hour looks like".
     if (this.seasonal) for (const s of this.seasonal) s.profile.learn(ts, value - (s.under ? s.under.at(ts) : 0), p < 1e-2 || chosen.z > 6);
-    return { score: scoreFromP(p), p, kind, z: chosen.z, season: this.active };
+    return { score: scoreFromP(p), p, kind, z: chosen.z, season: this.active, readings: this.readings };
   }
 
   get season(): SeasonName {

@@ -9,7 +9,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSimulation, parseFleet } from '@gridproof/firmware-sim';
-import { cleanSeries, withSpikes } from '../generic/synthetic';
+import { cleanSeries, gaussian, mulberry32, withSpikes } from '../generic/synthetic';
+import { WARMUP_READINGS } from '../generic/stream-detector';
 import { ALARM_RULES_FILE } from '../train/alarm-rules-file';
 import { AnomalyRepository } from './anomaly.repository';
 import { DetectModule } from './detect.module';
@@ -163,5 +164,73 @@ faults: [{ kind: fan-failure, device: inv-1, start: 5d, ramp: 3d }]
       await store.close();
       await rm(modelsDir, { recursive: true, force: true });
     }
+  });
+
+  async function withService(rules: object | null, body: (service: DetectionService, events: PipelineEvents, seen: AnomalyEvent[]) => Promise<void>): Promise<void> {
+    const modelsDir = await mkdtemp(join(tmpdir(), 'gp-rules-'));
+    if (rules) await writeFile(join(modelsDir, ALARM_RULES_FILE), JSON.stringify(rules));
+    const store = await SqlStore.open({ kind: 'pglite', dir: null });
+    const events = new PipelineEvents();
+    const moduleRef = await Test.createTestingModule({
+      imports: [CoreModule.forRoot({ config: loadConfig({ GP_MODELS_DIR: modelsDir }), store, events, metrics: createMetricsRegistry(false) }), DetectModule],
+    }).compile();
+    await moduleRef.init();
+    try {
+      const seen: AnomalyEvent[] = [];
+      events.on('anomaly', (e) => seen.push(e));
+      await body(moduleRef.get(DetectionService), events, seen);
+    } finally {
+      await moduleRef.close();
+      await store.close();
+      await rm(modelsDir, { recursive: true, force: true });
+    }
+  }
+
+  it(`raises no generic event in a fresh stream's first ${WARMUP_READINGS} readings, and still one for a spike after them`, async () => {
+    await withService(null, async (service, events, seen) => {
+      const noise = gaussian(mulberry32(21));
+      const device = { id: 'bat-warm', type: 'battery' as const, family: 'energy' as const, site: 'site-a' };
+      const t0 = Date.parse('2025-05-01T00:00:00Z');
+      const ts = (i: number) => t0 + i * 60_000;
+      for (let i = 0; i < 400; i++) {
+        // Quiet for 20 readings, then a jump to the working level and a bump: alarming to a scale learned from a few readings.
+        const temp = (i < 20 ? 20 : 26 + (i > 60 && i < 80 ? 3 : 0)) + 0.3 * noise() + (i === 350 ? 15 : 0);
+        // A cycle counter that only ever grows.
+        const readings = { temp_c: Math.round(temp * 10) / 10, cycle_count: 481 + Math.floor(i / 40) / 10, soc_pct: 50 + 0.1 * noise() };
+        events.emit('accepted', [{ device, record: { v: 1, device: device.id, ts: ts(i), seq: i, readings, sig: null, rx: ts(i) } }]);
+      }
+      await service.idle();
+      const generic = seen.filter((e) => e.detector === 'generic');
+      expect(generic.filter((e) => e.ts < ts(WARMUP_READINGS))).toEqual([]);
+      expect(generic.map((e) => e.ts)).toContain(ts(350));
+      expect(generic.flatMap((e) => e.metrics.slice(0, 1).map((m) => m.name))).not.toContain('cycle_count');
+    });
+  });
+
+  it('applies a peer rule: an excursion every meter of the site shares raises no event, one meter leaving its peers does', async () => {
+    const rules = { 'smart-meter': { generic: { kinds: 1, threshold: 0.9, k: 2, n: 12, metric: 'power_w', peer: true }, model: null } };
+    await withService(rules, async (service, events, seen) => {
+      const ids = ['m-1', 'm-2', 'm-3', 'm-4', 'm-5'];
+      const noise = ids.map((_, k) => gaussian(mulberry32(30 + k)));
+      const t0 = Date.parse('2025-05-01T00:00:00Z');
+      const ts = (i: number) => t0 + i * 300_000;
+      // A 40-reading heat wave on every meter at 600; meter m-4 alone at 900.
+      const bump = (i: number, k: number) => (i >= 600 && i < 640 ? 400 : 0) + (k === 3 && i >= 900 && i < 940 ? 400 : 0);
+      for (let i = 0; i < 1000; i++) {
+        events.emit(
+          'accepted',
+          ids.map((id, k) => ({
+            device: { id, type: 'smart-meter' as const, family: 'energy' as const, site: 'site-p' },
+            record: { v: 1 as const, device: id, ts: ts(i) + k * 1000, seq: i, readings: { power_w: 1000 + 100 * k + 10 * noise[k]() + bump(i, k) }, sig: null, rx: ts(i) },
+          })),
+        );
+      }
+      await service.idle();
+      const generic = seen.filter((e) => e.detector === 'generic');
+      expect(generic.filter((e) => e.ts >= ts(600) && e.ts < ts(700))).toEqual([]);
+      const alone = generic.filter((e) => e.ts >= ts(900) && e.ts < ts(950));
+      expect(alone.length).toBeGreaterThan(0);
+      expect(new Set(alone.map((e) => e.device.id))).toEqual(new Set(['m-4']));
+    });
   });
 });

@@ -5,10 +5,10 @@ import { GP_CONFIG } from '@gridproof/core';
 import { AcceptedReading, AnomalyEvent, PipelineEvents } from '@gridproof/events';
 import { METRIC, Registry } from '@gridproof/metrics';
 import { SqlStore } from '@gridproof/store';
-import { DeviceType, numericMetrics } from '@gridproof/telemetry';
-import { GenericDetector } from '../generic/generic-detector';
+import { DeviceType } from '@gridproof/telemetry';
+import { alarmEvidence, FleetGenericScorer, peerConfirmation } from '../fleet/fleet-generic-scorer';
 import { MaintenanceDetector, MaintenancePrediction } from '../maintenance/maintenance-detector';
-import { EVIDENCE_CODES, PersistenceGate } from '../train/alarm-rules';
+import { EVIDENCE_CODES, PersistenceGate, streamHit } from '../train/alarm-rules';
 import { AlarmRulesFile, readAlarmRules } from '../train/alarm-rules-file';
 import { scoreFromP } from '../generic/stream-detector';
 import { ModelStore } from '../models/model-store';
@@ -45,7 +45,11 @@ const SLICE = 5_000;
 @Injectable()
 export class DetectionService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(DetectionService.name);
-  private readonly generic = new GenericDetector();
+  /** Peer streams only where a rule asks for them (each costs a second generic stream and a median). */
+  private readonly generic = new FleetGenericScorer((type, metric) => {
+    const g = this.alarmRules[type]?.generic;
+    return g?.peer === true && (g.metric === undefined || g.metric === metric);
+  });
   private readonly models = new Map<DeviceType, TypeModel>();
   private readonly maintenance = new MaintenanceDetector();
   /** Calibrated alarm layer per type (alarm-rules.json); types without one use the plain thresholds. */
@@ -205,31 +209,36 @@ export class DetectionService implements OnModuleInit, OnModuleDestroy {
       let pMin = 1;
       let top = '';
       let scoredMetrics = 0;
+      // Events only from streams past the detector's warm-up; the score covers every metric.
+      let pWarm = 1;
+      let warmMetrics = 0;
       const per: Array<{ name: string; value: number; p: number }> = [];
       const rules = this.alarmRules[device.type];
       const gRule = rules?.generic;
       let gated = false;
-      for (const name of numericMetrics(device.type)) {
-        const v = record.readings[name];
-        if (typeof v !== 'number') continue;
-        const key = `${device.id}\u0000${name}`;
-        const s = this.generic.update(key, record.ts, v);
-        if (gRule && (gRule.metric === undefined || gRule.metric === name)) {
-          const hit = s.score >= gRule.threshold && ((gRule.kinds >> EVIDENCE_CODES[s.kind]) & 1) === 1;
-          if (this.gate.step(`g\u0000${key}`, hit, gRule)) gated = true;
+      for (const ev of this.generic.score(device, record.ts, record.readings)) {
+        const s = ev.raw;
+        if (gRule && (gRule.metric === undefined || gRule.metric === ev.name)) {
+          const own = alarmEvidence(ev);
+          const hit = own !== null && streamHit(own.score, EVIDENCE_CODES[own.kind], peerConfirmation(ev), gRule);
+          if (this.gate.step(`g\u0000${device.id}\u0000${ev.name}`, hit, gRule)) gated = true;
         }
         scoredMetrics++;
-        per.push({ name, value: v, p: s.p });
+        per.push({ name: ev.name, value: ev.value, p: s.p });
         if (s.p < pMin) {
           pMin = s.p;
-          top = name;
+          top = ev.name;
+        }
+        if (ev.warm) {
+          warmMetrics++;
+          if (s.p < pWarm) pWarm = s.p;
         }
       }
       if (!scoredMetrics) continue;
       this.scored.inc({ detector: 'generic' });
       const score = scoreFromP(Math.min(1, pMin * scoredMetrics));
       const gThreshold = gRule ? gRule.threshold : this.thresholds.generic;
-      const isAnomaly = rules ? gated : score >= this.thresholds.generic;
+      const isAnomaly = rules ? gated : warmMetrics > 0 && scoreFromP(Math.min(1, pWarm * warmMetrics)) >= this.thresholds.generic;
       points.push({ device: device.id, site: device.site, type: device.type, family: device.family, detector: 'generic', ts: record.ts, score, threshold: gThreshold, isAnomaly, topMetric: top, modelVersion: 'generic-1' });
       if (isAnomaly && this.shouldEmit(`${device.id}|generic`, record.ts)) {
         const metrics = per.sort((a, b) => a.p - b.p).slice(0, 3).map((m) => ({ name: m.name, value: m.value, contribution: scoreFromP(m.p) }));

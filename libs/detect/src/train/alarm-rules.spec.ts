@@ -15,7 +15,8 @@ function streams(spec: Record<string, Array<[number, keyof typeof EVIDENCE_CODES
         scores[i] = 1;
         kinds[i] = EVIDENCE_CODES[kind];
       }
-      return { name, scores, kinds };
+      // No peers in these tests: nothing is shared.
+      return { name, scores, kinds, peer: new Float32Array(ts.length).fill(Infinity) };
     }),
   };
 }

@@ -58,13 +58,23 @@ export interface StreamRule extends AlarmRule {
   kinds: number;
   /** Only this metric's stream (a fault that shows in one sensor); absent = any metric. */
   metric?: string;
+  /**
+   * Also judge the metric against its peers (FleetGenericScorer): a reading counts only when
+   * the value minus the consensus of its type on its site (or fleet) scores at or above the
+   * threshold too, so an excursion the peers share (the weather) does not count. A device with
+   * no peers is judged on its own stream alone.
+   */
+  peer?: boolean;
 }
 
 export interface StreamScores {
   device: string;
   ts: number[];
-  /** Per metric: scores (NaN = warm-up) and evidence codes, one per reading. */
-  metrics: Array<{ name: string; scores: Float32Array; kinds: Uint8Array }>;
+  /**
+   * Per metric, one entry per reading: the own stream's scores (NaN = warm-up, no value) and
+   * evidence codes, and the peers' confirmation (peerConfirmation: +Infinity = no peers).
+   */
+  metrics: Array<{ name: string; scores: Float32Array; kinds: Uint8Array; peer: Float32Array }>;
   end: number;
 }
 
@@ -78,7 +88,7 @@ export function applyStreamRule(s: StreamScores, rule: StreamRule): number[] {
     const slot = i % rule.n;
     for (let j = 0; j < metrics.length; j++) {
       const m = metrics[j];
-      const hit = m.scores[i] >= rule.threshold && (rule.kinds >> m.kinds[i]) & 1 ? 1 : 0;
+      const hit = streamHit(m.scores[i], m.kinds[i], m.peer[i], rule) ? 1 : 0;
       hits[j] += hit - rings[j][slot];
       rings[j][slot] = hit;
       if (hit && hits[j] >= rule.k) alarm = true;
@@ -88,11 +98,42 @@ export function applyStreamRule(s: StreamScores, rule: StreamRule): number[] {
   return out;
 }
 
+/** One reading of one metric stream counts towards a stream rule (the service and the backtests both use this). */
+export function streamHit(score: number, kind: number, peer: number, rule: StreamRule): boolean {
+  return score >= rule.threshold && ((rule.kinds >> kind) & 1) === 1 && (!rule.peer || peer >= rule.threshold);
+}
+
+/**
+ * The most readings that counted towards the rule within any n consecutive readings before
+ * `until` (a device's first fault), over k: how close healthy operation came to an alarm.
+ * 1 or more is a false alarm; 0 means the rule never saw a healthy reading it would count.
+ */
+export function healthyPeak(s: StreamScores, rule: StreamRule, until: number): number {
+  const metrics = rule.metric === undefined ? s.metrics : s.metrics.filter((m) => m.name === rule.metric);
+  let peak = 0;
+  for (const m of metrics) {
+    const ring = new Uint8Array(rule.n);
+    let hits = 0;
+    for (let i = 0; i < s.ts.length && s.ts[i] < until; i++) {
+      const hit = streamHit(m.scores[i], m.kinds[i], m.peer[i], rule) ? 1 : 0;
+      hits += hit - ring[i % rule.n];
+      ring[i % rule.n] = hit;
+      if (hits > peak) peak = hits;
+    }
+  }
+  return peak / rule.k;
+}
+
 export function describeKinds(mask: number): string {
   return Object.entries(EVIDENCE_CODES)
     .filter(([, c]) => (mask >> c) & 1)
     .map(([k]) => k)
     .join('+');
+}
+
+/** "point on temp_c not shared by peers, score ≥ 0.9, 3 of 36". */
+export function describeStreamRule(r: StreamRule): string {
+  return `${describeKinds(r.kinds)} on ${r.metric ?? 'any metric'}${r.peer ? ' not shared by peers' : ''}, score ≥ ${r.threshold}, ${r.k} of ${r.n}`;
 }
 
 export const STREAM_RULE_GRID: StreamRule[] = [1, 2, 3, 5, 8, 9, 10, 11, 15].flatMap((kinds) =>

@@ -1,4 +1,4 @@
-import { AlarmRule, applyRule, applyStreamRule, RULE_GRID, ScoredSeries, StreamRule, STREAM_RULE_GRID, StreamScores } from './alarm-rules';
+import { AlarmRule, applyRule, applyStreamRule, healthyPeak, RULE_GRID, ScoredSeries, StreamRule, STREAM_RULE_GRID, StreamScores } from './alarm-rules';
 import { DeviceAlarms, evaluate, EvaluationReport } from './evaluation';
 import type { FaultLabel } from './sim-export';
 
@@ -27,7 +27,11 @@ export interface TypeAlarmRules {
 export interface Calibration extends TypeAlarmRules {
   report: EvaluationReport;
   margin: number;
+  /** How close the generic rule came to alarming on healthy readings (healthyPeak, worst device; computed on demand). */
+  nearMiss: () => number;
 }
+
+type Judged = Pick<Calibration, 'report' | 'margin' | 'nearMiss'>;
 
 const merge = (...lists: number[][]) => [...new Set(lists.flat())].sort((a, b) => a - b);
 
@@ -43,7 +47,7 @@ export class AlarmFusion {
       end: d.end,
       alarms: merge(
         d.maintenanceAlarms,
-        g ? this.cached(`${d.device}|g|${g.metric ?? '*'}|${g.kinds}|${g.threshold}|${g.k}|${g.n}`, () => applyStreamRule(d.streams, g)) : [],
+        g ? this.cached(`${d.device}|g|${g.peer ? 'p' : 'o'}|${g.metric ?? '*'}|${g.kinds}|${g.threshold}|${g.k}|${g.n}`, () => applyStreamRule(d.streams, g)) : [],
         m && d.model.length ? this.cached(`${d.device}|m|${m.threshold}|${m.k}|${m.n}`, () => applyRule(modelSeries(d), m)) : [],
       ),
     }));
@@ -75,7 +79,13 @@ export function margin(alarms: DeviceAlarms[], labels: FaultLabel[]): number {
   return min;
 }
 
-function better(a: { report: EvaluationReport; margin: number }, b: { report: EvaluationReport; margin: number } | null): boolean {
+/**
+ * Among rules equally good on the training fleet, prefer the one that came least close to a
+ * false alarm on its healthy devices (a training fleet may lack the weather that trips a rule
+ * elsewhere: a rule that was nowhere near alarming on healthy data carries over better), then
+ * the one with the widest margin on its weakest fault.
+ */
+function better(a: Judged, b: Judged | null): boolean {
   if (!b) return true;
   const okA = a.report.precision >= 0.9;
   const okB = b.report.precision >= 0.9;
@@ -83,16 +93,25 @@ function better(a: { report: EvaluationReport; margin: number }, b: { report: Ev
   if (!okA) return a.report.f1 > b.report.f1;
   if (a.report.recall !== b.report.recall) return a.report.recall > b.report.recall;
   if (a.report.precision !== b.report.precision) return a.report.precision > b.report.precision;
+  const nA = a.nearMiss();
+  const nB = b.nearMiss();
+  if (nA !== nB) return nA < nB;
   return a.margin > b.margin;
 }
 
 export function calibrate(devices: DeviceDetectorScores[], labels: FaultLabel[], metrics: string[], hasModel: boolean): Calibration {
   const fusion = new AlarmFusion(devices);
-  const judge = (rules: TypeAlarmRules) => {
+  const firstFault = new Map<string, number>();
+  for (const l of labels) firstFault.set(l.device, Math.min(firstFault.get(l.device) ?? Infinity, l.start));
+  const judge = (rules: TypeAlarmRules): Judged => {
     const alarms = fusion.alarms(rules);
-    return { report: evaluate(alarms, labels), margin: margin(alarms, labels) };
+    const g = rules.generic;
+    let peak: number | undefined;
+    const nearMiss = () => (peak ??= g ? Math.max(0, ...devices.map((d) => healthyPeak(d.streams, g, firstFault.get(d.device) ?? Infinity))) : 0);
+    return { report: evaluate(alarms, labels), margin: margin(alarms, labels), nearMiss };
   };
-  const gGrid: Array<StreamRule | null> = [null, ...STREAM_RULE_GRID, ...metrics.flatMap((metric) => STREAM_RULE_GRID.map((r) => ({ ...r, metric })))];
+  const own: StreamRule[] = [...STREAM_RULE_GRID, ...metrics.flatMap((metric) => STREAM_RULE_GRID.map((r) => ({ ...r, metric })))];
+  const gGrid: Array<StreamRule | null> = [null, ...own, ...own.map((r) => ({ ...r, peer: true }))];
   const mGrid: Array<AlarmRule | null> = hasModel ? [null, ...RULE_GRID] : [null];
   let best: Calibration | null = null;
   // Coordinate search: the generic rule with the model's fixed, then the model's given it; twice.

@@ -1,0 +1,2 @@
+export * from './peer-consensus';
+export * from './fleet-generic-scorer';
