@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { loadConfig } from '@gridproof/config';
 import { DetectionService } from '@gridproof/detect';
+import { AnomalyEvent, PipelineEvents } from '@gridproof/events';
 import { ApiKeys } from '@gridproof/registry';
 import { freePort, sharedInfluxUrl, uniqueName } from '@gridproof/testing';
 import { generateDeviceKeyPair, privateKeyFromBase64, signMessage, topics } from '@gridproof/telemetry';
@@ -77,6 +78,8 @@ describe('GridProof pipeline', () => {
       password: credentials.password,
       reconnectPeriod: 0,
     });
+    const anomalies: AnomalyEvent[] = [];
+    const unsubscribe = running.app.get(PipelineEvents).on('anomaly', (e) => anomalies.push(e));
     const privateKey = privateKeyFromBase64(keys.privateKey);
     // Six hours of one-minute readings with a little noise, then the heat-sink jumps 45 °C:
     // a cooling fan that stopped. Device time ends now, inside the backfill window.
@@ -104,6 +107,12 @@ describe('GridProof pipeline', () => {
     expect(JSON.stringify(telemetry.body)).toContain('heatsink_temp_c');
 
     await running.app.get(DetectionService).idle();
+    unsubscribe();
+    // Detected within a bounded device time: at the latest 5 readings into the fault, and not before it.
+    const faultStart = start + (n - 20) * 60_000;
+    const first = anomalies.filter((e) => e.device.id === 'inv-e2e-1').map((e) => e.ts).sort((a, b) => a - b)[0];
+    expect(first).toBeGreaterThanOrEqual(faultStart);
+    expect(first).toBeLessThanOrEqual(faultStart + 5 * 60_000);
     const alerts = await waitFor('an alert for the device', async () => {
       const res = await api('/api/alerts?device=inv-e2e-1');
       const list = (Array.isArray(res.body) ? res.body : (res.body.alerts ?? res.body.items ?? [])) as Array<Record<string, unknown>>;
