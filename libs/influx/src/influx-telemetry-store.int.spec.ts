@@ -88,8 +88,8 @@ describe(InfluxTelemetryStore.name, () => {
       await store.writeLines([line('sm-last-1', 5, t, { power_w: 1 }), line('sm-last-1', 7, t + 1, { power_w: 1 }), line('sm-last-2', 3, t, { power_w: 1 })].join('\n'));
       const last = await store.lastAccepted('energy', ['sm-last-1', 'sm-last-2', 'sm-last-none']);
       expect([...last.entries()].sort()).toEqual([
-        ['sm-last-1', { seq: 7, ts: t + 1 }],
-        ['sm-last-2', { seq: 3, ts: t }],
+        ['sm-last-1', { seq: 7, ts: t + 1, sig: null }],
+        ['sm-last-2', { seq: 3, ts: t, sig: null }],
       ]);
     });
   });

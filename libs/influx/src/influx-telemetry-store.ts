@@ -169,15 +169,15 @@ export class InfluxTelemetryStore {
    * seq and ts above the previous one's, so this is also the highest seq. One query for many
    * devices, so a fleet reconnecting after a restart costs a few queries, not one per device.
    */
-  async lastAccepted(family: Family, deviceIds: string[]): Promise<Map<string, { seq: number; ts: number }>> {
-    const out = new Map<string, { seq: number; ts: number }>();
+  async lastAccepted(family: Family, deviceIds: string[]): Promise<Map<string, { seq: number; ts: number; sig: string | null }>> {
+    const out = new Map<string, { seq: number; ts: number; sig: string | null }>();
     const ids = deviceIds.filter((id) => DEVICE_ID_PATTERN.test(id));
     if (!ids.length) return out;
     const where = ids.map((id) => `"device" = ${escape.stringLit(id)}`).join(' OR ');
-    // A single selector returns the time of the point it selected (InfluxQL), i.e. its ts.
-    const rows = await this.influx.query<{ device: string; last: number; time: Date }>(`SELECT last("seq") FROM ${escape.quoted(family)} WHERE ${where} GROUP BY "device"`);
+    // A single selector returns the time (its ts) and other fields of the point it selected (InfluxQL).
+    const rows = await this.influx.query<{ device: string; last: number; sig: string | null; time: Date }>(`SELECT last("seq"), "sig" FROM ${escape.quoted(family)} WHERE ${where} GROUP BY "device"`);
     for (const row of rows) {
-      if (typeof row.device === 'string' && typeof row.last === 'number') out.set(row.device, { seq: row.last, ts: row.time.getTime() });
+      if (typeof row.device === 'string' && typeof row.last === 'number') out.set(row.device, { seq: row.last, ts: row.time.getTime(), sig: typeof row.sig === 'string' ? row.sig : null });
     }
     return out;
   }

@@ -160,8 +160,8 @@ describe(Spool.name, () => {
       expect(await storedSeqs(h, inverter.device.id)).toEqual([1, 2, 3]);
       expect(h.logger.matching(/torn tail of 30 bytes/)).not.toHaveLength(0);
       expect((await h.metrics.getSingleMetric(METRIC.spoolTorn)!.get()).values[0].value).toBeGreaterThanOrEqual(30);
-      // seq 3 is known from the spool: its redelivery is refused; the torn seq 4 is welcome.
-      expect(await send(h, inverter, 3, t0)).toMatchObject({ accepted: false, reason: 'replayed_sequence' });
+      // seq 3 is known (spool, then InfluxDB): its redelivery is a duplicate; the torn seq 4 is welcome.
+      expect(await send(h, inverter, 3, t0)).toMatchObject({ accepted: false, reason: 'duplicate' });
       expect((await send(h, inverter, 4, t0)).accepted).toBe(true);
       await h.pipeline.flush();
       expect(await storedSeqs(h, inverter.device.id)).toEqual([1, 2, 3, 4]);

@@ -30,7 +30,7 @@ export class IngestMetrics {
     this.duplicates = get(
       registry,
       METRIC.ingestDuplicates,
-      () => new Counter({ name: METRIC.ingestDuplicates, help: 'Messages whose seq was already accepted (QoS 1 redeliveries, replays); never stored twice', registers: [registry] }),
+      () => new Counter({ name: METRIC.ingestDuplicates, help: 'Exact redeliveries of accepted messages (QoS 1 resends after a lost PUBACK; reason duplicate); acknowledged, never stored twice', registers: [registry] }),
     );
     this.writeLatency = get(
       registry,

@@ -156,20 +156,36 @@ describe(IngestPipeline.name, () => {
       expect(good.accepted).toBe(true);
     });
 
-    it('rejects a replayed sequence and never stores it twice', async () => {
+    it('answers an exact QoS 1 redelivery as duplicate, apart from replays, and stores it once', async () => {
       const ts = Date.now();
       const first = meter.payload(5_000, { power_w: 10 }, { ts });
+      const second = meter.payload(5_001, { power_w: 11 }, { ts: ts + 1 });
       expect((await h.pipeline.submit(meter.device, first, ts)).accepted).toBe(true);
-      const before = await rejectedCount('replayed_sequence');
-      // A QoS 1 redelivery: the same bytes again, and an older seq.
-      expect(await h.pipeline.submit(meter.device, first, ts + 10)).toMatchObject({ accepted: false, reason: 'replayed_sequence' });
-      expect(await h.pipeline.submit(meter.device, meter.payload(4_999, { power_w: 10 }, { ts: ts + 1 }), ts + 10)).toMatchObject({
-        accepted: false,
-        reason: 'replayed_sequence',
-      });
-      expect(await rejectedCount('replayed_sequence')).toBe(before + 2);
+      expect((await h.pipeline.submit(meter.device, second, ts + 1)).accepted).toBe(true);
+      const duplicates = () => h.metrics.getSingleMetric(METRIC.ingestDuplicates)!.get().then((m) => m.values[0]?.value ?? 0);
+      const [dupBefore, replayBefore, dupTotalBefore] = [await rejectedCount('duplicate'), await rejectedCount('replayed_sequence'), await duplicates()];
+      // The device lost both PUBACKs and resends both, byte for byte (and once re-serialised).
+      expect(await h.pipeline.submit(meter.device, first, ts + 10)).toMatchObject({ accepted: false, reason: 'duplicate' });
+      const reordered = Buffer.from(JSON.stringify(Object.fromEntries(Object.entries(JSON.parse(second.toString()) as object).reverse())));
+      expect(await h.pipeline.submit(meter.device, reordered, ts + 10)).toMatchObject({ accepted: false, reason: 'duplicate' });
+      expect([await rejectedCount('duplicate'), await rejectedCount('replayed_sequence'), await duplicates()]).toEqual([dupBefore + 2, replayBefore, dupTotalBefore + 2]);
       const stored = await h.store.telemetry({ deviceId: meter.device.id, from: ts - 1, to: ts + 2 });
-      expect(stored.map((p) => [p.seq, p.rx])).toEqual([[5_000, ts]]);
+      expect(stored.map((p) => [p.seq, p.rx])).toEqual([
+        [5_000, ts],
+        [5_001, ts + 1],
+      ]);
+    });
+
+    it('rejects a replay (an accepted seq with other content, or an older seq never seen) as replayed_sequence', async () => {
+      const ts = Date.now();
+      expect((await h.pipeline.submit(meter.device, meter.payload(6_000, { power_w: 10 }, { ts }), ts)).accepted).toBe(true);
+      const [dupBefore, replayBefore] = [await rejectedCount('duplicate'), await rejectedCount('replayed_sequence')];
+      expect(await h.pipeline.submit(meter.device, meter.payload(6_000, { power_w: 99 }, { ts }), ts + 10)).toMatchObject({ accepted: false, reason: 'replayed_sequence' });
+      expect(await h.pipeline.submit(meter.device, meter.payload(6_000, { power_w: 10 }, { ts: ts + 5 }), ts + 10)).toMatchObject({ accepted: false, reason: 'replayed_sequence' });
+      expect(await h.pipeline.submit(meter.device, meter.payload(5_999, { power_w: 10 }, { ts: ts - 1 }), ts + 10)).toMatchObject({ accepted: false, reason: 'replayed_sequence' });
+      expect([await rejectedCount('duplicate'), await rejectedCount('replayed_sequence')]).toEqual([dupBefore, replayBefore + 3]);
+      const stored = await h.store.telemetry({ deviceId: meter.device.id, from: ts - 1, to: ts + 6 });
+      expect(stored.map((p) => [p.seq, p.readings.power_w])).toEqual([[6_000, 10]]);
     });
 
     it("rejects a reading whose ts is not above the device's last accepted ts, so no stored point is overwritten", async () => {
@@ -228,8 +244,10 @@ describe(IngestPipeline.name, () => {
       const spool = tempSpoolDir();
       const next = await startPipeline({ influxUrl: sharedInfluxUrl(), database, spoolDir: spool.dir });
       try {
+        // The process died before its PUBACK: the device resends seq 42, the same message.
         const again = await next.pipeline.submit(bat.device, bat.payload(42, { soc_pct: 51 }, { ts: ts + 1 }), ts + 500);
-        expect(again).toMatchObject({ accepted: false, reason: 'replayed_sequence' });
+        expect(again).toMatchObject({ accepted: false, reason: 'duplicate' });
+        expect(await next.pipeline.submit(bat.device, bat.payload(42, { soc_pct: 7 }, { ts: ts + 1 }), ts + 500)).toMatchObject({ accepted: false, reason: 'replayed_sequence' });
         // The last ts is recovered with the seq: a new seq at the stored ts would overwrite seq 42.
         expect(await next.pipeline.submit(bat.device, bat.payload(43, { soc_pct: 99 }, { ts: ts + 1 }), ts + 550)).toMatchObject({ accepted: false, reason: 'ts_not_increasing' });
         expect((await next.pipeline.submit(bat.device, bat.payload(43, { soc_pct: 52 }, { ts: ts + 2 }), ts + 600)).accepted).toBe(true);

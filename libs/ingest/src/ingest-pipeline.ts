@@ -9,7 +9,7 @@ import { deadLetteredReadings } from './dead-letter-readings';
 import { IngestCounters, IngestStatsSnapshot } from './ingest-stats';
 import { IngestLogger, RateLimitedLog } from './ingest-logger';
 import { IngestMetrics } from './ingest-metrics';
-import { DeviceSequence, LastAccepted, SequenceTracker } from './sequence-tracker';
+import { contentDigest, DeviceSequence, LastAccepted, RecentAccepted, SequenceTracker } from './sequence-tracker';
 import { InlineSignatureVerifier, SignatureVerifier } from './signatures/signature-verifier';
 import { Spool } from './spool/spool';
 import { StatsWriter } from './stats-writer';
@@ -304,7 +304,12 @@ export class IngestPipeline implements TelemetrySink {
     // A resend of a reading admitted but never made durable; it passed the ts check then.
     const retried = seq <= state.last && state.retry.get(seq) === message.ts;
     if (seq <= state.last && !retried) {
-      return { outcome: this.rejected(device.id, 'replayed_sequence', `seq ${seq} is not above the last accepted seq ${state.last}`) };
+      // Same seq and content as a recent accepted message: a QoS 1 redelivery (its PUBACK was
+      // lost), harmless; anything else under the last seq is a replay.
+      if (state.recent?.has(seq, message.ts, contentDigest(message))) {
+        return { outcome: this.rejected(device.id, 'duplicate', `seq ${seq} was already accepted with this content (a redelivery); stored once`) };
+      }
+      return { outcome: this.rejected(device.id, 'replayed_sequence', `seq ${seq} is not above the last accepted seq ${state.last} and is not a redelivery of an accepted message`) };
     }
     // InfluxDB keys a point by measurement, tags and time: a reading at an already used ts would
     // silently replace the earlier one, and the audit would find that one altered.
@@ -314,6 +319,7 @@ export class IngestPipeline implements TelemetrySink {
     if (retried) state.retry.delete(seq);
     if (seq > state.last) state.last = seq;
     if (message.ts > state.lastTs) state.lastTs = message.ts;
+    if (!retried) (state.recent ??= new RecentAccepted()).add(seq, message.ts, contentDigest(message));
     const record: IngestRecord = toIngestRecord(message, this.stampRx(receivedAt));
     const reading: AcceptedReading = { device: deviceRef(device), record };
     const durable = this.writer.write(telemetryLine(device.family, { device: device.id, site: device.site, type: device.type }, record), reading);
@@ -338,7 +344,7 @@ export class IngestPipeline implements TelemetrySink {
   private rejected(deviceId: string, reason: RejectionReason, detail: string): IngestOutcome {
     this.counters.addRejected(reason);
     this.prom.reject(reason);
-    if (reason === 'replayed_sequence') this.prom.duplicates.inc();
+    if (reason === 'duplicate') this.prom.duplicates.inc();
     this.rejectionLog.log(reason, `rejected a message of device ${deviceId}: ${reason} (${detail})`);
     this.options.events.emit('rejected', { deviceId, reason, detail, at: Date.now() });
     return { accepted: false, reason, detail };

@@ -41,7 +41,7 @@ export class IngestCounters {
   addRejected(reason: RejectionReason): void {
     this.rejected++;
     this.byReason[reason]++;
-    if (reason === 'replayed_sequence') this.duplicates++;
+    if (reason === 'duplicate') this.duplicates++;
   }
 
   /** Complete seconds only, so the figure does not dip at the start of each second. */

@@ -1,4 +1,4 @@
-import { LastAccepted, SequenceTracker } from './sequence-tracker';
+import { contentDigest, LastAccepted, RecentAccepted, SequenceTracker } from './sequence-tracker';
 import { MemoryLogger } from './testing/ingest-test-kit';
 
 describe(SequenceTracker.name, () => {
@@ -18,5 +18,20 @@ describe(SequenceTracker.name, () => {
     expect(last('sm-2')).toEqual({ seq: 30, ts: 3_000 });
     expect(last('sm-3')).toEqual({ seq: 5, ts: 500 });
     expect(last('sm-4')).toEqual({ seq: -1, ts: -1 });
+  });
+});
+
+describe(RecentAccepted.name, () => {
+  const message = { device: 'sm-1', ts: 1_000, seq: 7, readings: { power_w: 1 } };
+
+  it('matches a redelivery of a recent message by seq, ts and content, signed or not, and forgets the oldest', () => {
+    const recent = new RecentAccepted();
+    recent.add(7, 1_000, contentDigest(message));
+    expect(recent.has(7, 1_000, contentDigest({ ...message, readings: { power_w: 1 } }))).toBe(true);
+    expect(recent.has(7, 1_000, contentDigest({ ...message, readings: { power_w: 2 } }))).toBe(false);
+    expect(recent.has(7, 1_001, contentDigest(message))).toBe(false);
+    for (let seq = 8; seq < 8 + RecentAccepted.CAPACITY; seq++) recent.add(seq, seq * 1_000, seq);
+    expect(recent.has(7, 1_000, contentDigest(message))).toBe(false);
+    expect(recent.has(8, 8_000, 8)).toBe(true);
   });
 });

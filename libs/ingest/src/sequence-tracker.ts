@@ -1,10 +1,47 @@
-import type { Family } from '@gridproof/telemetry';
+import { hash } from 'node:crypto';
+import { signingBytes, type Family, type TelemetryMessage } from '@gridproof/telemetry';
 import { IngestLogger, RateLimitedLog } from './ingest-logger';
 
 /** The seq and ts (device time, ms) of a device's newest accepted reading. */
 export interface LastAccepted {
   seq: number;
   ts: number;
+  /** Its signature, when known (InfluxDB): lets a redelivery after a restart count as duplicate. */
+  sig?: string | null;
+}
+
+/**
+ * 48 bits that identify a message's content: the first 6 bytes of its (verified, canonical)
+ * Ed25519 signature, which covers device, ts, seq and readings; for an unsigned message, of the
+ * SHA-1 of its RFC 8785 form. Only used to tell a redelivery from a replay, never to accept.
+ */
+export function contentDigest(message: Pick<TelemetryMessage, 'device' | 'ts' | 'seq' | 'readings' | 'sig'>): number {
+  const bytes = message.sig !== undefined ? Buffer.from(message.sig, 'base64') : hash('sha1', signingBytes(message), 'buffer');
+  return bytes.length >= 6 ? bytes.readUIntBE(0, 6) : NaN;
+}
+
+/**
+ * The last few accepted messages of a device as (seq, ts, digest), oldest dropped first: a
+ * message whose seq is not new is a duplicate (a QoS 1 redelivery: harmless) only if it matches
+ * one of these; otherwise it is a replay. Sized for the messages a device has in flight when its
+ * connection drops; a redelivery older than that is counted as a replay (still never stored).
+ */
+export class RecentAccepted {
+  static readonly CAPACITY = 8;
+  private readonly entries: number[] = [];
+
+  add(seq: number, ts: number, digest: number): void {
+    this.entries.push(seq, ts, digest);
+    if (this.entries.length > 3 * RecentAccepted.CAPACITY) this.entries.splice(0, 3);
+  }
+
+  /** A NaN digest (recovered without a signature) matches on seq and ts alone. */
+  has(seq: number, ts: number, digest: number): boolean {
+    for (let i = 0; i < this.entries.length; i += 3) {
+      if (this.entries[i] === seq && this.entries[i + 1] === ts && (Number.isNaN(this.entries[i + 2]) || this.entries[i + 2] === digest)) return true;
+    }
+    return false;
+  }
 }
 
 /** Loads the last stored seq and ts of several devices of one family (absent: nothing stored). */
@@ -18,6 +55,8 @@ export interface DeviceSequence {
    * point by measurement, tags and time, so an equal ts would overwrite the earlier reading.
    */
   lastTs: number;
+  /** Recently accepted messages, to recognise a redelivery; null until the first. */
+  recent: RecentAccepted | null;
   loaded: boolean;
   /** Admission of this device's messages runs one at a time, in arrival order. */
   tail: Promise<unknown>;
@@ -59,7 +98,7 @@ export class SequenceTracker {
   get(deviceId: string): DeviceSequence {
     let state = this.devices.get(deviceId);
     if (!state) {
-      state = { last: -1, lastTs: -1, loaded: false, tail: Promise.resolve(), retry: new Map() };
+      state = { last: -1, lastTs: -1, recent: null, loaded: false, tail: Promise.resolve(), retry: new Map() };
       this.devices.set(deviceId, state);
     }
     return state;
@@ -129,6 +168,10 @@ export class SequenceTracker {
           const spooled = this.spooled.get(id);
           state.last = Math.max(state.last, stored?.seq ?? -1, spooled?.seq ?? -1);
           state.lastTs = Math.max(state.lastTs, stored?.ts ?? -1, spooled?.ts ?? -1);
+          if (stored && stored.seq === state.last) {
+            const digest = stored.sig ? contentDigest({ device: id, ts: stored.ts, seq: stored.seq, readings: {}, sig: stored.sig }) : NaN;
+            (state.recent ??= new RecentAccepted()).add(stored.seq, stored.ts, digest);
+          }
           state.loaded = true;
         }
         for (const w of load.waiters) w.resolve();

@@ -13,7 +13,8 @@ export const REJECTION_REASONS = [
   'missing_signature', // the device must sign but sent no signature
   'bad_signature', // the signature does not verify with the device's registered key
   'signature_encoding', // sig is not the canonical base64 of 64 bytes (88 chars, standard alphabet, "==", zero pad bits)
-  'replayed_sequence', // sequence number not above the last accepted one (replay or duplicate)
+  'duplicate', // an exact redelivery of an accepted message (same seq and content; QoS 1 resend): harmless, stored once
+  'replayed_sequence', // seq not above the last accepted one and not a redelivery (other content, or an older seq)
   'ts_not_increasing', // ts not above the device's last accepted ts (an equal ts would overwrite that reading in InfluxDB)
   'clock_skew', // timestamp too far in the future, or older than the backfill window
   'device_disabled', // the device was disabled after it connected
