@@ -24,7 +24,14 @@ async function main(): Promise<void> {
     throw err;
   }
   const local = await startLocalServices(config, logger);
-  const running = await startGridProof({ config: local.config });
+  let running;
+  try {
+    running = await startGridProof({ config: local.config });
+  } catch (err) {
+    // The local InfluxDB is a child of this process: stop it rather than orphan it.
+    await local.stop();
+    throw err;
+  }
   await announceFirstAdminKey(running);
   const fleet = await startDemoFleet(running).catch((err: unknown) => {
     logger.error(`demo fleet did not start: ${(err as Error).message}`);
