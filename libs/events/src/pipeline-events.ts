@@ -49,6 +49,10 @@ export interface DeviceConnectivity {
   cause: 'connect' | 'disconnect' | 'will' | 'status';
 }
 
+/** Why the broker refused a login, a publish or a subscription of a device. */
+export const AUTH_FAILURE_REASONS = ['bad_credentials', 'unknown_device', 'disabled', 'client_id_mismatch', 'topic_denied', 'subscribe_denied'] as const;
+export type AuthFailureReason = (typeof AUTH_FAILURE_REASONS)[number];
+
 export interface AuthFailure {
   /** The device id the client claimed (its MQTT user name); not proven for login failures. */
   deviceId: string;
@@ -56,7 +60,7 @@ export interface AuthFailure {
    * client_id_mismatch: the MQTT client id is not the device id (user name); refused before the
    * password is checked, so it says nothing about whether the password was right.
    */
-  reason: 'bad_credentials' | 'unknown_device' | 'disabled' | 'client_id_mismatch' | 'topic_denied' | 'subscribe_denied';
+  reason: AuthFailureReason;
   at: number;
 }
 

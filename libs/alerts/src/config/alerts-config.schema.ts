@@ -1,8 +1,27 @@
 import { z } from 'zod';
-import { DEVICE_TYPES } from '@gridproof/telemetry';
+import { AUTH_FAILURE_REASONS } from '@gridproof/events';
+import { DEVICE_TYPES, REJECTION_REASONS } from '@gridproof/telemetry';
 import { DURATION_PATTERN } from '../model/duration';
 import { SEVERITIES } from '../model/labels';
 import { recurrenceSchema } from '../model/recurrence';
+
+/** Every ingest rejection and broker refusal a tampering rule may count. */
+const TAMPERING_EVIDENCE = [...REJECTION_REASONS, ...AUTH_FAILURE_REASONS] as const;
+
+/**
+ * What a device does not do by accident: signatures that fail or are re-spelled, a replayed
+ * seq with other content, wrong passwords or client ids, topics it may not use. Harmless
+ * redeliveries (`duplicate`) and validation errors of buggy firmware are left out.
+ */
+export const DEFAULT_TAMPERING_REASONS = [
+  'bad_signature',
+  'signature_encoding',
+  'replayed_sequence',
+  'bad_credentials',
+  'client_id_mismatch',
+  'topic_denied',
+  'subscribe_denied',
+] as const satisfies ReadonlyArray<(typeof TAMPERING_EVIDENCE)[number]>;
 
 /**
  * The alert routing file (GP_ALERTS_CONFIG, YAML or JSON). Keys follow Prometheus
@@ -205,20 +224,18 @@ export const alertsFileSchema = z
             enabled: z.boolean().default(true),
             window: duration.default('1m'),
             threshold: z.number().int().min(1).default(5),
-            reasons: z
-              .array(z.string())
-              .default(['bad_signature', 'bad_credentials', 'topic_denied', 'subscribe_denied']),
+            reasons: z.array(z.enum(TAMPERING_EVIDENCE)).default([...DEFAULT_TAMPERING_REASONS]),
             severity: severity.default('critical'),
             resolve_timeout: duration.optional(),
           })
           .strict()
-          .default({ enabled: true, window: '1m', threshold: 5, reasons: ['bad_signature', 'bad_credentials', 'topic_denied', 'subscribe_denied'], severity: 'critical' }),
+          .default({ enabled: true, window: '1m', threshold: 5, reasons: [...DEFAULT_TAMPERING_REASONS], severity: 'critical' }),
       })
       .strict()
       .default({
         anomaly: { enabled: true, min_score: 0, critical_score: 0.95, critical_time_to_failure: '24h' },
         offline: { enabled: true, severity: 'warning', expected_interval: '60s', expected_intervals: {}, missed: 3, site_min_devices: 2, site_severity: 'critical' },
-        tampering: { enabled: true, window: '1m', threshold: 5, reasons: ['bad_signature', 'bad_credentials', 'topic_denied', 'subscribe_denied'], severity: 'critical' },
+        tampering: { enabled: true, window: '1m', threshold: 5, reasons: [...DEFAULT_TAMPERING_REASONS], severity: 'critical' },
       }),
     rules: z.array(thresholdRuleSchema).default([]),
     route: routeSchema,

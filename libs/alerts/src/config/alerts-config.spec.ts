@@ -64,6 +64,17 @@ describe('loadAlertsConfig', () => {
     ]);
   });
 
+  it('counts re-spelled signatures, replays and client id mismatches as tampering by default, harmless redeliveries not', () => {
+    const reasons = compileAlertsConfig(minimal(), {}).tampering.reasons;
+    expect(reasons).toEqual(expect.arrayContaining(['bad_signature', 'signature_encoding', 'replayed_sequence', 'client_id_mismatch', 'bad_credentials']));
+    expect(reasons).not.toContain('duplicate');
+  });
+
+  it('names a tampering reason that ingest and the broker never report', () => {
+    const raw = minimal({ sources: { tampering: { reasons: ['bad_signature', 'bad_signatures'] } } });
+    expect(problemsOf(() => compileAlertsConfig(raw, {}))).toEqual([expect.stringMatching(/^sources\.tampering\.reasons\.1: Invalid option/)]);
+  });
+
   it('names an unknown timezone in a maintenance window', () => {
     const raw = minimal({ time_intervals: [{ name: 'mw', times: [{ start: '02:00', end: '04:00', timezone: 'Mars/Olympus' }] }] });
     expect(problemsOf(() => compileAlertsConfig(raw, {}))).toEqual([expect.stringMatching(/^time_intervals\.0\.times\.0\.timezone: unknown IANA timezone/)]);
