@@ -67,6 +67,7 @@ program
       statePath: o.state,
       labelsPath: o.labels,
       connectRatePerS: o.connectRate,
+      onNotice: (message) => console.log(message),
     });
     const tty = process.stdout.isTTY;
     const show = () => {

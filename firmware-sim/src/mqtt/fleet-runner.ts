@@ -41,6 +41,10 @@ export interface StartFleetOptions {
   tickMs?: number;
   /** Messages to sign per tick at most, so a fast clock never starves the event loop. */
   maxSamplesPerTick?: number;
+  /** How often the newest published timestamp is written to the state file (default 30 s). */
+  stateFlushMs?: number;
+  /** Told when the run starts later than asked (it resumes after an earlier run's last reading). */
+  onNotice?: (message: string) => void;
   /** Sets whether devices mark themselves as requiring signatures (default: registry default). */
   requireSignature?: boolean;
 }
@@ -92,6 +96,17 @@ async function mapLimit<T>(items: readonly T[], limit: number, fn: (item: T) => 
 }
 
 /**
+ * A run with a state file from an earlier run resumes after that run's newest timestamp: the
+ * ingest refuses readings whose ts is not above a device's last one.
+ */
+export function resumeStart(start: Date | number | string, lastTs: number | undefined, notice?: (message: string) => void): number {
+  const asked = typeof start === 'number' ? start : new Date(start).getTime();
+  if (lastTs === undefined || asked > lastTs) return asked;
+  notice?.(`resuming after the previous run's last reading (${new Date(lastTs).toISOString()}) instead of ${new Date(asked).toISOString()}`);
+  return lastTs + 1;
+}
+
+/**
  * Runs a fleet as MQTT devices: provisions each one (keys and credentials are kept in the
  * state file), opens one connection per device, and publishes every simulated reading signed,
  * in simulated time (speed × wall clock).
@@ -108,6 +123,7 @@ export function startFleet(opts: StartFleetOptions): FleetHandle {
   let tickTimer: NodeJS.Timeout | null = null;
   let admitTimer: NodeJS.Timeout | null = null;
   let labelsTimer: NodeJS.Timeout | null = null;
+  let stateTimer: NodeJS.Timeout | null = null;
 
   // Fleet-wide connect rate: a queue released in slices every 100 ms.
   const admitQueue: Array<() => void> = [];
@@ -136,6 +152,7 @@ export function startFleet(opts: StartFleetOptions): FleetHandle {
     if (Object.keys(sample.readings).length === 0) return; // a whole-reading dropout: nothing to send
     if (d.nextSeq >= d.reservedUntil) d.reservedUntil = state.reserve(d.id, d.nextSeq);
     const message = signMessage({ v: 1 as const, device: d.id, ts: sample.ts, seq: d.nextSeq++, readings: sample.readings }, d.key);
+    state.noteSent(sample.ts);
     counters.generated++;
     pendingSends.push([d, JSON.stringify(message)]);
   };
@@ -191,7 +208,7 @@ export function startFleet(opts: StartFleetOptions): FleetHandle {
     state.flush();
     if (stopped) return;
     const defaultStart = speed > 1 ? Date.now() - 86_400_000 : Date.now();
-    sim = createSimulation(resolved, { seed: opts.seed, start: opts.start ?? defaultStart });
+    sim = createSimulation(resolved, { seed: opts.seed, start: resumeStart(opts.start ?? defaultStart, state.lastTs, opts.onNotice) });
     const bufferSize = opts.bufferSize ?? sim.fleet.bufferSize;
     devices = sim.devices.map((simDevice, i) => {
       const entry = state.get(simDevice.spec.id)!;
@@ -210,6 +227,7 @@ export function startFleet(opts: StartFleetOptions): FleetHandle {
     for (const d of devices) d.conn.start();
     clock = new SimClock(sim.startMs, speed, undefined, opts.clampToPresent ?? true);
     tickTimer = setInterval(tick, opts.tickMs ?? 100);
+    stateTimer = setInterval(() => state.flush({ withLastTs: true }), opts.stateFlushMs ?? 30_000);
     if (opts.labelsPath) {
       writeLabels();
       labelsTimer = setInterval(writeLabels, 2_000);
@@ -249,6 +267,7 @@ export function startFleet(opts: StartFleetOptions): FleetHandle {
       stopped = true;
       if (tickTimer) clearInterval(tickTimer);
       if (labelsTimer) clearInterval(labelsTimer);
+      if (stateTimer) clearInterval(stateTimer);
       await ready.catch(() => undefined);
       for (const [d, payload] of pendingSends) d.conn.enqueue(payload);
       pendingSends = [];
@@ -256,7 +275,7 @@ export function startFleet(opts: StartFleetOptions): FleetHandle {
       while (Date.now() < drainUntil && devices.some((d) => d.conn.buffered > 0)) await new Promise((r) => setTimeout(r, 50));
       if (admitTimer) clearInterval(admitTimer);
       await Promise.all(devices.map((d) => d.conn.stop()));
-      state.flush();
+      state.flush({ withLastTs: true });
       writeLabels();
     },
   };

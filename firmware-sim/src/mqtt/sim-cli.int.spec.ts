@@ -92,6 +92,42 @@ describe('gridproof-sim run', () => {
     expect(stored).toBe(acked);
   });
 
+  it('resumes an accelerated run after the previous run\'s last reading, so the ingest accepts every reading of the second run', async () => {
+    const operatorKey = await app.createKey('operator');
+    writeFileSync(join(dir, 'fast.yaml'), FLEET.replace(/sim-meter-01/g, 'fast-meter-01').replace(/sim-wx-01/g, 'fast-wx-01').replace('intervalS: 1', 'intervalS: 60'));
+    const run = () =>
+      runSim([
+        '--fleet', join(dir, 'fast.yaml'),
+        '--broker', `mqtt://127.0.0.1:${app.running.config.mqtt.port}`,
+        '--api', app.running.apiUrl,
+        '--api-key', operatorKey,
+        '--speed', '600',
+        '--duration', '3',
+        '--state', join(dir, 'fast-state.json'),
+        '--labels', join(dir, 'fast-labels.csv'),
+      ]);
+    const ackedOf = (out: string) => Number(/acked (\d+)/.exec(out.trim().split('\n').filter((l) => l.includes('acked')).pop() ?? '')?.[1]);
+    const stored = async () => {
+      const q = `SELECT count("seq") FROM "energy","environment" WHERE "device" = 'fast-meter-01' OR "device" = 'fast-wx-01'`;
+      const res = await fetch(`${app.influxUrl}/query?db=${app.database}&q=${encodeURIComponent(q)}`);
+      const body = (await res.json()) as { results: Array<{ series?: Array<{ values: Array<[string, number]> }> }> };
+      return (body.results[0].series ?? []).reduce((sum, s) => sum + s.values[0][1], 0);
+    };
+
+    const first = await run();
+    expect({ code: first.code }).toEqual({ code: 0 });
+    const afterFirst = await stored();
+    expect(afterFirst).toBe(ackedOf(first.out));
+
+    // Same state file, and again "end at the present": the second run would start where the
+    // first began, i.e. before readings already stored, and every one would be refused.
+    const second = await run();
+    expect({ code: second.code }).toEqual({ code: 0 });
+    expect(second.out).toMatch(/resuming after the previous run's last reading/);
+    expect(ackedOf(second.out)).toBeGreaterThan(0);
+    expect((await stored()) - afterFirst).toBe(ackedOf(second.out));
+  });
+
   it('refuses to run without an API key, saying which option is missing', async () => {
     const { code, out } = await runSim(['--fleet', join(dir, 'fleet.yaml'), '--api', app.running.apiUrl, '--duration', '1']);
     expect(code).toBe(2);

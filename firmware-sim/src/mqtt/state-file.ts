@@ -12,7 +12,12 @@ const deviceStateSchema = z.object({
   /** Sequence numbers below this may have been used: a restart continues from here. */
   seq: z.number().int().nonnegative(),
 });
-const stateSchema = z.object({ version: z.literal(1), devices: z.record(z.string(), deviceStateSchema) });
+const stateSchema = z.object({
+  version: z.literal(1),
+  devices: z.record(z.string(), deviceStateSchema),
+  /** The newest reading timestamp published (Unix ms): a later run starts after it. */
+  lastTs: z.number().int().nonnegative().optional(),
+});
 export type DeviceState = z.infer<typeof deviceStateSchema>;
 
 /** How many sequence numbers a device reserves at a time (one state write per block). */
@@ -26,17 +31,26 @@ export const SEQ_BLOCK = 1000;
  * Sequence numbers are reserved in blocks and the block is persisted before any number from
  * it is published, so a crash or restart never reuses a sequence number (the ingest would
  * drop the reading as a replay).
+ *
+ * The newest published timestamp is kept too, because the ingest refuses a timestamp that is
+ * not above a device's last one: a restarted run must not replay simulated time it already
+ * sent. It is written with every sequence block, periodically and on stop (a crash may lose
+ * the last few seconds: those readings are then refused as ts_not_increasing, never stored twice).
  */
 export class SimStateFile {
   private dirty = false;
+  private newestSent: number;
 
   private constructor(
     readonly path: string | null,
     private readonly devices: Record<string, DeviceState>,
-  ) {}
+    private storedLastTs: number | undefined,
+  ) {
+    this.newestSent = storedLastTs ?? 0;
+  }
 
   static open(path: string | null): SimStateFile {
-    if (path === null || !existsSync(path)) return new SimStateFile(path, {});
+    if (path === null || !existsSync(path)) return new SimStateFile(path, {}, undefined);
     let raw: unknown;
     try {
       raw = JSON.parse(readFileSync(path, 'utf8'));
@@ -45,7 +59,7 @@ export class SimStateFile {
     }
     const parsed = stateSchema.safeParse(raw);
     if (!parsed.success) throw new Error(`simulator state file ${path} is invalid: ${parsed.error.issues[0]?.message}`);
-    return new SimStateFile(path, parsed.data.devices);
+    return new SimStateFile(path, parsed.data.devices, parsed.data.lastTs);
   }
 
   get(id: string): DeviceState | undefined {
@@ -65,19 +79,31 @@ export class SimStateFile {
     return d.seq;
   }
 
+  /** The newest timestamp an earlier run published, if the file knows one. */
+  get lastTs(): number | undefined {
+    return this.storedLastTs;
+  }
+
+  /** Remembers a published timestamp (written with the next flush). */
+  noteSent(ts: number): void {
+    if (ts > this.newestSent) this.newestSent = ts;
+  }
+
   get isDirty(): boolean {
     return this.dirty;
   }
 
   /** Writes the file if anything changed (synchronously: callers rely on it being durable). */
-  flush(): void {
+  flush(opts: { withLastTs?: boolean } = {}): void {
+    if (opts.withLastTs && this.newestSent > (this.storedLastTs ?? 0)) this.dirty = true;
     if (!this.dirty || this.path === null) {
       this.dirty = false;
       return;
     }
     mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
     const tmp = `${this.path}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify({ version: 1, devices: this.devices }), { mode: 0o600 });
+    if (this.newestSent > 0) this.storedLastTs = this.newestSent;
+    writeFileSync(tmp, JSON.stringify({ version: 1, devices: this.devices, ...(this.storedLastTs ? { lastTs: this.storedLastTs } : {}) }), { mode: 0o600 });
     chmodSync(tmp, 0o600);
     renameSync(tmp, this.path);
     this.dirty = false;
