@@ -1,10 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Cleanups, startTestInfluxd, TestInfluxd, uniqueName } from '@gridproof/testing';
-import { compileApp, figures, GridProofProcess, metricSum, until } from '../../../../libs/testing/src/faults/gridproof-process';
-import { fleetDevices, ResendingPublisher } from '../../../../libs/testing/src/faults/qos1-fleet';
-import { compareExactlyOnce, storedSeqs } from '../../../../libs/testing/src/faults/stored-readings';
+import { Cleanups } from '@gridproof/testing';
+import { figures, metricSum, until } from '../../../../libs/testing/src/faults/gridproof-process';
+import { exactlyOnceReport, FaultRig, startFaultRig, startQos1Load } from '../../../../libs/testing/src/faults/fault-rig';
 
 const DEVICES = 12;
 const WINDOW = 8;
@@ -17,31 +13,18 @@ const WINDOW = 8;
  */
 describe('InfluxDB killed with SIGKILL under QoS 1 load', () => {
   const cleanups = new Cleanups();
-  let influx: TestInfluxd;
-  let app: GridProofProcess;
-  const database = uniqueName('fault_influx');
+  let rig: FaultRig;
 
   beforeAll(async () => {
-    const build = compileApp();
-    cleanups.add(() => build.remove());
-    influx = await startTestInfluxd();
-    cleanups.add(() => influx.dispose());
-    const dataDir = mkdtempSync(join(tmpdir(), 'gp-fault-influx-'));
-    cleanups.add(() => rmSync(dataDir, { recursive: true, force: true }));
-    app = await GridProofProcess.create({ entry: build.entry, dataDir, influxUrl: influx.url, influxDatabase: database });
-    cleanups.add(() => app.stop());
-    await app.start();
+    rig = await startFaultRig({ name: 'influxkill', ownInflux: true }, cleanups);
   });
   afterAll(() => cleanups.run());
 
   it('stores every acknowledged reading exactly once after InfluxDB comes back', async () => {
-    const fleet = fleetDevices('influxkill', DEVICES);
-    const passwords = await app.provision(fleet.requests);
-    for (const d of fleet.devices) d.password = passwords.get(d.id)!;
-    const publishers = fleet.devices.map((d) => new ResendingPublisher(d, () => app.mqttUrl, WINDOW));
-    cleanups.add(() => Promise.all(publishers.map((p) => p.close())));
-    publishers.forEach((p) => p.start());
-    const acked = () => publishers.reduce((n, p) => n + p.acked.size, 0);
+    const app = rig.app;
+    const influx = rig.influx!;
+    const load = await startQos1Load(rig, 'influxkill', DEVICES, WINDOW, cleanups);
+    const { publishers, acked } = load;
 
     await until('load to flow before the kill', () => acked() >= 1_500);
     await influx.server.stop('SIGKILL');
@@ -58,10 +41,7 @@ describe('InfluxDB killed with SIGKILL under QoS 1 load', () => {
 
     expect(JSON.stringify(during)).toContain('spooling');
     expect(publishers.every((p) => p.reconnects === 0)).toBe(true);
-    const report = compareExactlyOnce(
-      await storedSeqs(influx.url, database),
-      publishers.map((p) => ({ id: p.device.id, acked: p.acked, sent: p.sent })),
-    );
+    const report = await exactlyOnceReport(rig, load);
     expect(report.missing).toEqual([]);
     expect(report.duplicated).toEqual([]);
     expect(report.invented).toEqual([]);
