@@ -1,4 +1,4 @@
-import { EMPTY_ROOT, inclusionPath, leafHash, merkleRoot, nodeHash, rootFromPath, verifyInclusion } from './merkle';
+import { EMPTY_ROOT, inclusionPath, leafHash, merkleRoot, merkleRootYielding, nodeHash, rootFromPath, verifyInclusion } from './merkle';
 
 // The Certificate Transparency reference test data (RFC 6962 test suite, as in
 // certificate-transparency merkle_tree_test.cc and trillian's rfc6962 tests): eight leaf inputs
@@ -45,6 +45,13 @@ const leaves = CT_INPUTS.map(leafHash);
 describe('RFC 6962 Merkle tree', () => {
   it('reproduces the published tree heads for every prefix of the CT test data', () => {
     for (let n = 0; n <= 8; n++) expect(hex(merkleRoot(leaves.slice(0, n)))).toBe(CT_ROOTS[n]);
+  });
+
+  it('gives the same root when it pauses between hashes as when it does not', async () => {
+    for (const n of [0, 1, 2, 3, 5, 8, 13, 100, 1_000]) {
+      const leaves = Array.from({ length: n }, (_, i) => leafHash(Buffer.from(`leaf ${i}`)));
+      for (const chunk of [1, 3, 4_096]) expect((await merkleRootYielding(leaves, chunk)).toString('hex')).toBe(merkleRoot(leaves).toString('hex'));
+    }
   });
 
   it('hashes the empty tree as SHA-256 of the empty string', () => {

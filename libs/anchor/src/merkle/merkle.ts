@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 
 /**
  * RFC 6962 §2.1 Merkle Tree Hash over SHA-256, with its §2.1.1 audit paths.
@@ -38,6 +39,25 @@ export function merkleRoot(leaves: readonly Buffer[]): Buffer {
     const next: Buffer[] = new Array(Math.ceil(level.length / 2));
     for (let i = 0, j = 0; i < level.length; i += 2, j++) {
       next[j] = i + 1 < level.length ? nodeHash(level[i], level[i + 1]) : level[i];
+    }
+    level = next;
+  }
+  return level[0];
+}
+
+/**
+ * merkleRoot() for large batches on a shared event loop: the same root, with a pause for other
+ * work (MQTT, acknowledgements) every `chunk` hashes. A 100,000-leaf tree takes ≈0.3 s of CPU.
+ */
+export async function merkleRootYielding(leaves: readonly Buffer[], chunk = 4_096): Promise<Buffer> {
+  if (leaves.length === 0) return Buffer.from(EMPTY_ROOT);
+  let level: Buffer[] = leaves.slice();
+  let hashed = 0;
+  while (level.length > 1) {
+    const next: Buffer[] = new Array(Math.ceil(level.length / 2));
+    for (let i = 0, j = 0; i < level.length; i += 2, j++) {
+      next[j] = i + 1 < level.length ? nodeHash(level[i], level[i + 1]) : level[i];
+      if (++hashed % chunk === 0) await nextTurn();
     }
     level = next;
   }

@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { InfluxDB } from 'influx';
 import { FAMILIES, IngestRecord, MESSAGE_VERSION } from '@gridproof/telemetry';
 import { RESERVED_FIELDS } from '@gridproof/influx';
@@ -77,9 +78,18 @@ export class InfluxRecordReader {
   private async run(q: string): Promise<StoredRecord[]> {
     const raw = (await this.influx.queryRaw(q, { database: this.database, precision: 'ms' })) as RawResult;
     const out: StoredRecord[] = [];
+    let sinceTurn = 0;
     for (const result of raw.results ?? []) {
       if (result.error) throw new Error(`InfluxDB query failed: ${result.error}`);
-      for (const series of result.series ?? []) out.push(...recordsOf(series));
+      for (const series of result.series ?? []) {
+        for (const r of recordsOf(series)) out.push(r);
+        // A sealing window holds up to 100,000 records: let the broker run between series.
+        sinceTurn += series.values.length;
+        if (sinceTurn >= 5_000) {
+          sinceTurn = 0;
+          await nextTurn();
+        }
+      }
     }
     return out;
   }

@@ -1,10 +1,11 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { InfluxDB } from 'influx';
 import type { AcceptedReading, DeadLetteredReading, PipelineEvents } from '@gridproof/events';
 import { MEASUREMENTS } from '@gridproof/influx';
 import { ReceiveClock } from '../batch/receive-clock';
 import { OpenWindow, WindowPlanner } from '../batch/window-planner';
 import { AnchorRejectedError, ChainPort } from '../chain/chain.port';
-import { merkleRoot } from '../merkle/merkle';
+import { merkleRootYielding } from '../merkle/merkle';
 import { InfluxRecordReader } from '../records/influx-records';
 import { IndexedLeaf } from '../records/leaf-index';
 import { compareRecords, recordKey, recordLeaf, RecordRef } from '../records/record-leaf';
@@ -256,8 +257,14 @@ export class AnchorService {
     }
     this.waitingSince = null;
     const records = stored.map((s) => s.record).sort(compareRecords);
-    const leaves: IndexedLeaf[] = records.map((r) => ({ device: r.device, seq: r.seq, ts: r.ts, rx: r.rx, leaf: recordLeaf(r) }));
-    const root = merkleRoot(leaves.map((l) => l.leaf)).toString('hex');
+    // A full window (GP_ANCHOR_MAX_RECORDS, 100,000) costs ≈1 s of hashing: done in slices, so
+    // the broker keeps acknowledging meanwhile (it stalled ingest for 2-3 s per seal otherwise).
+    const leaves: IndexedLeaf[] = [];
+    for (const r of records) {
+      leaves.push({ device: r.device, seq: r.seq, ts: r.ts, rx: r.rx, leaf: recordLeaf(r) });
+      if (leaves.length % 2_048 === 0) await nextTurn();
+    }
+    const root = (await merkleRootYielding(leaves.map((l) => l.leaf))).toString('hex');
     const id = this.lastSealed ? this.lastSealed.id + 1 : 0;
     const prevRoot = this.lastSealed?.root ?? ZERO_ROOT;
     await this.repo.insertBatch({ id, start: w.start, end: w.end, count: leaves.length, root, prevRoot, deadLetters }, leaves);

@@ -81,7 +81,9 @@ export class AnchorRepository {
         deadLettered: dead.length,
         deadLetters: dead.slice(0, MAX_NAMED_DEAD_LETTERS),
       });
-      await tx.insert(anchorBatchLeavesTable).values({ batchId: batch.id, leaves: encodeLeafIndex(leaves) });
+      // As base64 text the server decodes: PGlite takes a large bytea parameter ≈10× slower (≈1.2 s
+      // of the broker's thread for a 100,000-leaf index, 6.5 MB) than the same bytes as text.
+      await tx.insert(anchorBatchLeavesTable).values({ batchId: batch.id, leaves: sql`decode(${encodeLeafIndex(leaves).toString('base64')}, 'base64')` });
     });
   }
 
