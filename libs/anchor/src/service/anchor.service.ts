@@ -6,7 +6,7 @@ import { ReceiveClock } from '../batch/receive-clock';
 import { OpenWindow, WindowPlanner } from '../batch/window-planner';
 import { AnchorRejectedError, ChainPort } from '../chain/chain.port';
 import { merkleRootYielding } from '../merkle/merkle';
-import { InfluxRecordReader } from '../records/influx-records';
+import { InfluxRecordReader, StoredRecord, TimeBounds } from '../records/influx-records';
 import { IndexedLeaf } from '../records/leaf-index';
 import { compareRecords, recordKey, recordLeaf, RecordRef } from '../records/record-leaf';
 import { AnchorRepository, BatchRecord } from '../store/anchor.repository';
@@ -14,6 +14,7 @@ import { AnchorMetrics } from './anchor-metrics';
 import { AnchorStatus } from './anchor-status';
 
 export const ZERO_ROOT = '00'.repeat(32);
+const READ_SLICE = 20_000;
 
 export interface AnchorServiceOptions {
   intervalMs: number;
@@ -236,7 +237,7 @@ export class AnchorService {
     const bounds = w.partial || w.seen === 0 || !Number.isFinite(w.minTs)
       ? { fromTs: w.start - this.options.maxBackfillMs, toTs: w.end + this.options.maxFutureSkewMs }
       : { fromTs: w.minTs, toTs: w.maxTs };
-    const stored = await this.reader.recordsByRx(w.start, w.end, bounds);
+    const stored = await this.readWindow(w.start, w.end, bounds, w.seen);
     // Dead-lettered readings never arrive; those of a partially refused write that InfluxDB did
     // store are ordinary leaves.
     let deadLetters: RecordRef[] = [];
@@ -277,6 +278,21 @@ export class AnchorService {
     }
     this.backlog++;
     return true;
+  }
+
+  /**
+   * The window's records, read in device-time slices of about READ_SLICE records: one answer for
+   * a full window is tens of MB of JSON, parsed in one piece on the broker's thread.
+   */
+  private async readWindow(start: number, end: number, bounds: TimeBounds, expected: number): Promise<StoredRecord[]> {
+    const from = Math.floor(bounds.fromTs);
+    const to = Math.ceil(bounds.toTs);
+    const step = Math.max(1, Math.ceil((to - from + 1) / Math.max(1, Math.ceil(expected / READ_SLICE))));
+    const out: StoredRecord[] = [];
+    for (let a = from; a <= to; a += step) {
+      for (const r of await this.reader.recordsByRx(start, end, { fromTs: a, toTs: Math.min(to, a + step - 1) })) out.push(r);
+    }
+    return out;
   }
 
   private scheduleSeal(): void {
