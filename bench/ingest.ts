@@ -33,6 +33,13 @@ const INFLIGHT = Number(process.env.BENCH_INFLIGHT ?? 16);
 const DB = 'bench';
 const LATENCY_SAMPLE = 10;
 /** GridProof settings for the run, e.g. BENCH_APP_ENV='GP_INGEST_FLUSH_MS=5'; default: the defaults. */
+/**
+ * BENCH_LATENCY_RATE=<readings/s>: only the latency measurement, at that rate, BENCH_RUNS times
+ * per kind (no throughput runs, no ceilings, docs untouched); BENCH_MESSAGES sets its length.
+ */
+const LATENCY_ONLY_RATE = process.env.BENCH_LATENCY_RATE ? Number(process.env.BENCH_LATENCY_RATE) : null;
+/** Node flags for the app, e.g. BENCH_NODE_ARGS='--require ./probe.js'. */
+const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
 const APP_ENV = Object.fromEntries((process.env.BENCH_APP_ENV ?? '').split(/\s+/).filter(Boolean).map((kv) => kv.split('=') as [string, string]));
 
 type Kind = 'signed' | 'unsigned';
@@ -85,6 +92,7 @@ async function main(): Promise<void> {
     influxUrl: influx.url,
     influxDatabase: DB,
     env: APP_ENV,
+    nodeArgs: NODE_ARGS,
   });
   const mosquittoPort = await freePort();
   const mosquitto = await startMosquitto(mosquittoPort);
@@ -106,6 +114,17 @@ async function main(): Promise<void> {
     }
 
     let nextSeq = 1;
+    if (LATENCY_ONLY_RATE !== null) {
+      for (let run = 0; run < RUNS; run++) {
+        for (const kind of ['unsigned', 'signed'] as Kind[]) {
+          const firstSeq = nextSeq;
+          nextSeq += MESSAGES;
+          const l = await latencyRun(app.mqttUrl, influx.url, kind === 'signed' ? 'bs' : 'bu', devices[kind], firstSeq, LATENCY_ONLY_RATE);
+          console.log(`latency ${kind} at ${fmt(l.rate)}/s: p50 ${l.p50} ms, p99 ${l.p99} ms, max ${l.max} ms (${l.samples} readings, poll ${l.pollMs} ms)`);
+        }
+      }
+      return;
+    }
     /** One GridProof run: returns readings/s landed in InfluxDB (from "go" to the last one queryable). */
     const gridproofRun = async (kind: Kind, qos: 0 | 1): Promise<{ rate: number; landed: number; sent: number }> => {
       const firstSeq = nextSeq;
@@ -284,6 +303,7 @@ async function latencyRun(brokerUrl: string, influxUrl: string, prefix: string, 
   return {
     p50: Math.round(percentile(latencies, 50)),
     p99: Math.round(percentile(latencies, 99)),
+    max: Math.round(Math.max(...latencies)),
     rate: (load.sent * 1000) / load.ms,
     samples: latencies.length,
     pollMs: Math.round(median(pollMs)),
