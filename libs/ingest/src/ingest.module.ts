@@ -82,9 +82,13 @@ export class IngestModule {
   }
 }
 
-/** Verification threads: GP_INGEST_VERIFY_THREADS, or every core but the one serving MQTT. */
+/**
+ * Verification threads: GP_INGEST_VERIFY_THREADS, or one per core. Signed ingest is bound by
+ * verification; on the 2-core development machine two threads beat one (docs/benchmarks.md)
+ * even though they share the cores with the MQTT thread: idle verifiers cost nothing.
+ */
 export function verifierFor(config: GridProofConfig): SignatureVerifier {
-  const threads = config.ingest.verifyThreads ?? Math.max(1, availableParallelism() - 1);
+  const threads = config.ingest.verifyThreads ?? Math.max(1, availableParallelism());
   return threads === 0 ? new InlineSignatureVerifier() : new WorkerPoolVerifier({ size: threads });
 }
 
