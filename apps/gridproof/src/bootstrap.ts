@@ -25,7 +25,10 @@ export async function startGridProof(options: CoreModuleOptions & { logger?: fal
     logger: options.logger === false ? false : LEVELS.slice(0, LEVELS.indexOf(config.logLevel) + 1),
     bufferLogs: false,
   });
-  app.enableShutdownHooks();
+  // No app.enableShutdownHooks(): main.ts owns SIGINT/SIGTERM and stops the demo fleet before
+  // the app. Nest's hooks would close the broker at the same moment (every device connection
+  // dropped, so its last will fired an offline alert) and then re-raise the signal, killing the
+  // process before the local InfluxDB was stopped. close() runs every shutdown hook anyway.
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()

@@ -51,8 +51,10 @@ async function main(): Promise<void> {
     await local.stop();
     process.exit(0);
   };
-  process.once('SIGINT', () => void stop('SIGINT'));
-  process.once('SIGTERM', () => void stop('SIGTERM'));
+  // `on`, not `once`: libraries using signal-exit re-raise a signal when they see no other
+  // listener left, which would kill the process in the middle of its clean shutdown.
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
 }
 
 main().catch((err: unknown) => {

@@ -146,14 +146,22 @@ export class GridProofProcess {
     await this.exited;
   }
 
-  /** Graceful stop (SIGTERM), SIGKILL after `graceMs`. */
-  async stop(graceMs = 15_000): Promise<void> {
+  /** Graceful stop (SIGTERM), SIGKILL after `graceMs`. Resolves with how the process ended. */
+  async stop(graceMs = 15_000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
     const child = this.child;
-    if (!child) return;
+    if (!child) return { code: null, signal: null };
     child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
     await this.exited;
     clearTimeout(timer);
+    return { code: child.exitCode, signal: child.signalCode };
+  }
+
+  /** GET on the API with the first admin key. */
+  async get<T>(path: string): Promise<T> {
+    const res = await fetch(`${this.apiUrl}${path}`, { headers: { authorization: `Bearer ${this.adminKey()}` } });
+    if (!res.ok) throw new Error(`GET ${path}: HTTP ${res.status} ${await res.text()}`);
+    return (await res.json()) as T;
   }
 
   adminKey(): string {
