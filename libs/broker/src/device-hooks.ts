@@ -71,6 +71,7 @@ export class DeviceHooks {
   /** Packets handled here that aedes must not route to subscribers. */
   private readonly consumed = new WeakSet<object>();
   private readonly warnings: ThrottledWarnings;
+  private shuttingDown = false;
   private aedes: Aedes | null = null;
 
   constructor(private readonly options: DeviceHooksOptions) {
@@ -195,12 +196,17 @@ export class DeviceHooks {
     this.options.events.emit('connectivity', { device: deviceRef(device), online: true, at: Date.now(), cause: 'connect' });
   }
 
+  beforeClose(): void {
+    this.shuttingDown = true;
+  }
+
   private onGone(client: Client): void {
     const device = this.sessions.get(client);
     if (!device || this.online.get(device.id) !== client) return;
     this.online.delete(device.id);
     this.options.metrics.devicesOnline.set(this.online.size);
-    const cause = this.willPublished.has(client) ? 'will' : 'disconnect';
+    // A session the broker ends because GridProof stops is not a lost device (no offline alert).
+    const cause = this.shuttingDown ? 'shutdown' : this.willPublished.has(client) ? 'will' : 'disconnect';
     // A DISCONNECT packet discards the will [MQTT-3.1.2-10], so say "offline" ourselves.
     if (cause === 'disconnect') this.publishStatus(device.id, STATUS_OFFLINE);
     this.touch(device.id);

@@ -42,6 +42,8 @@ export interface BrokerHooks {
   aedesOptions(): AedesOptions;
   /** Called before the listeners open; returns the undo, called on close. */
   attach(aedes: Aedes): () => void;
+  /** The broker is about to end every session because it is stopping. */
+  beforeClose?(): void;
 }
 
 export interface BrokerPorts {
@@ -136,6 +138,7 @@ export class MqttBroker {
   }
 
   private async shutdown(): Promise<void> {
+    this.options.hooks.beforeClose?.();
     const stopped = [closeServer(this.tcp), closeServer(this.http), ...(this.tls ? [closeServer(this.tls)] : [])];
     await new Promise<void>((resolve) => this.aedes.close(() => resolve()));
     // Connections that never authenticated are not aedes clients; end them too.

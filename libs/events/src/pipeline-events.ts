@@ -45,8 +45,11 @@ export interface DeviceConnectivity {
   device: DeviceRef;
   online: boolean;
   at: number;
-  /** 'will' when the broker published the device's last will (unclean loss). */
-  cause: 'connect' | 'disconnect' | 'will' | 'status';
+  /**
+   * 'will' when the broker published the device's last will (unclean loss); 'shutdown' when
+   * GridProof itself is stopping and ends the session, which says nothing about the device.
+   */
+  cause: 'connect' | 'disconnect' | 'will' | 'status' | 'shutdown';
 }
 
 /** Why the broker refused a login, a publish or a subscription of a device. */

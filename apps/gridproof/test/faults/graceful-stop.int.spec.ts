@@ -1,6 +1,6 @@
 import { Cleanups } from '@gridproof/testing';
 import { metricSum, until } from '../../../../libs/testing/src/faults/gridproof-process';
-import { startFaultRig } from '../../../../libs/testing/src/faults/fault-rig';
+import { startFaultRig, startQos1Load } from '../../../../libs/testing/src/faults/fault-rig';
 
 const DEMO_DEVICES = 12;
 
@@ -16,6 +16,9 @@ describe('GridProof stopped with SIGTERM', () => {
   it('exits 0 after a clean shutdown and raises no offline alert for the devices it disconnected', async () => {
     const rig = await startFaultRig({ name: 'sigterm', env: { GP_SIM_ENABLED: 'true' } }, cleanups);
     await until('the demo fleet to be online', async () => metricSum(await rig.app.metrics(), 'gridproof_devices_online') === DEMO_DEVICES, 60_000);
+    // Field devices that stay connected while GridProof stops (the fleet only stops itself).
+    const field = await startQos1Load(rig, 'sigterm', 3, 4, cleanups);
+    await until('the field devices to publish', () => field.acked() >= 30);
 
     const ended = await rig.app.stop();
     expect(ended).toEqual({ code: 0, signal: null });

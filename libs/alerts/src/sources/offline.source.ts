@@ -15,8 +15,9 @@ interface Tracked {
  * Device offline: the broker published the device's last will (an unclean loss), or no reading
  * arrived for `missed` × its expected interval (a silent loss the broker cannot see, e.g. a
  * half-open TCP connection or a hung firmware). A clean disconnect or a device's own "offline"
- * status is deliberate and stops tracking. A site whose tracked devices are all offline raises
- * one SiteOffline alert; the default inhibition rule then mutes its devices' own alerts.
+ * status is deliberate and stops tracking, and so does GridProof's own shutdown. A site whose
+ * tracked devices are all offline raises one SiteOffline alert; the default inhibition rule
+ * then mutes its devices' own alerts.
  */
 export class OfflineDetector {
   private readonly devices = new Map<string, Tracked>();
@@ -46,6 +47,12 @@ export class OfflineDetector {
   onConnectivity(event: DeviceConnectivity, now: number): void {
     if (!this.config.enabled) return;
     if (event.online) return this.seen(event.device, now);
+    // GridProof is stopping: the device is fine as far as anyone knows; it is tracked again
+    // when it reconnects to the next process.
+    if (event.cause === 'shutdown') {
+      this.devices.delete(event.device.id);
+      return;
+    }
     if (event.cause === 'will') return this.markOffline(event.device, now, 'the broker published its last will (connection lost)');
     const t = this.devices.get(event.device.id);
     if (t && !t.offline) this.devices.delete(event.device.id);
