@@ -6,6 +6,7 @@ import { DeviceExistsError, DeviceRegistry } from '@gridproof/registry';
 import type { RunningGridProof } from './bootstrap';
 
 export const DEFAULT_DEMO_FLEET = 'firmware-sim/fleets/demo.yaml';
+const DEMO_HISTORY_MS = 3_600_000;
 
 /**
  * Provisions straight through the registry (same process, no API key needed). A device that
@@ -32,6 +33,10 @@ export async function startDemoFleet(running: RunningGridProof): Promise<FleetHa
   const port = running.app.get(BrokerService).ports?.tcp ?? config.mqtt.port;
   const fleet = startFleet({
     fleet: loadFleet(fleetPath),
+    // The hour before now at 60x, then real time: detectors and maintenance models have
+    // warmed up on normal readings by the time the demo's faults begin (demo.yaml).
+    start: Date.now() - DEMO_HISTORY_MS,
+    speed: 60,
     brokerUrl: `mqtt://127.0.0.1:${port}`,
     provision: registryProvisioner(running.app.get(DeviceRegistry)),
     statePath: join(config.dataDir, 'sim', 'state.json'),

@@ -37,7 +37,7 @@ describe('exportCsv', () => {
     expect(battery.length - 1).toBe(result.rows.battery);
     const labels = readFileSync(join(out, 'labels.csv'), 'utf8').trim().split('\n');
     expect(labels[0]).toBe('device,type,kind,start,onset,failure');
-    expect(labels).toContain('aq-altstadt-01,air-quality,spikes,2025-06-02T04:01:00.000Z,' + new Date(result.labels.find((l) => l.kind === 'spikes')!.onset!).toISOString() + ',');
+    expect(labels).toContain('aq-altstadt-01,air-quality,spikes,2025-06-02T05:02:00.000Z,' + new Date(result.labels.find((l) => l.kind === 'spikes')!.onset!).toISOString() + ',');
     const fleet = JSON.parse(readFileSync(join(out, 'fleet.json'), 'utf8'));
     expect(fleet.devices).toHaveLength(12);
     expect(fleet.seed).toBe(1);
