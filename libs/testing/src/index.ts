@@ -2,3 +2,4 @@ export * from './ports';
 export * from './influxd';
 export * from './postgres';
 export * from './cleanup';
+export * from './sql-stores';
