@@ -7,6 +7,19 @@ import { madSigma, median, theilSen, Trend, weightedMedian } from './robust-stat
  * sliding window of recent bins is extrapolated to the failure level. The device is at risk
  * when the indicator has left its baseline significantly, moves towards failure, and the
  * extrapolation crosses the failure level within the horizon.
+ *
+ * A reading's weight is its precision: proportional to the inverse variance of its indicator
+ * value. A thermal gain is a temperature residual divided by the load's heating, so a reading
+ * under a light load carries the same residual (a gust of wind, a shower, an ambient sensor
+ * sampled every few minutes) as a large swing of the gain: its weight is load². Each bin
+ * remembers the mean precision of its readings, and "significant" is judged per bin against
+ * that bin's own noise: a bin less precise than the typical baseline bin has the baseline σ
+ * widened by the ratio, σ_bin = σ × max(1, noise / typical noise), noise = 1/√(mean weight).
+ * It is never narrowed: part of a model's error grows with the load (a loss estimate that is
+ * a few % off), so a heavy-load bin is not cleaner than the baseline in gain units. An hour of
+ * light-load charging that reads 0.3 above the baseline is within its noise; an hour at the
+ * baseline's usual current that does is not. With equal weights (cell spread, state of health)
+ * every bin has the plain baseline σ.
  */
 export interface TrackerOptions {
   /** +1: failure when the indicator rises to the failure level; −1: when it falls to it. */
@@ -31,6 +44,7 @@ export interface DegradationState {
   /** Indicator level now (trend-corrected), or null before enough data. */
   level: number | null;
   baseline: number | null;
+  /** σ of the baseline bins (robust, from the MAD), in the indicator's unit. */
   baselineSigma: number | null;
   failLevel: number | null;
   /** Change per day in the indicator's unit (signed). */
@@ -48,16 +62,19 @@ interface Bin {
   start: number;
   values: number[];
   weights: number[];
+  weightSum: number;
   /** The failure level implied by this bin's conditions (thermal models), or NaN. */
   failLevel: number;
 }
 
 export class DegradationTracker {
   private bin: Bin | null = null;
-  private readonly baselineValues: number[] = [];
+  private readonly baselineValues: Array<{ v: number; noise: number }> = [];
   private baseline: number | null = null;
+  /** σ of the baseline bins' values; a bin noisier than the typical baseline bin widens it. */
   private sigma: number | null = null;
-  private readonly recent: Array<{ t: number; v: number; fail: number }> = [];
+  private typicalNoise = 1;
+  private readonly recent: Array<{ t: number; v: number; fail: number; noise: number }> = [];
   state: DegradationState = { level: null, baseline: null, baselineSigma: null, failLevel: null, slopePerDay: null, timeToFailureMs: null, significant: false, atRisk: false };
 
   constructor(
@@ -74,9 +91,10 @@ export class DegradationTracker {
       closed = true;
     }
     if (!Number.isFinite(value) || !(weight > 0)) return closed;
-    this.bin ??= { start: t - (t % this.o.binMs), values: [], weights: [], failLevel: NaN };
+    this.bin ??= { start: t - (t % this.o.binMs), values: [], weights: [], weightSum: 0, failLevel: NaN };
     this.bin.values.push(value);
     this.bin.weights.push(weight);
+    this.bin.weightSum += weight;
     if (Number.isFinite(failLevel)) this.bin.failLevel = Number.isFinite(this.bin.failLevel) ? (this.o.direction > 0 ? Math.min(this.bin.failLevel, failLevel) : Math.max(this.bin.failLevel, failLevel)) : failLevel;
     return closed;
   }
@@ -95,15 +113,20 @@ export class DegradationTracker {
     if (bin.values.length < this.o.minBinReadings) return;
     const v = weightedMedian(bin.values, bin.weights);
     const t = bin.start + this.o.binMs / 2;
+    // The bin's relative noise: 1/√(mean precision). Readings of one bin share their weather, so
+    // they are counted as one observation, not as n independent ones.
+    const noise = 1 / Math.sqrt(bin.weightSum / bin.values.length);
     if (this.baseline === null) {
-      this.baselineValues.push(v);
+      this.baselineValues.push({ v, noise });
       if (this.baselineValues.length >= this.o.baselineBins) {
-        this.baseline = median(this.baselineValues);
-        this.sigma = madSigma(this.baselineValues, this.baseline);
+        const base = median(this.baselineValues.map((b) => b.v));
+        this.baseline = base;
+        this.sigma = madSigma(this.baselineValues.map((b) => b.v), base);
+        this.typicalNoise = median(this.baselineValues.map((b) => b.noise));
       }
       return;
     }
-    this.recent.push({ t, v, fail: bin.failLevel });
+    this.recent.push({ t, v, fail: bin.failLevel, noise });
     while (this.recent.length && this.recent[0].t < now - this.o.trendWindowMs) this.recent.shift();
     this.evaluate(now);
   }
@@ -118,9 +141,14 @@ export class DegradationTracker {
     const st: DegradationState = { level: null, baseline: base, baselineSigma: sigma, failLevel, slopePerDay: null, timeToFailureMs: null, significant: false, atRisk: false };
     const n = this.recent.length;
     if (n >= this.o.minTrendBins) {
-      // Significance on the plain median of the last bins: no extrapolation, robust to one bad bin.
-      const current = median(this.recent.slice(-RECENT_BINS).map((r) => r.v));
-      st.significant = d * (current - base) > Math.max(this.o.zMin * sigma, this.o.minDelta);
+      // Significance on the median of the last bins: no extrapolation, robust to one bad bin.
+      // It must be more than max(zMin σ, floor) from the baseline, and so must the median of
+      // the bins' departures each in units of its own threshold max(zMin σ_bin, floor). With
+      // equal weights the two are the same test; the second only ever makes it stricter.
+      const last = this.recent.slice(-RECENT_BINS);
+      const current = median(last.map((r) => r.v));
+      const threshold = (noise: number) => Math.max(this.o.zMin * sigma * Math.max(1, noise / this.typicalNoise), this.o.minDelta);
+      st.significant = d * (current - base) > threshold(this.typicalNoise) && median(last.map((r) => (d * (r.v - base)) / threshold(r.noise))) > 1;
       // A long window is steady but lags a fresh ramp (Theil–Sen treats the newest bins as
       // outliers until they are a third of the window); a short one follows the ramp. The
       // earlier failure of the two is reported: a crew would rather come a day early.

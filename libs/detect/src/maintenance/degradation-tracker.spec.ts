@@ -1,0 +1,84 @@
+import { gaussian, mulberry32 } from '../generic/synthetic';
+import { DegradationTracker, TrackerOptions } from './degradation-tracker';
+
+const HOUR = 3_600_000;
+const OPTIONS: TrackerOptions = { direction: 1, binMs: HOUR, baselineBins: 24, trendWindowMs: 48 * HOUR, minTrendBins: 8, zMin: 6, minDelta: 0.15, minBinReadings: 3, horizonMs: 7 * 24 * HOUR };
+const FAIL_LEVEL = 3;
+
+/**
+ * Feeds hourly bins of 12 readings. `bin(h)` gives the bin's value and the readings' weight (a
+ * thermal gain's weight is load²). The baseline: 24 bins around 1 with σ ≈ 0.03 at weight 25
+ * (16 A on a connector heating 5.6 K: the plain threshold is max(6σ, 0.15)). Returns the
+ * hours at which the tracker was at risk.
+ */
+function run(bin: (h: number) => { value: number; weight: number }, hours = 24 + 30): { atRisk: number[]; tracker: DegradationTracker } {
+  const tracker = new DegradationTracker(OPTIONS, FAIL_LEVEL);
+  const noise = gaussian(mulberry32(11));
+  const atRisk: number[] = [];
+  for (let h = 0; h < hours; h++) {
+    const b = h < 24 ? { value: 1 + 0.03 * noise(), weight: 25 } : bin(h - 24);
+    for (let i = 0; i < 12; i++) tracker.add(h * HOUR + i * 300_000, b.value + 0.002 * noise(), b.weight);
+    tracker.tick((h + 1) * HOUR);
+    if (tracker.state.atRisk) atRisk.push(h - 24);
+  }
+  return { atRisk, tracker };
+}
+
+/** A rise that starts at hour `from` after the baseline and climbs `perHour`, on bins of `weight`. */
+const ramp = (from: number, perHour: number, weight: number) => (h: number) => ({ value: 1 + (h < from ? 0 : perHour * (h - from + 1)), weight: h < from ? 25 : weight });
+
+describe(DegradationTracker.name, () => {
+  it('learns the baseline σ from the baseline bins and reports it in the state', () => {
+    const { tracker } = run(() => ({ value: 1, weight: 25 }));
+    expect(tracker.state.baseline).toBeCloseTo(1, 1);
+    expect(tracker.state.baselineSigma).toBeGreaterThan(0.015);
+    expect(tracker.state.baselineSigma).toBeLessThan(0.05);
+    expect(tracker.state.atRisk).toBe(false);
+  });
+
+  it('raises a risk when bins at the baseline load climb well past the threshold towards failure', () => {
+    const { atRisk, tracker } = run(ramp(10, 0.06, 25));
+    expect(atRisk.length).toBeGreaterThan(0);
+    expect(atRisk[0]).toBeGreaterThanOrEqual(10);
+    expect(tracker.state.timeToFailureMs).toBeGreaterThan(0);
+  });
+
+  it('raises no risk when the same climb is on light-load bins whose own noise covers it', () => {
+    // Weight 25 → 25/16: the load is a quarter (10.6 A instead of 16 A heats ~2.5 K, not 5.6 K),
+    // so a bin's gain is four times as noisy; a climb to +0.4 within 6 hours is within 6σ of such bins.
+    const light = (h: number) => ({ value: 1 + Math.min(0.4, 0.08 * (h + 1)), weight: 25 / 16 });
+    expect(run(light).atRisk).toEqual([]);
+    // Control: the identical values at the baseline's load are a risk.
+    expect(run((h) => ({ ...light(h), weight: 25 })).atRisk.length).toBeGreaterThan(0);
+  });
+
+  it('still raises a risk on light-load bins once the rise leaves their noise', () => {
+    const { atRisk } = run(ramp(0, 0.12, 25 / 16));
+    expect(atRisk.length).toBeGreaterThan(0);
+  });
+
+  it('does not narrow the threshold for bins under a heavier load than the baseline', () => {
+    // Just under the plain threshold max(6σ, 0.15) on bins with 16× the baseline's precision.
+    const { tracker } = run(() => ({ value: 1, weight: 25 }), 24);
+    const threshold = Math.max(6 * tracker.state.baselineSigma!, 0.15);
+    const near = (h: number) => ({ value: 1 + Math.min(0.9 * threshold, 0.05 * (h + 1)), weight: 400 });
+    expect(run(near).atRisk).toEqual([]);
+  });
+
+  it('with equal weights judges the median of the last bins against max(6σ, floor), as a plain baseline test', () => {
+    const equal = (bins: number) => {
+      const t = new DegradationTracker({ ...OPTIONS, baselineBins: 4 }, FAIL_LEVEL);
+      const base = [1, 1.02, 0.98, 1];
+      const values = [...base, ...new Array<number>(8 - bins).fill(1), ...Array.from({ length: bins }, (_, i) => 1.1 + 0.1 * i)];
+      values.forEach((v, h) => {
+        for (let i = 0; i < 3; i++) t.add(h * HOUR + i, v);
+        t.tick((h + 1) * HOUR);
+      });
+      return t.state;
+    };
+    // σ of the baseline [1, 1.02, 0.98, 1] is 1.4826 × 0.01, so the floor 0.15 rules. The last
+    // 4 bins 1, 1, 1.1, 1.2 (median 1.05) are not significant; 1.1 … 1.4 (median 1.25) are.
+    expect(equal(2).significant).toBe(false);
+    expect(equal(4).significant).toBe(true);
+  });
+});
