@@ -1,7 +1,7 @@
-import { CATALOGUE, DeviceType, numericMetrics } from '@gridproof/telemetry';
-import { GenericDetector } from '../generic/generic-detector';
-import { GenericScore, WARMUP_READINGS } from '../generic/stream-detector';
-import { PeerConsensus, PeerOptions } from './peer-consensus';
+import { CATALOGUE, DeviceType, numericMetricNames } from '@gridproof/telemetry';
+import { LruEntry, LruList } from '../generic/lru';
+import { GenericScore, StreamDetector, WARMUP_READINGS } from '../generic/stream-detector';
+import { PeerConsensus, PeerGroups, PeerOptions } from './peer-consensus';
 
 /**
  * The generic detector over a fleet's readings, as the alarm layer sees them. Shared by the
@@ -40,50 +40,123 @@ export interface MetricEvidence {
 /** Which metrics get a peer stream (computing one costs a second generic stream and a median). */
 export type PeerSelector = (type: DeviceType, metric: string) => boolean;
 
+/** A metric's numeric streams of one device: its own, its peer stream and a counter's last level. */
+class MetricSlot {
+  own: StreamEntry | null = null;
+  peer: StreamEntry | null = null;
+  counter: CounterEntry | null = null;
+
+  constructor(
+    readonly device: DeviceStreams,
+    readonly name: string,
+  ) {}
+
+  get empty(): boolean {
+    return this.own === null && this.peer === null && this.counter === null;
+  }
+}
+
+class StreamEntry extends LruEntry {
+  readonly detector = new StreamDetector();
+
+  constructor(
+    readonly slot: MetricSlot,
+    readonly isPeer: boolean,
+  ) {
+    super();
+  }
+}
+
+class CounterEntry extends LruEntry {
+  constructor(
+    readonly slot: MetricSlot,
+    public level: number,
+  ) {
+    super();
+  }
+}
+
+class DeviceStreams {
+  readonly metrics = new Map<string, MetricSlot>();
+  /** The device's peer groups, for the type and site they were looked up for. */
+  groups: PeerGroups | null = null;
+  groupsType = '';
+  groupsSite = '';
+
+  constructor(readonly id: string) {}
+}
+
+/** Per device type: its numeric metrics in catalogue order and which are cumulative counters. */
+interface TypeMetrics {
+  names: readonly string[];
+  cumulative: boolean[];
+}
+
+const TYPE_METRICS = new Map<DeviceType, TypeMetrics>();
+
+function typeMetrics(type: DeviceType): TypeMetrics {
+  let t = TYPE_METRICS.get(type);
+  if (!t) {
+    const spec = CATALOGUE[type].metrics;
+    const names = numericMetricNames(type);
+    t = { names, cumulative: names.map((name) => { const m = spec[name]; return m.kind === 'number' && m.cumulative === true; }) };
+    TYPE_METRICS.set(type, t);
+  }
+  return t;
+}
+
 export class FleetGenericScorer {
-  private readonly generic: GenericDetector;
   private readonly peers: PeerConsensus;
+  /**
+   * Streams by device, then metric. The bound is on streams (own and peer streams together,
+   * least recently used dropped first) and, separately, on counters, as if each were keyed by
+   * device × metric: a device's entry goes when its last stream and counter have gone.
+   */
+  private readonly devices = new Map<string, DeviceStreams>();
+  private readonly streams = new LruList<StreamEntry>();
   /** Previous level of each counter stream (device × metric), least recently used first. */
-  private readonly counters = new Map<string, number>();
+  private readonly counters = new LruList<CounterEntry>();
 
   constructor(
     private readonly wantPeer: PeerSelector = () => false,
     peerOptions: Partial<PeerOptions> = {},
     private readonly maxStreams = 200_000,
   ) {
-    this.generic = new GenericDetector(maxStreams);
     this.peers = new PeerConsensus(peerOptions);
   }
 
   /** Scores one reading of a device; only metrics present as numbers get evidence. */
   score(device: DeviceRef, ts: number, readings: Record<string, unknown>): MetricEvidence[] {
     const out: MetricEvidence[] = [];
-    const spec = CATALOGUE[device.type].metrics;
-    let seen = false;
-    for (const name of numericMetrics(device.type)) {
+    const { names, cumulative } = typeMetrics(device.type);
+    let dev = this.devices.get(device.id);
+    let groups: PeerGroups | null = null;
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i];
       const v = readings[name];
       if (typeof v !== 'number' || !Number.isFinite(v)) continue;
-      const key = `${device.id}\u0000${name}`;
+      if (!dev) this.devices.set(device.id, (dev = new DeviceStreams(device.id)));
+      let slot = dev.metrics.get(name);
+      if (!slot) dev.metrics.set(name, (slot = new MetricSlot(dev, name)));
       let x = v;
-      const m = spec[name];
-      if (m.kind === 'number' && m.cumulative === true) {
-        const prev = this.counterStep(key, v);
+      if (cumulative[i]) {
+        const prev = this.counterStep(slot, v);
         // The first reading and a counter reset (replaced meter, firmware restart) have no increase.
         if (prev === undefined || v < prev) continue;
         x = v - prev;
       }
-      const raw = this.generic.update(key, ts, x);
+      const raw = this.stream(slot, false).update(ts, x);
       const ev: MetricEvidence = { name, value: v, raw, warm: raw.readings > WARMUP_READINGS };
       if (this.wantPeer(device.type, name)) {
-        if (!seen) {
-          this.peers.seen(device.type, device.site, device.id, ts);
-          seen = true;
+        if (!groups) {
+          groups = this.groupsOf(dev, device);
+          this.peers.seenIn(groups, device.id, ts);
         }
-        const c = this.peers.consensus(device.type, device.site, device.id, name, ts);
-        this.peers.record(device.type, device.site, device.id, name, ts, x);
+        const c = this.peers.consensusIn(groups, device.id, name, ts);
+        this.peers.recordIn(groups, device.id, name, ts, x);
         if (c === null) ev.peer = null;
         else {
-          const p = this.generic.update(`${key}\u0000peer`, ts, x - c);
+          const p = this.stream(slot, true).update(ts, x - c);
           ev.peer = { score: p, warm: p.readings > WARMUP_READINGS };
         }
       }
@@ -92,15 +165,64 @@ export class FleetGenericScorer {
     return out;
   }
 
-  private counterStep(key: string, v: number): number | undefined {
-    const prev = this.counters.get(key);
-    if (prev !== undefined) this.counters.delete(key);
-    else if (this.counters.size >= this.maxStreams) {
-      const oldest = this.counters.keys().next().value;
-      if (oldest !== undefined) this.counters.delete(oldest);
+  private groupsOf(dev: DeviceStreams, device: DeviceRef): PeerGroups {
+    if (!dev.groups || dev.groupsType !== device.type || dev.groupsSite !== device.site) {
+      dev.groups = this.peers.groupsOf(device.type, device.site);
+      dev.groupsType = device.type;
+      dev.groupsSite = device.site;
     }
-    this.counters.set(key, v);
-    return prev;
+    return dev.groups;
+  }
+
+  /** The slot's own or peer detector, created (dropping the least recently used stream beyond maxStreams) or marked as just used. */
+  private stream(slot: MetricSlot, isPeer: boolean): StreamDetector {
+    let e = isPeer ? slot.peer : slot.own;
+    if (e) {
+      this.streams.touch(e);
+      return e.detector;
+    }
+    if (this.streams.size >= this.maxStreams) {
+      const oldest = this.streams.shift();
+      if (oldest) {
+        if (oldest.isPeer) oldest.slot.peer = null;
+        else oldest.slot.own = null;
+        // Not the slot being filled: it may have just lost its other stream, but keeps this one.
+        if (oldest.slot !== slot && oldest.slot.empty) this.drop(oldest.slot);
+      }
+    }
+    e = new StreamEntry(slot, isPeer);
+    if (isPeer) slot.peer = e;
+    else slot.own = e;
+    this.streams.push(e);
+    return e.detector;
+  }
+
+  /** Stores a counter's level; returns the previous one (undefined for a new or dropped counter). */
+  private counterStep(slot: MetricSlot, v: number): number | undefined {
+    const c = slot.counter;
+    if (c) {
+      const prev = c.level;
+      c.level = v;
+      this.counters.touch(c);
+      return prev;
+    }
+    if (this.counters.size >= this.maxStreams) {
+      const oldest = this.counters.shift();
+      if (oldest) {
+        oldest.slot.counter = null;
+        if (oldest.slot.empty && oldest.slot !== slot) this.drop(oldest.slot);
+      }
+    }
+    slot.counter = new CounterEntry(slot, v);
+    this.counters.push(slot.counter);
+    return undefined;
+  }
+
+  /** Forgets a slot that holds nothing any more, and its device once that holds no slot. */
+  private drop(slot: MetricSlot): void {
+    const dev = slot.device;
+    dev.metrics.delete(slot.name);
+    if (dev.metrics.size === 0) this.devices.delete(dev.id);
   }
 }
 

@@ -1,3 +1,5 @@
+import { LruEntry, LruList } from '../generic/lru';
+
 /**
  * The common component of one metric across a device's peers: the median of the latest values
  * of the other devices of the same type on the same site, or of all devices of that type when
@@ -37,11 +39,21 @@ class MetricPool {
   scratch = new Float64Array(16);
 }
 
-class Group {
+export class PeerGroup {
   readonly members = new Map<string, number>();
   readonly metrics = new Map<string, MetricPool>();
   /** Typical reporting interval: the running median of the members' intervals (tracked in log space). */
   interval = NaN;
+  /** Bumped whenever a member is (re)stamped: the last membersSince count is valid while it holds. */
+  private version = 0;
+  private countedVersion = -1;
+  private countedSince = NaN;
+  private counted = 0;
+
+  stamp(device: string, ts: number): void {
+    this.members.set(device, ts);
+    this.version++;
+  }
 
   pool(metric: string): MetricPool {
     let p = this.metrics.get(metric);
@@ -55,23 +67,57 @@ class Group {
     else this.interval *= Math.exp(0.05 * Math.sign(deltaMs - this.interval));
   }
 
+  /**
+   * Members heard from at or after t (forgetting the others). Asked once per metric of a
+   * reading with the same t: counted once, then answered from the count until a member is
+   * stamped again (a second count could forget no one and would find the same number).
+   */
   membersSince(t: number): number {
+    if (this.countedVersion === this.version && this.countedSince === t) return this.counted;
     let n = 0;
     for (const [id, last] of this.members) {
       if (last >= t) n++;
       else this.members.delete(id);
     }
+    this.countedVersion = this.version;
+    this.countedSince = t;
+    this.counted = n;
     return n;
   }
 }
 
+/** The two groups of a device: its type on its site, and its type in the whole fleet. */
+export interface PeerGroups {
+  readonly site: PeerGroup;
+  readonly fleet: PeerGroup;
+}
+
+class SeenDevice extends LruEntry {
+  constructor(
+    readonly id: string,
+    public ts: number,
+  ) {
+    super();
+  }
+}
+
 export class PeerConsensus {
-  private readonly groups = new Map<string, Group>();
-  private readonly lastTs = new Map<string, number>();
+  private readonly groups = new Map<string, PeerGroup>();
+  private readonly pairs = new Map<string, PeerGroups>();
+  private readonly lastSeen = new Map<string, SeenDevice>();
+  private readonly recency = new LruList<SeenDevice>();
   private readonly o: PeerOptions;
 
   constructor(options: Partial<PeerOptions> = {}, private readonly maxDevices = 200_000) {
     this.o = { ...DEFAULT_PEER_OPTIONS, ...options };
+  }
+
+  /** The groups of a device of `type` on `site`; callers may keep them (groups are never dropped). */
+  groupsOf(type: string, site: string): PeerGroups {
+    const key = `${type}\u0000${site}`;
+    let pair = this.pairs.get(key);
+    if (!pair) this.pairs.set(key, (pair = { site: this.group(type, site), fleet: this.group(type, null) }));
+    return pair;
   }
 
   /**
@@ -79,17 +125,31 @@ export class PeerConsensus {
    * metrics): group membership and the groups' reporting interval.
    */
   seen(type: string, site: string, device: string, ts: number): void {
-    const prev = this.lastTs.get(device);
-    if (prev === undefined && this.lastTs.size >= this.maxDevices) {
-      const oldest = this.lastTs.keys().next().value;
-      if (oldest !== undefined) this.lastTs.delete(oldest);
+    this.seenIn(this.groupsOf(type, site), device, ts);
+  }
+
+  seenIn(groups: PeerGroups, device: string, ts: number): void {
+    let entry = this.lastSeen.get(device);
+    let prev: number | undefined;
+    if (entry) {
+      prev = entry.ts;
+      entry.ts = ts;
+      this.recency.touch(entry);
+    } else {
+      if (this.lastSeen.size >= this.maxDevices) {
+        const oldest = this.recency.shift();
+        if (oldest) this.lastSeen.delete(oldest.id);
+      }
+      entry = new SeenDevice(device, ts);
+      this.lastSeen.set(device, entry);
+      this.recency.push(entry);
     }
-    this.lastTs.delete(device);
-    this.lastTs.set(device, ts);
-    for (const g of [this.group(type, site), this.group(type, null)]) {
-      if (prev !== undefined) g.learnInterval(ts - prev);
-      g.members.set(device, ts);
+    if (prev !== undefined) {
+      groups.site.learnInterval(ts - prev);
+      groups.fleet.learnInterval(ts - prev);
     }
+    groups.site.stamp(device, ts);
+    groups.fleet.stamp(device, ts);
   }
 
   /**
@@ -97,10 +157,14 @@ export class PeerConsensus {
    * null when neither the site nor the fleet has enough fresh peers.
    */
   consensus(type: string, site: string, device: string, metric: string, ts: number): number | null {
-    const siteGroup = this.group(type, site);
+    return this.consensusIn(this.groupsOf(type, site), device, metric, ts);
+  }
+
+  consensusIn(groups: PeerGroups, device: string, metric: string, ts: number): number | null {
+    const siteGroup = groups.site;
     // The site when it has enough members, else the fleet: chosen by membership, which changes
     // rarely, so a device does not hop between groups with every late reading.
-    const g = siteGroup.membersSince(ts - this.o.forgetMs) > this.o.minPeers ? siteGroup : this.group(type, null);
+    const g = siteGroup.membersSince(ts - this.o.forgetMs) > this.o.minPeers ? siteGroup : groups.fleet;
     if (Number.isNaN(g.interval)) return null;
     const pool = g.metrics.get(metric);
     if (!pool) return null;
@@ -119,24 +183,31 @@ export class PeerConsensus {
 
   /** Records a device's value of `metric` (after its consensus was taken). */
   record(type: string, site: string, device: string, metric: string, ts: number, value: number): void {
-    for (const g of [this.group(type, site), this.group(type, null)]) {
-      const pool = g.pool(metric);
-      const slot = pool.values.get(device);
-      if (slot) {
-        slot.ts = ts;
-        slot.v = value;
-      } else pool.values.set(device, { ts, v: value });
-      pool.stale++;
-      if (pool.values.size > 2 * g.members.size + 16) for (const id of pool.values.keys()) if (!g.members.has(id)) pool.values.delete(id);
-    }
+    this.recordIn(this.groupsOf(type, site), device, metric, ts, value);
   }
 
-  private group(type: string, site: string | null): Group {
+  recordIn(groups: PeerGroups, device: string, metric: string, ts: number, value: number): void {
+    recordInGroup(groups.site, device, metric, ts, value);
+    recordInGroup(groups.fleet, device, metric, ts, value);
+  }
+
+  private group(type: string, site: string | null): PeerGroup {
     const key = site === null ? type : `${type}\u0000${site}`;
     let g = this.groups.get(key);
-    if (!g) this.groups.set(key, (g = new Group()));
+    if (!g) this.groups.set(key, (g = new PeerGroup()));
     return g;
   }
+}
+
+function recordInGroup(g: PeerGroup, device: string, metric: string, ts: number, value: number): void {
+  const pool = g.pool(metric);
+  const slot = pool.values.get(device);
+  if (slot) {
+    slot.ts = ts;
+    slot.v = value;
+  } else pool.values.set(device, { ts, v: value });
+  pool.stale++;
+  if (pool.values.size > 2 * g.members.size + 16) for (const id of pool.values.keys()) if (!g.members.has(id)) pool.values.delete(id);
 }
 
 /** Median of the fresh values (without the asking device's when `excludeSelf`); NaN with fewer than minPeers others. */
@@ -153,6 +224,26 @@ function median(pool: MetricPool, fresh: number, device: string, minPeers: numbe
     if (!self) others++;
   }
   if (others < minPeers) return NaN;
-  const sorted = a.subarray(0, n).sort();
+  const sorted = n <= SMALL_GROUP ? insertionSort(a, n) : a.subarray(0, n).sort();
   return n & 1 ? sorted[n >> 1] : (sorted[(n >> 1) - 1] + sorted[n >> 1]) / 2;
 }
+
+/**
+ * Sorts a[0, n) in place in the order of Float64Array.prototype.sort (−0 before +0; the values
+ * are finite), without the subarray view that sort needs: small groups take a median at every
+ * reading of every metric.
+ */
+function insertionSort(a: Float64Array, n: number): Float64Array {
+  for (let i = 1; i < n; i++) {
+    const x = a[i];
+    let j = i;
+    while (j > 0 && before(x, a[j - 1])) {
+      a[j] = a[j - 1];
+      j--;
+    }
+    a[j] = x;
+  }
+  return a;
+}
+
+const before = (x: number, y: number) => x < y || (x === 0 && y === 0 && Object.is(x, -0) && !Object.is(y, -0));

@@ -20,6 +20,9 @@ class Digest {
   private readonly hash = createHash('sha256');
   private readonly buf = new Float64Array(8);
   count = 0;
+  /** Seasonal channels in use, and evidence kinds that drove a reading's p (below 0.5): what the digest covers. */
+  readonly seasons = new Set<string>();
+  readonly kinds = new Set<string>();
 
   score(s: GenericScore, extra = 0): void {
     const b = this.buf;
@@ -32,6 +35,8 @@ class Digest {
     b[6] = extra;
     b[7] = this.count++;
     this.hash.update(new Uint8Array(b.buffer));
+    this.seasons.add(s.season);
+    if (s.p < 0.5) this.kinds.add(s.kind);
   }
 
   value(): string {
@@ -52,38 +57,43 @@ function irregular(ts: number[], seed: number): number[] {
   });
 }
 
+const LENGTH = 1_500;
+
 /** Synthetic streams covering every evidence kind, both seasonal channels, quantised values and irregular time. */
 function streams(): Array<{ ts: number[]; values: number[] }> {
-  const base = (seed: number) => cleanSeries({ seed, length: 5_000 });
-  const quantised = base(5);
+  // Hourly readings reach the weekly channel within LENGTH (two weeks of profile, then 500
+  // readings of its own), 5-minute ones the daily channel.
+  const hourly = (seed: number) => cleanSeries({ seed, length: LENGTH, intervalMs: 3_600_000 });
+  const fiveMin = (seed: number) => cleanSeries({ seed, length: LENGTH });
+  const quantised = fiveMin(5);
   return [
-    base(1),
-    withSpikes(base(2), [4_200, 4_201, 4_500], 25),
-    withLevelShift(base(3), 4_300, 15),
-    withDrift(base(4), 4_000, 0.02),
-    withStuck(base(6), 4_100, 200),
+    hourly(1),
+    withSpikes(hourly(2), [1_200, 1_201, 1_350], 25),
+    withLevelShift(fiveMin(3), 1_250, 15),
+    withDrift(hourly(4), 1_100, 0.05),
+    withStuck(fiveMin(6), 1_100, 150),
     { ts: quantised.ts, values: quantised.values.map((v) => Math.round(v)) },
-    { ts: irregular(base(7).ts, 7), values: base(7).values },
-    { ts: irregular(base(8).ts, 8).map((t, i) => t + (i % 3) * 1_000), values: withSpikes(base(8), [3_000], 40).values },
+    { ts: irregular(hourly(7).ts, 7), values: hourly(7).values },
+    { ts: irregular(fiveMin(8).ts, 8).map((t, i) => t + (i % 3) * 1_000), values: withSpikes(fiveMin(8), [1_000], 40).values },
   ];
 }
 
-export function genericDigest(maxStreams: number, order: 'round-robin' | 'random'): string {
+export function genericDigest(maxStreams: number, order: 'round-robin' | 'random'): { digest: string; seasons: Set<string>; kinds: Set<string> } {
   const det = new GenericDetector(maxStreams);
   const series = streams();
   const digest = new Digest();
   const pick = mulberry32(99);
   const next = new Array<number>(series.length).fill(0);
-  for (let step = 0; step < series.length * 5_000; step++) {
+  for (let step = 0; step < series.length * LENGTH; step++) {
     let s = step % series.length;
     if (order === 'random') {
       s = Math.floor(pick() * series.length);
-      if (next[s] >= 5_000) continue;
+      if (next[s] >= LENGTH) continue;
     }
     const i = next[s]++;
     digest.score(det.update(`stream-${s}`, series[s].ts[i], series[s].values[i]), s);
   }
-  return digest.value();
+  return { digest: digest.value(), seasons: digest.seasons, kinds: digest.kinds };
 }
 
 const FLEET = `
@@ -92,68 +102,78 @@ start: '2025-05-01T00:00:00Z'
 defaults: { intervalS: 300 }
 sites: [{ id: s1, lat: 47.99, lon: 7.84 }, { id: s2, lat: 48.1, lon: 7.9 }]
 groups:
-  - { type: pv-inverter, count: 5, idPrefix: inv-a-, sites: [s1] }
+  - { type: pv-inverter, count: 3, idPrefix: inv-a-, sites: [s1] }
   - { type: pv-inverter, count: 2, idPrefix: inv-b-, sites: [s2] }
-  - { type: battery, count: 5, idPrefix: bat-, sites: [s1] }
-  - { type: ev-charger, count: 4, idPrefix: evc-, sites: [s2] }
+  - { type: battery, count: 3, idPrefix: bat-, sites: [s1] }
+  - { type: ev-charger, count: 2, idPrefix: evc-, sites: [s2] }
 `;
 
 let simulated: SimSample[] | null = null;
-/** Three days of the fleet above, simulated once for all tests. */
+/** Two days of the fleet above, simulated once for all tests. */
 function fleetSamples(): SimSample[] {
   if (!simulated) {
     const sim = createSimulation(parseFleet(FLEET), { seed: 3 });
-    simulated = [...sim.until(sim.startMs + 3 * 86_400_000)];
+    simulated = [...sim.until(sim.startMs + 2 * 86_400_000)];
   }
   return simulated;
 }
 
-export function fleetDigest(maxStreams: number, peers: boolean): string {
+export function fleetDigest(maxStreams: number, peers: boolean): { digest: string; peerScored: number } {
   const scorer = new FleetGenericScorer((type, metric) => peers && metric !== 'ac_voltage_v', { minPeers: 2 }, maxStreams);
   const noise = gaussian(mulberry32(5));
   const digest = new Digest();
   let n = 0;
+  let peerScored = 0;
   for (const s of fleetSamples()) {
     const readings: Record<string, unknown> = { ...s.readings };
     n++;
     // Perturbations the fleet does not make by itself: spikes, a stuck sensor, a counter reset,
     // missing and non-finite values, a string where a number is expected.
     if (n % 997 === 0) for (const k of Object.keys(readings)) if (typeof readings[k] === 'number') readings[k] = (readings[k] as number) * (1 + 0.5 * noise());
-    if (s.device === 'bat-0002' && n > 9_000 && n < 10_000) readings.temp_c = 31.5;
-    if (s.device === 'evc-0001' && n > 11_000 && n < 11_200) readings.energy_total_kwh = 1;
+    if (s.device === 'bat-0002' && n > 3_000 && n < 3_500) readings.temp_c = 31.5;
+    if (s.device === 'evc-0001' && n > 4_000 && n < 4_100) readings.energy_total_kwh = 1;
     if (n % 101 === 0) delete readings[Object.keys(readings)[n % Object.keys(readings).length]];
     if (n % 503 === 0) readings.soc_pct = Number.NaN;
     if (n % 809 === 0) readings.power_w = 'n/a';
     for (const ev of scorer.score({ id: s.device, site: s.site, type: s.type }, s.ts, readings)) {
       digest.score(ev.raw, ev.value + (ev.warm ? 0.5 : 0));
       if (ev.peer === null) digest.score(ev.raw, -1);
-      else if (ev.peer) digest.score(ev.peer.score, ev.peer.warm ? 1 : 2);
+      else if (ev.peer) {
+        digest.score(ev.peer.score, ev.peer.warm ? 1 : 2);
+        peerScored++;
+      }
     }
   }
-  return digest.value();
+  return { digest: digest.value(), peerScored };
 }
 
 describe(GenericDetector.name, () => {
   it('scores fixed synthetic streams exactly as before the allocation-free rewrite', () => {
-    expect(genericDigest(200_000, 'round-robin')).toBe('b5c10239469d1205d3546e4493488100');
+    const { digest, seasons, kinds } = genericDigest(200_000, 'round-robin');
+    expect(digest).toBe('130d0232d8c6784e4ed9f4a349c2c6b2');
+    // The series reach what the digest is meant to cover.
+    expect([...seasons].sort()).toEqual(['day', 'none', 'week']);
+    expect([...kinds].sort()).toEqual(['drift', 'point', 'shift', 'stuck']);
   });
 
   it('drops the least recently used streams exactly as before when over maxStreams', () => {
-    expect(genericDigest(6, 'random')).toBe('46080e567b6e3d8154027cba6ef3de23');
+    expect(genericDigest(6, 'random').digest).toBe('df871528cbe096dccf141c7ba6a64f16');
   });
 });
 
 describe(FleetGenericScorer.name, () => {
   it('scores a simulated fleet (own and peer streams, counters) exactly as before the allocation-free rewrite', () => {
-    expect(fleetDigest(200_000, true)).toBe('063571ba2be464f5b21e09003eafb8ba');
+    const { digest, peerScored } = fleetDigest(200_000, true);
+    expect(digest).toBe('1696fddd1588d86ed77c09674d5b53a6');
+    expect(peerScored).toBeGreaterThan(1_000);
   });
 
   it('scores a simulated fleet without peer streams exactly as before', () => {
-    expect(fleetDigest(200_000, false)).toBe('2b8bb8f3cafb003ec3fb35f7f87be3d6');
+    expect(fleetDigest(200_000, false).digest).toBe('479685c5865eb2ff6261ffd920862ad0');
   });
 
   it('drops the least recently used streams and counters exactly as before when over maxStreams', () => {
-    expect(fleetDigest(40, true)).toBe('30c69c632c7be330935d15d65a0e90b6');
+    expect(fleetDigest(40, true).digest).toBe('c050dc45cee9ab06691bea38a22c0aff');
   });
 });
 

@@ -29,8 +29,14 @@ const MAD_TO_SIGMA = 1.2533; // E|X| = σ·√(2/π) for Gaussian X
 
 const ew = (n: number, alpha: number) => Math.max(alpha, 1 / n);
 
-export class Channel {
+export class Channel implements ChannelEvidence {
   n = 0;
+  // The evidence of the last step (step() returns the channel itself: nothing is allocated per reading).
+  z = 0;
+  pPoint = 1;
+  pShift = 1;
+  pDrift = 1;
+  residual = 0;
   private fast = 0;
   private slow = 0;
   private base = 0;
@@ -51,12 +57,13 @@ export class Channel {
   /**
    * Scores y against the state before it (no look-ahead), then learns from it. `resolution`:
    * the stream's smallest step (a reading rounded to 0.01 cannot tell changes below it).
+   * Returns the evidence, which is this channel's own fields: valid until its next step.
    */
   step(y: number, resolution = 0): ChannelEvidence {
     const n = ++this.n;
     if (n === 1) {
       this.fast = this.slow = this.base = y;
-      return { z: 0, pPoint: 1, pShift: 1, pDrift: 1, residual: 0 };
+      return this.evidence(0, 1, 1, 1, 0);
     }
     // A quantised stream that rarely moves (a state of health reported to 0.01) has a scale near
     // 0: one step of its resolution must not be a one-in-a-million event. Rounding to a step q
@@ -107,6 +114,15 @@ export class Channel {
       this.cusPos = this.cusNeg = 0;
       this.relevels++;
     }
-    return { z, pPoint, pShift, pDrift, residual: rS };
+    return this.evidence(z, pPoint, pShift, pDrift, rS);
+  }
+
+  private evidence(z: number, pPoint: number, pShift: number, pDrift: number, residual: number): ChannelEvidence {
+    this.z = z;
+    this.pPoint = pPoint;
+    this.pShift = pShift;
+    this.pDrift = pDrift;
+    this.residual = residual;
+    return this;
   }
 }

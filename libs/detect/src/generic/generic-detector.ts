@@ -1,4 +1,13 @@
+import { LruEntry, LruList } from './lru';
 import { GenericScore, StreamDetector } from './stream-detector';
+
+class Stream extends LruEntry {
+  readonly detector = new StreamDetector();
+
+  constructor(readonly key: string) {
+    super();
+  }
+}
 
 /**
  * Many streams (device × metric) scored by independent StreamDetectors. Streams are created on
@@ -6,24 +15,24 @@ import { GenericScore, StreamDetector } from './stream-detector';
  * even when devices come and go.
  */
 export class GenericDetector {
-  private readonly streams = new Map<string, StreamDetector>();
+  private readonly streams = new Map<string, Stream>();
+  private readonly recency = new LruList<Stream>();
 
   constructor(private readonly maxStreams = 200_000) {}
 
   update(stream: string, ts: number, value: number): GenericScore {
-    let d = this.streams.get(stream);
-    if (d) {
-      // Re-insert to keep Map order = recency order.
-      this.streams.delete(stream);
-    } else {
-      d = new StreamDetector();
+    let s = this.streams.get(stream);
+    if (s) this.recency.touch(s);
+    else {
       if (this.streams.size >= this.maxStreams) {
-        const oldest = this.streams.keys().next().value;
-        if (oldest !== undefined) this.streams.delete(oldest);
+        const oldest = this.recency.shift();
+        if (oldest) this.streams.delete(oldest.key);
       }
+      s = new Stream(stream);
+      this.streams.set(stream, s);
+      this.recency.push(s);
     }
-    this.streams.set(stream, d);
-    return d.update(ts, value);
+    return s.detector.update(ts, value);
   }
 
   get size(): number {

@@ -36,6 +36,10 @@ export type SeasonName = 'none' | 'day' | 'week';
 const DAY_MS = 86_400_000;
 const WEEK_MS = 7 * DAY_MS;
 const SCORE_DECADES = 6;
+/** Point, shift, drift, stuck: the Bonferroni factor. */
+const EVIDENCE_COUNT = 4;
+/** Intervals between readings the sampling interval is the median of. */
+const INTERVALS = 15;
 
 /**
  * The detector's own warm-up, in readings: level-shift evidence starts after 100 readings
@@ -68,7 +72,15 @@ export class StreamDetector {
   private lastValue: number | null = null;
   /** Smallest change between consecutive readings seen: the stream's resolution. */
   private resolution = Infinity;
-  private readonly deltas: number[] = [];
+  /**
+   * The last INTERVALS positive intervals between readings: [0, INTERVALS) a ring in arrival
+   * order, [INTERVALS, 2·INTERVALS) the same values kept sorted, so the median is read, not
+   * sorted for, at every reading.
+   */
+  private readonly deltas = new Float64Array(2 * INTERVALS);
+  private deltaCount = 0;
+  private deltaNext = 0;
+  /** The median of those intervals once there are 5: the stream's sampling interval. */
   intervalMs: number | null = null;
   readings = 0;
 
@@ -91,44 +103,54 @@ export class StreamDetector {
       // A seasonal channel must have settled and forecast clearly better than the plain one. The
       // weekly one (daily profile + day-of-week correction) is a superset of the daily one: it is
       // preferred unless clearly worse, since it only pays off on the few days that differ.
-      let day: [Channel, ChannelEvidence] | null = null;
-      let week: [Channel, ChannelEvidence] | null = null;
-      for (const s of this.seasonal) {
+      // A channel's step returns the channel itself (its evidence fields).
+      let day: Channel | null = null;
+      let week: Channel | null = null;
+      for (let i = 0; i < this.seasonal.length; i++) {
+        const s = this.seasonal[i];
         if (!s.channel && s.profile.ready) s.channel = new Channel();
         if (!s.channel) continue;
-        const ev = s.channel.step(value - this.seasonalAt(s, ts), resolution);
+        s.channel.step(value - this.seasonalAt(s, ts), resolution);
         if (s.channel.n > 500 && s.channel.compareScale < 0.8 * this.plain.compareScale) {
-          if (s.name === 'day') day = [s.channel, ev];
-          else week = [s.channel, ev];
+          if (s.name === 'day') day = s.channel;
+          else week = s.channel;
         }
       }
-      if (week && (!day || week[0].compareScale < 1.1 * day[0].compareScale)) {
-        chosen = week[1];
+      if (week && (!day || week.compareScale < 1.1 * day.compareScale)) {
+        chosen = week;
         chosenName = 'week';
       } else if (day) {
-        chosen = day[1];
+        chosen = day;
         chosenName = 'day';
       }
     }
     this.active = chosenName;
 
-    const candidates: Array<[EvidenceKind, number]> = [
-      ['point', chosen.pPoint],
-      ['shift', chosen.pShift],
-      ['drift', chosen.pDrift],
-      ['stuck', stuck.p],
-    ];
+    // The smallest of the four p-values (the first on ties), Bonferroni-corrected.
     let kind: EvidenceKind = 'point';
     let pMin = 1;
-    for (const [k, p] of candidates) {
-      if (p < pMin) {
-        pMin = p;
-        kind = k;
+    if (chosen.pPoint < pMin) pMin = chosen.pPoint;
+    if (chosen.pShift < pMin) {
+      pMin = chosen.pShift;
+      kind = 'shift';
+    }
+    if (chosen.pDrift < pMin) {
+      pMin = chosen.pDrift;
+      kind = 'drift';
+    }
+    if (stuck.p < pMin) {
+      pMin = stuck.p;
+      kind = 'stuck';
+    }
+    const p = Math.min(1, pMin * EVIDENCE_COUNT);
+    // Anomalies (and drifts) must not be learned as "what this hour looks like".
+    if (this.seasonal) {
+      const outlier = p < 1e-2 || chosen.z > 6;
+      for (let i = 0; i < this.seasonal.length; i++) {
+        const s = this.seasonal[i];
+        s.profile.learn(ts, value - (s.under ? s.under.at(ts) : 0), outlier);
       }
     }
-    const p = Math.min(1, pMin * candidates.length);
-    // Anomalies (and drifts) must not be learned as "what this hour looks like".
-    if (this.seasonal) for (const s of this.seasonal) s.profile.learn(ts, value - (s.under ? s.under.at(ts) : 0), p < 1e-2 || chosen.z > 6);
     return { score: scoreFromP(p), p, kind, z: chosen.z, season: this.active, readings: this.readings };
   }
 
@@ -144,16 +166,54 @@ export class StreamDetector {
     if (this.lastTs !== null) {
       const d = ts - this.lastTs;
       if (d > 0) {
-        if (this.deltas.length === 15) this.deltas.shift();
-        this.deltas.push(d);
-        if (this.deltas.length >= 5) {
-          const sorted = [...this.deltas].sort((a, b) => a - b);
-          this.intervalMs = sorted[sorted.length >> 1];
-          if (!this.seasonal && this.deltas.length >= 10) this.seasonal = this.makeSeasonal(this.intervalMs);
+        this.addInterval(d);
+        if (this.deltaCount >= 5) {
+          this.intervalMs = this.deltas[INTERVALS + (this.deltaCount >> 1)];
+          if (!this.seasonal && this.deltaCount >= 10) this.seasonal = this.makeSeasonal(this.intervalMs);
         }
       }
     }
     this.lastTs = ts;
+  }
+
+  /** Adds an interval to the ring (dropping the oldest once full) and to its sorted copy. */
+  private addInterval(d: number): void {
+    const a = this.deltas;
+    const n = this.deltaCount;
+    if (n < INTERVALS) {
+      a[n] = d;
+      this.deltaNext = (n + 1) % INTERVALS;
+      this.deltaCount = n + 1;
+      // Insertion into the sorted part.
+      let j = INTERVALS + n;
+      while (j > INTERVALS && a[j - 1] > d) {
+        a[j] = a[j - 1];
+        j--;
+      }
+      a[j] = d;
+      return;
+    }
+    const oldest = a[this.deltaNext];
+    a[this.deltaNext] = d;
+    this.deltaNext = (this.deltaNext + 1) % INTERVALS;
+    // A steady stream replaces an interval by an equal one: the sorted part stays as it is.
+    if (d === oldest) return;
+    // Otherwise one copy of the oldest value (equal copies are interchangeable) makes way,
+    // moving only the values between it and the new one's place.
+    let i = INTERVALS;
+    while (a[i] !== oldest) i++;
+    if (d > oldest) {
+      while (i + 1 < 2 * INTERVALS && a[i + 1] < d) {
+        a[i] = a[i + 1];
+        i++;
+      }
+    } else {
+      while (i > INTERVALS && a[i - 1] > d) {
+        a[i] = a[i - 1];
+        i--;
+      }
+    }
+    a[i] = d;
   }
 
   private makeSeasonal(intervalMs: number): Seasonal[] {

@@ -7,15 +7,21 @@ const RUN_BINS = 32;
 
 export class StuckTracker {
   private prev = NaN;
-  private run = 0;
+  /** Length of the current run of identical values. */
+  run = 0;
+  /** The last step's tail probability. */
+  p = 1;
   private readonly runs = new Float64Array(RUN_BINS);
   private runTotal = 0;
   private repeatRate = 0.1;
   private readings = 0;
   private changes = 0;
 
-  /** Tail probability that a run of identical values gets as long as the current one. */
-  step(x: number): { p: number; run: number } {
+  /**
+   * Tail probability that a run of identical values gets as long as the current one. Returns
+   * the tracker itself (p and run), valid until its next step: nothing is allocated per reading.
+   */
+  step(x: number): { readonly p: number; readonly run: number } {
     this.readings++;
     const repeated = x === this.prev;
     let p = 1;
@@ -44,7 +50,8 @@ export class StuckTracker {
     const alpha = Math.max(1 / 4096, 1 / (this.readings + 20));
     // Do not learn from a run that is already unusual: a stuck sensor must not teach that repeats are normal.
     if (p > 1e-3) this.repeatRate += alpha * ((repeated ? 1 : 0) - this.repeatRate);
-    return { p, run: this.run };
+    this.p = p;
+    return this;
   }
 
   private record(length: number): void {

@@ -202,21 +202,25 @@ export class DetectionService implements OnModuleInit, OnModuleDestroy {
   private scoreSlice(slice: AcceptedReading[]): void {
     const points: AnomalyPoint[] = [];
     const events: AnomalyEvent[] = [];
+    // Only the models look readings up by device again (their windows end later).
     const byDevice = new Map<string, AcceptedReading>();
+    const modelsLoaded = this.models.size > 0;
+    let genericScored = 0;
     for (const r of slice) {
       const { device, record } = r;
-      byDevice.set(device.id, r);
+      if (modelsLoaded) byDevice.set(device.id, r);
       let pMin = 1;
       let top = '';
       let scoredMetrics = 0;
       // Events only from streams past the detector's warm-up; the score covers every metric.
       let pWarm = 1;
       let warmMetrics = 0;
-      const per: Array<{ name: string; value: number; p: number }> = [];
       const rules = this.alarmRules[device.type];
       const gRule = rules?.generic;
       let gated = false;
-      for (const ev of this.generic.score(device, record.ts, record.readings)) {
+      const evidence = this.generic.score(device, record.ts, record.readings);
+      for (let i = 0; i < evidence.length; i++) {
+        const ev = evidence[i];
         const s = ev.raw;
         if (gRule && (gRule.metric === undefined || gRule.metric === ev.name)) {
           const own = alarmEvidence(ev);
@@ -224,7 +228,6 @@ export class DetectionService implements OnModuleInit, OnModuleDestroy {
           if (this.gate.step(`g\u0000${device.id}\u0000${ev.name}`, hit, gRule)) gated = true;
         }
         scoredMetrics++;
-        per.push({ name: ev.name, value: ev.value, p: s.p });
         if (s.p < pMin) {
           pMin = s.p;
           top = ev.name;
@@ -235,18 +238,24 @@ export class DetectionService implements OnModuleInit, OnModuleDestroy {
         }
       }
       if (!scoredMetrics) continue;
-      this.scored.inc({ detector: 'generic' });
+      genericScored++;
       const score = scoreFromP(Math.min(1, pMin * scoredMetrics));
       const gThreshold = gRule ? gRule.threshold : this.thresholds.generic;
       const isAnomaly = rules ? gated : warmMetrics > 0 && scoreFromP(Math.min(1, pWarm * warmMetrics)) >= this.thresholds.generic;
       points.push({ device: device.id, site: device.site, type: device.type, family: device.family, detector: 'generic', ts: record.ts, score, threshold: gThreshold, isAnomaly, topMetric: top, modelVersion: 'generic-1' });
       if (isAnomaly && this.shouldEmit(`${device.id}|generic`, record.ts)) {
-        const metrics = per.sort((a, b) => a.p - b.p).slice(0, 3).map((m) => ({ name: m.name, value: m.value, contribution: scoreFromP(m.p) }));
+        // The three most surprising metrics (a stable sort: ties keep catalogue order).
+        const metrics = [...evidence]
+          .sort((a, b) => a.raw.p - b.raw.p)
+          .slice(0, 3)
+          .map((m) => ({ name: m.name, value: m.value, contribution: scoreFromP(m.raw.p) }));
         events.push({ device, ts: record.ts, score, threshold: gThreshold, detector: 'generic', modelVersion: 'generic-1', metrics });
       }
       this.models.get(device.type)?.push(device.id, record.ts, record.readings);
       for (const p of this.maintenance.update(device.id, device.type, record.ts, record.readings)) this.onPrediction(r, p, points, events);
     }
+    // One increment per slice: a labelled inc() hashes its labels every time.
+    if (genericScored) this.scored.inc({ detector: 'generic' }, genericScored);
     for (const model of this.models.values()) {
       if (!model.pendingCount) continue;
       for (const s of model.flush()) {
