@@ -1,5 +1,4 @@
-import { hash } from 'node:crypto';
-import { signingBytes, type Family, type TelemetryMessage } from '@gridproof/telemetry';
+import type { Family, TelemetryMessage } from '@gridproof/telemetry';
 import { IngestLogger, RateLimitedLog } from './ingest-logger';
 
 /** The seq and ts (device time, ms) of a device's newest accepted reading. */
@@ -11,13 +10,99 @@ export interface LastAccepted {
 }
 
 /**
- * 48 bits that identify a message's content: the first 6 bytes of its (verified, canonical)
- * Ed25519 signature, which covers device, ts, seq and readings; for an unsigned message, of the
- * SHA-1 of its RFC 8785 form. Only used to tell a redelivery from a replay, never to accept.
+ * 48 bits that identify a message's content, only used to tell a QoS 1 redelivery from a
+ * replay, never to accept anything.
+ *
+ * Signed: the first 6 bytes of its Ed25519 signature (verified, canonical base64), which covers
+ * device, ts, seq and readings. Decoded from the first 8 characters alone; after a restart the
+ * newest stored point's signature (InfluxDB) goes through the same decoding, so a redelivery of
+ * it still matches.
+ *
+ * Unsigned: a fingerprint of ts, seq and the readings as RFC 8785 sees them (own keys in any
+ * order, numbers by value with −0 = 0, strings by their UTF-16 code units, a number never equal
+ * to a string), so a message re-serialised by the device is the same content, as its canonical
+ * form would be. It is computed from the parsed message, without serialising it a second time
+ * (signingBytes + SHA-1 cost ≈ 6 % of the broker thread). It is not a cryptographic hash: an
+ * unsigned device's credentials could also just publish new seqs, so nothing is gained by
+ * forging one. After a restart an unsigned device's stored point has no signature and matches
+ * on seq and ts alone (RecentAccepted.has with a NaN digest).
  */
-export function contentDigest(message: Pick<TelemetryMessage, 'device' | 'ts' | 'seq' | 'readings' | 'sig'>): number {
-  const bytes = message.sig !== undefined ? Buffer.from(message.sig, 'base64') : hash('sha1', signingBytes(message), 'buffer');
+export function contentDigest(message: Pick<TelemetryMessage, 'ts' | 'seq' | 'readings' | 'sig'>): number {
+  return message.sig !== undefined ? signatureDigest(message.sig) : readingsDigest(message.ts, message.seq, message.readings);
+}
+
+const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+const BASE64_VALUE = new Int8Array(128).fill(-1);
+for (let i = 0; i < BASE64.length; i++) BASE64_VALUE[BASE64.charCodeAt(i)] = i;
+
+/** The first 6 bytes of the base64 text's decoding, big-endian: 8 characters of 6 bits. */
+function signatureDigest(sig: string): number {
+  let x = 0;
+  for (let i = 0; i < 8 && i < sig.length; i++) {
+    const c = sig.charCodeAt(i);
+    const v = c < 128 ? BASE64_VALUE[c] : -1;
+    // Not the canonical alphabet (never for a verified or stored signature): Node's lenient decoder decides.
+    if (v < 0) return signatureDigestSlow(sig);
+    x = x * 64 + v;
+  }
+  return sig.length >= 8 ? x : signatureDigestSlow(sig);
+}
+
+function signatureDigestSlow(sig: string): number {
+  const bytes = Buffer.from(sig, 'base64');
   return bytes.length >= 6 ? bytes.readUIntBE(0, 6) : NaN;
+}
+
+const F64 = new Float64Array(1);
+const U32 = new Uint32Array(F64.buffer);
+
+function readingsDigest(ts: number, seq: number, readings: TelemetryMessage['readings']): number {
+  // Two 32-bit lanes, each over every bit of every entry; an entry (name, type, value) is hashed
+  // as a whole and the entries are summed, so their order does not count.
+  let a = 0;
+  let b = 0;
+  for (const name in readings) {
+    if (!Object.prototype.hasOwnProperty.call(readings, name)) continue;
+    const value = readings[name];
+    let lo: number;
+    let hi: number;
+    let tag: number;
+    if (typeof value === 'number') {
+      F64[0] = value === 0 ? 0 : value; // RFC 8785 writes −0 as 0
+      lo = U32[0];
+      hi = U32[1];
+      tag = 0x27d4eb2d;
+    } else {
+      lo = stringHash(value, 0x3c6ef372);
+      hi = stringHash(value, 0x7f4a7c15);
+      tag = 0x165667b1;
+    }
+    const k = stringHash(name, 0x9e3779b9);
+    a = (a + fmix(k ^ fmix(lo ^ fmix(hi ^ tag)))) | 0;
+    b = (b + fmix(fmix(k + tag) ^ fmix(hi ^ fmix(lo + 0x85ebca6b)))) | 0;
+  }
+  F64[0] = ts;
+  const t = fmix(U32[0] ^ fmix(U32[1] ^ 0x5bd1e995));
+  F64[0] = seq;
+  const q = fmix(U32[0] ^ fmix(U32[1] ^ 0x1b873593));
+  a = fmix(a ^ fmix(t + q));
+  b = fmix(b ^ fmix(q ^ fmix(t + a)));
+  return (a >>> 0) * 65_536 + (b >>> 16);
+}
+
+function stringHash(s: string, seed: number): number {
+  let h = seed | 0;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return fmix(h ^ s.length);
+}
+
+/** MurmurHash3's 32-bit finaliser: every input bit reaches every output bit. */
+function fmix(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) | 0;
 }
 
 /**
@@ -169,7 +254,7 @@ export class SequenceTracker {
           state.last = Math.max(state.last, stored?.seq ?? -1, spooled?.seq ?? -1);
           state.lastTs = Math.max(state.lastTs, stored?.ts ?? -1, spooled?.ts ?? -1);
           if (stored && stored.seq === state.last) {
-            const digest = stored.sig ? contentDigest({ device: id, ts: stored.ts, seq: stored.seq, readings: {}, sig: stored.sig }) : NaN;
+            const digest = stored.sig ? contentDigest({ ts: stored.ts, seq: stored.seq, readings: {}, sig: stored.sig }) : NaN;
             (state.recent ??= new RecentAccepted()).add(stored.seq, stored.ts, digest);
           }
           state.loaded = true;
