@@ -21,6 +21,8 @@ const INFLIGHT = Number(process.env.BENCH_INFLIGHT ?? 16);
 /** GridProof settings to try, e.g. BENCH_APP_ENV='GP_INGEST_FLUSH_MS=10'. */
 /** Node flags for the app to try, e.g. BENCH_NODE_ARGS='--max-semi-space-size=32'. */
 const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+/** The compiled app to profile (default: this build's dist/), e.g. another build for an A/B comparison. */
+const ENTRY = process.env.BENCH_APP_ENTRY ?? join(repoRoot(), 'dist', 'apps', 'gridproof', 'src', 'main.js');
 const APP_ENV = Object.fromEntries((process.env.BENCH_APP_ENV ?? '').split(/\s+/).filter(Boolean).map((kv) => kv.split('=') as [string, string]));
 
 interface ProfileNode {
@@ -95,7 +97,7 @@ async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'gp-bench-prof-'));
   const profDir = mkdtempSync(join(tmpdir(), 'gp-cpu-prof-'));
   const app = await GridProofProcess.create({
-    entry: join(repoRoot(), 'dist', 'apps', 'gridproof', 'src', 'main.js'),
+    entry: ENTRY,
     dataDir,
     influxUrl: influx.url,
     influxDatabase: 'bench',
