@@ -65,6 +65,55 @@ describe(DegradationTracker.name, () => {
     expect(run(near).atRisk).toEqual([]);
   });
 
+  describe('hysteresis: the noise-aware test raises a risk, the plain test holds it', () => {
+    // A rise of 0.03 per hour at the baseline's load raises a risk within hours; from hour 18 the
+    // indicator holds at 1.54 for `light` hours on bins at a quarter of the load (weight 25/16,
+    // 4× the noise: an inverter's evening), then either goes on climbing at full load or is back at 1.
+    const LIGHT_FROM = 18;
+    const PEAK = 1 + 0.03 * LIGHT_FROM;
+    const cycle = (light: number, after: (h: number) => number, afterWeight = 25) => (h: number) =>
+      h < LIGHT_FROM ? { value: 1 + 0.03 * (h + 1), weight: 25 } : h < LIGHT_FROM + light ? { value: PEAK, weight: 25 / 16 } : { value: after(h - LIGHT_FROM - light), weight: afterWeight };
+    const hours = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
+
+    it('keeps a raised risk through light-load bins that the plain test still calls significant', () => {
+      const { atRisk, tracker } = run(cycle(8, (h) => PEAK + 0.03 * (h + 1)), 24 + 36);
+      // The evening bins' departure clears the plain threshold but not their own, widened one.
+      const sigma = tracker.state.baselineSigma!;
+      expect(PEAK - 1).toBeGreaterThan(Math.max(6 * sigma, 0.15));
+      expect(PEAK - 1).toBeLessThan(Math.max(6 * sigma * 4, 0.15));
+      expect(atRisk[0]).toBeLessThan(LIGHT_FROM);
+      // At risk without a gap from the first raise to the end: the evening does not release it.
+      expect(atRisk).toEqual(hours(atRisk[0], 36));
+    });
+
+    it('does not raise a risk on the same light-load bins when none was raised before', () => {
+      // The same 8 evening bins after a baseline-load stretch that stayed at 1.
+      const { atRisk } = run((h) => (h < LIGHT_FROM ? { value: 1, weight: 25 } : h < LIGHT_FROM + 8 ? { value: PEAK, weight: 25 / 16 } : { value: 1, weight: 25 }), 24 + 36);
+      expect(atRisk).toEqual([]);
+    });
+
+    it.each([
+      ['the baseline load', 25],
+      ['a light load', 25 / 16],
+    ])('clears a raised risk once the indicator is back at its baseline, under %s', (_, weight) => {
+      const { atRisk } = run(cycle(2, () => 1, weight), 24 + 36);
+      expect(atRisk[0]).toBeLessThan(LIGHT_FROM);
+      // Released within the 4 bins whose median is the current level, and not raised again.
+      const last = atRisk[atRisk.length - 1];
+      expect(last).toBeLessThan(LIGHT_FROM + 2 + 4);
+      expect(atRisk).toEqual(hours(atRisk[0], last + 1));
+    });
+
+    it('needs the noise-aware test again to re-raise a risk it has cleared', () => {
+      // Raised, back at the baseline for 8 hours (cleared), then light-load bins at the old peak.
+      const { atRisk } = run(cycle(0, (h) => (h < 8 ? 1 : PEAK), 25), 24 + 36);
+      const again = run(cycle(0, (h) => (h < 8 ? 1 : PEAK), 25 / 16), 24 + 36).atRisk;
+      expect(atRisk.some((h) => h >= LIGHT_FROM + 8 + 4)).toBe(true);
+      expect(again.length).toBeGreaterThan(0);
+      expect(again.every((h) => h < LIGHT_FROM + 8)).toBe(true);
+    });
+  });
+
   it('with equal weights judges the median of the last bins against max(6σ, floor), as a plain baseline test', () => {
     const equal = (bins: number) => {
       const t = new DegradationTracker({ ...OPTIONS, baselineBins: 4 }, FAIL_LEVEL);

@@ -19,7 +19,8 @@ import { madSigma, median, theilSen, Trend, weightedMedian } from './robust-stat
  * a few % off), so a heavy-load bin is not cleaner than the baseline in gain units. An hour of
  * light-load charging that reads 0.3 above the baseline is within its noise; an hour at the
  * baseline's usual current that does is not. With equal weights (cell spread, state of health)
- * every bin has the plain baseline σ.
+ * every bin has the plain baseline σ. The noise-aware test only raises a risk: a risk already
+ * raised is held while the plain test holds (hysteresis), so light-load hours do not release it.
  */
 export interface TrackerOptions {
   /** +1: failure when the indicator rises to the failure level; −1: when it falls to it. */
@@ -142,13 +143,20 @@ export class DegradationTracker {
     const n = this.recent.length;
     if (n >= this.o.minTrendBins) {
       // Significance on the median of the last bins: no extrapolation, robust to one bad bin.
-      // It must be more than max(zMin σ, floor) from the baseline, and so must the median of
-      // the bins' departures each in units of its own threshold max(zMin σ_bin, floor). With
-      // equal weights the two are the same test; the second only ever makes it stricter.
+      // Plain test: more than max(zMin σ, floor) from the baseline. Noise-aware test: that, and
+      // the median of the bins' departures, each in units of its own threshold max(zMin σ_bin,
+      // floor), above 1. With equal weights the two are the same test; the second only ever
+      // makes it stricter.
       const last = this.recent.slice(-RECENT_BINS);
       const current = median(last.map((r) => r.v));
       const threshold = (noise: number) => Math.max(this.o.zMin * sigma * Math.max(1, noise / this.typicalNoise), this.o.minDelta);
-      st.significant = d * (current - base) > threshold(this.typicalNoise) && median(last.map((r) => (d * (r.v - base)) / threshold(r.noise))) > 1;
+      const plain = d * (current - base) > threshold(this.typicalNoise);
+      // Raise on the strict test, hold on the plain one. The noise-aware test asks whether
+      // light-load bins are evidence of a departure; once a departure has been shown, bins too
+      // noisy to show it again (an inverter's evening, a charger's 7 kW car) are no evidence that
+      // it is gone. Only the plain test failing, i.e. the indicator back within the baseline's
+      // threshold, releases a risk. Otherwise the daily load cycle would drop and re-raise it.
+      st.significant = plain && (this.state.atRisk || median(last.map((r) => (d * (r.v - base)) / threshold(r.noise))) > 1);
       // A long window is steady but lags a fresh ramp (Theil–Sen treats the newest bins as
       // outliers until they are a third of the window); a short one follows the ramp. The
       // earlier failure of the two is reported: a crew would rather come a day early.
@@ -171,7 +179,8 @@ export class DegradationTracker {
         st.timeToFailureMs = best.ttf;
       }
       // Hysteresis: wear does not heal. A part that stopped degrading (end of a ramp, a calm
-      // week) close to its failure level stays at risk until it is back near its baseline.
+      // week) close to its failure level stays at risk until it is back near its baseline,
+      // which the plain test above judges while at risk.
       st.atRisk = st.significant && ((st.timeToFailureMs !== null && st.timeToFailureMs <= this.o.horizonMs) || this.state.atRisk);
     }
     this.state = st;
