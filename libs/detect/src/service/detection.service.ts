@@ -188,7 +188,12 @@ export class DetectionService implements OnModuleInit, OnModuleDestroy {
   }
 
   private drain(): void {
-    const slice = this.queue.splice(0, SLICE);
+    // Usually the whole queue fits in a slice: take the array instead of copying it out.
+    let slice: AcceptedReading[];
+    if (this.queue.length <= SLICE) {
+      slice = this.queue;
+      this.queue = [];
+    } else slice = this.queue.splice(0, SLICE);
     try {
       this.scoreSlice(slice);
     } catch (err) {
