@@ -72,6 +72,29 @@ describe('canonical JSON (RFC 8785)', () => {
     expect(jcs({ b: 1, a: [1e21, 0.1, -0, 1.5e-7] }).toString()).toBe('{"a":[1e+21,0.1,0,1.5e-7],"b":1}');
   });
 
+  it('writes signing and record bytes exactly as the generic canonicaliser does, for any keys, strings and numbers', () => {
+    let seed = 7;
+    const rand = () => ((seed = (seed * 48_271) % 2_147_483_647) - 1) / 2_147_483_646;
+    const pick = <T>(xs: T[]) => xs[Math.floor(rand() * xs.length)];
+    const keys = ['a', 'b', 'B', '_', '10', '9', '1', 'ac_power_w', 'é', 'e\u0301', '😀', '\uffff', '\ud800', 'key with "quotes"', 'back\\slash', 'tab\t', 'z'.repeat(64)];
+    const numbers = [0, -0, 1, -1, 0.1, 0.1 + 0.2, 1e21, 1e-7, 1.5e-7, 123456789012345680000, 5e-324, Number.MAX_VALUE, Number.MAX_SAFE_INTEGER, -4210.5, 4.35];
+    const strings = ['', 'Charging', 'ü', '"', '\\', '\n\u0000\u001f', '😀', '\udc00', '</script>'];
+    for (let i = 0; i < 500; i++) {
+      const readings: Record<string, number | string> = {};
+      for (let k = 1 + Math.floor(rand() * 8); k > 0; k--) readings[pick(keys)] = rand() < 0.3 ? pick(strings) : rand() < 0.5 ? pick(numbers) : (rand() - 0.5) * 10 ** Math.floor(rand() * 12);
+      const m = { device: pick(['inv-1', 'a', 'dev"ice']), ts: Math.floor(rand() * 2e12), seq: Math.floor(rand() * 1e9), readings };
+      expect(signingBytes(m).equals(jcs({ v: 1, device: m.device, ts: m.ts, seq: m.seq, readings }))).toBe(true);
+      const record = { v: 1 as const, ...m, sig: rand() < 0.5 ? null : 'c2ln', rx: m.ts + 5 };
+      expect(recordBytes(record).equals(jcs({ ...record }))).toBe(true);
+    }
+  });
+
+  it('leaves values outside the message schema to the generic canonicaliser', () => {
+    const odd = [{ a: 1, b: undefined }, { a: { nested: [1, 2] } }, Object.assign(Object.create({ inherited: 1 }) as object, { a: 1 })] as unknown as Array<Record<string, number>>;
+    for (const readings of odd) expect(signingBytes({ ...message, readings }).equals(jcs({ v: 1, device: message.device, ts: message.ts, seq: message.seq, readings }))).toBe(true);
+    expect(() => signingBytes({ ...message, readings: { a: Number.NaN } })).toThrow(/NaN is not allowed/);
+  });
+
   it('gives the record bytes of the ingest record, signature and receive time included', () => {
     const record = toIngestRecord({ ...message, sig: 'c2ln' }, 1763683200123);
     expect(recordBytes(record).toString()).toBe(
