@@ -104,6 +104,21 @@ describe(DegradationTracker.name, () => {
       expect(atRisk).toEqual(hours(atRisk[0], last + 1));
     });
 
+    it.each([
+      ['holds', PEAK, true],
+      ['releases', 1, false],
+    ])('%s a raised risk through days with too few loaded bins for a trend, when they read %s', (_, value, held) => {
+      // After the rise, the part is used one hour in eight (a quiet charger): fewer than the 8
+      // bins a trend needs in 48 h once the rise's bins have left the window; the others are idle.
+      const sparse = (h: number) => (h < LIGHT_FROM ? { value: 1 + 0.03 * (h + 1), weight: 25 } : (h - LIGHT_FROM) % 8 === 7 ? { value, weight: 25 } : { value: NaN, weight: 25 });
+      const { atRisk, tracker } = run(sparse, 24 + 96);
+      expect(atRisk[0]).toBeLessThan(LIGHT_FROM);
+      if (held) {
+        expect(atRisk).toEqual(hours(atRisk[0], 96));
+        expect(tracker.state.timeToFailureMs).not.toBeNull();
+      } else expect(atRisk[atRisk.length - 1]).toBeLessThan(LIGHT_FROM + 8 * 4);
+    });
+
     it('needs the noise-aware test again to re-raise a risk it has cleared', () => {
       // Raised, back at the baseline for 8 hours (cleared), then light-load bins at the old peak.
       const { atRisk } = run(cycle(0, (h) => (h < 8 ? 1 : PEAK), 25), 24 + 36);

@@ -75,6 +75,8 @@ export class DegradationTracker {
   /** σ of the baseline bins' values; a bin noisier than the typical baseline bin widens it. */
   private sigma: number | null = null;
   private typicalNoise = 1;
+  /** When the state was last evaluated (to age a held remaining-life estimate). */
+  private evaluatedAt = 0;
   private readonly recent: Array<{ t: number; v: number; fail: number; noise: number }> = [];
   state: DegradationState = { level: null, baseline: null, baselineSigma: null, failLevel: null, slopePerDay: null, timeToFailureMs: null, significant: false, atRisk: false };
 
@@ -141,16 +143,16 @@ export class DegradationTracker {
     const failLevel = this.fixedFailLevel ?? (fails.length ? (d > 0 ? Math.min(...fails) : Math.max(...fails)) : null);
     const st: DegradationState = { level: null, baseline: base, baselineSigma: sigma, failLevel, slopePerDay: null, timeToFailureMs: null, significant: false, atRisk: false };
     const n = this.recent.length;
+    // Significance on the median of the last bins: no extrapolation, robust to one bad bin.
+    // Plain test: more than max(zMin σ, floor) from the baseline. Noise-aware test: that, and
+    // the median of the bins' departures, each in units of its own threshold max(zMin σ_bin,
+    // floor), above 1. With equal weights the two are the same test; the second only ever
+    // makes it stricter.
+    const last = this.recent.slice(-RECENT_BINS);
+    const current = median(last.map((r) => r.v));
+    const threshold = (noise: number) => Math.max(this.o.zMin * sigma * Math.max(1, noise / this.typicalNoise), this.o.minDelta);
+    const plain = d * (current - base) > threshold(this.typicalNoise);
     if (n >= this.o.minTrendBins) {
-      // Significance on the median of the last bins: no extrapolation, robust to one bad bin.
-      // Plain test: more than max(zMin σ, floor) from the baseline. Noise-aware test: that, and
-      // the median of the bins' departures, each in units of its own threshold max(zMin σ_bin,
-      // floor), above 1. With equal weights the two are the same test; the second only ever
-      // makes it stricter.
-      const last = this.recent.slice(-RECENT_BINS);
-      const current = median(last.map((r) => r.v));
-      const threshold = (noise: number) => Math.max(this.o.zMin * sigma * Math.max(1, noise / this.typicalNoise), this.o.minDelta);
-      const plain = d * (current - base) > threshold(this.typicalNoise);
       // Raise on the strict test, hold on the plain one. The noise-aware test asks whether
       // light-load bins are evidence of a departure; once a departure has been shown, bins too
       // noisy to show it again (an inverter's evening, a charger's 7 kW car) are no evidence that
@@ -182,7 +184,17 @@ export class DegradationTracker {
       // week) close to its failure level stays at risk until it is back near its baseline,
       // which the plain test above judges while at risk.
       st.atRisk = st.significant && ((st.timeToFailureMs !== null && st.timeToFailureMs <= this.o.horizonMs) || this.state.atRisk);
+    } else if (this.state.atRisk && plain) {
+      // Too few bins in the window for a trend (a charger used twice in two days) is no evidence
+      // that the part recovered either: a raised risk is held while the bins there still clear
+      // the plain test, with the last trend and its remaining life aged by the time since.
+      st.level = current;
+      st.slopePerDay = this.state.slopePerDay;
+      st.timeToFailureMs = this.state.timeToFailureMs === null ? null : Math.max(0, this.state.timeToFailureMs - (now - this.evaluatedAt));
+      st.significant = true;
+      st.atRisk = true;
     }
+    this.evaluatedAt = now;
     this.state = st;
   }
 
