@@ -191,14 +191,15 @@ export class IngestPipeline implements TelemetrySink {
     }
     const state = this.sequences.get(device.id);
     const turn = state.tail.then(() => this.admit(device, message, receivedAt, signature, state));
-    const settled = turn.then(
-      () => undefined,
-      () => undefined,
-    );
+    // Settles (either way) once this message is admitted and leaves `admitting` as it does: one
+    // promise and one closure per message, which are garbage at the next scavenge.
+    const settle = (): void => {
+      this.admitting.delete(settled);
+    };
+    const settled: Promise<void> = turn.then(settle, settle);
     state.tail = settled;
     this.admitting.add(settled);
-    void settled.then(() => this.admitting.delete(settled));
-    return turn.then((admitted) => admitted.outcome);
+    return turn.then(outcomeOf);
   }
 
   /** A snapshot for the status line, the API and the stats writer. */
@@ -355,6 +356,10 @@ export class IngestPipeline implements TelemetrySink {
     this.prom.spoolRecords.set(this.spool.records);
     this.prom.spoolFull.set(this.spool.full ? 1 : 0);
   }
+}
+
+function outcomeOf(admitted: Admitted): Promise<IngestOutcome> | IngestOutcome {
+  return admitted.outcome;
 }
 
 function deviceRef(device: RegisteredDevice): DeviceRef {
