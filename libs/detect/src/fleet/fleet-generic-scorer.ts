@@ -37,6 +37,16 @@ export interface MetricEvidence {
   peer?: { score: GenericScore; warm: boolean } | null;
 }
 
+/**
+ * Receives a reading's evidence one metric at a time (FleetGenericScorer.scoreEach), in the
+ * order score() lists it. `raw` and `peer` are the detectors' own score objects: valid during
+ * the call only, overwritten by the stream's next reading. `peer` is undefined when peers were
+ * not asked for this metric, null when the device had no consensus for this reading.
+ */
+export interface EvidenceVisitor {
+  metric(name: string, value: number, raw: GenericScore, warm: boolean, peer: GenericScore | null | undefined, peerWarm: boolean): void;
+}
+
 /** Which metrics get a peer stream (computing one costs a second generic stream and a median). */
 export type PeerSelector = (type: DeviceType, metric: string) => boolean;
 
@@ -128,6 +138,18 @@ export class FleetGenericScorer {
   /** Scores one reading of a device; only metrics present as numbers get evidence. */
   score(device: DeviceRef, ts: number, readings: Record<string, unknown>): MetricEvidence[] {
     const out: MetricEvidence[] = [];
+    this.scoreEach(device, ts, readings, {
+      metric(name, value, raw, warm, peer, peerWarm) {
+        const ev: MetricEvidence = { name, value, raw: { ...raw }, warm };
+        if (peer !== undefined) ev.peer = peer === null ? null : { score: { ...peer }, warm: peerWarm };
+        out.push(ev);
+      },
+    });
+    return out;
+  }
+
+  /** score() without an object per metric: the visitor sees each metric's evidence in turn. */
+  scoreEach(device: DeviceRef, ts: number, readings: Record<string, unknown>, visitor: EvidenceVisitor): void {
     const { names, cumulative } = typeMetrics(device.type);
     let dev = this.devices.get(device.id);
     let groups: PeerGroups | null = null;
@@ -145,8 +167,8 @@ export class FleetGenericScorer {
         if (prev === undefined || v < prev) continue;
         x = v - prev;
       }
-      const raw = this.stream(slot, false).update(ts, x);
-      const ev: MetricEvidence = { name, value: v, raw, warm: raw.readings > WARMUP_READINGS };
+      const raw = this.stream(slot, false).step(ts, x);
+      let peer: GenericScore | null | undefined;
       if (this.wantPeer(device.type, name)) {
         if (!groups) {
           groups = this.groupsOf(dev, device);
@@ -154,15 +176,10 @@ export class FleetGenericScorer {
         }
         const c = this.peers.consensusIn(groups, device.id, name, ts);
         this.peers.recordIn(groups, device.id, name, ts, x);
-        if (c === null) ev.peer = null;
-        else {
-          const p = this.stream(slot, true).update(ts, x - c);
-          ev.peer = { score: p, warm: p.readings > WARMUP_READINGS };
-        }
+        peer = c === null ? null : this.stream(slot, true).step(ts, x - c);
       }
-      out.push(ev);
+      visitor.metric(name, v, raw, raw.readings > WARMUP_READINGS, peer, peer ? peer.readings > WARMUP_READINGS : false);
     }
-    return out;
   }
 
   private groupsOf(dev: DeviceStreams, device: DeviceRef): PeerGroups {
@@ -238,6 +255,11 @@ export function alarmEvidence(ev: MetricEvidence): GenericScore | null {
  * (no confirmation yet). A peer rule alarms only where this reaches its threshold too.
  */
 export function peerConfirmation(ev: MetricEvidence): number {
-  if (!ev.peer) return Infinity;
-  return ev.peer.warm ? ev.peer.score.score : NaN;
+  return ev.peer ? peerConfirmationOf(ev.peer.score, ev.peer.warm) : Infinity;
+}
+
+/** peerConfirmation() from an EvidenceVisitor's arguments. */
+export function peerConfirmationOf(peer: GenericScore | null | undefined, peerWarm: boolean): number {
+  if (!peer) return Infinity;
+  return peerWarm ? peer.score : NaN;
 }

@@ -84,8 +84,21 @@ export class StreamDetector {
   intervalMs: number | null = null;
   readings = 0;
 
+  /** The last step's score, overwritten by the next (step() hands it out without a copy). */
+  private readonly current: GenericScore = { score: 0, p: 1, kind: 'point', z: 0, season: 'none', readings: 0 };
+
   /** ts: Unix ms (any monotone clock in ms works; seasonality needs real time). */
   update(ts: number, value: number): GenericScore {
+    const s = this.step(ts, value);
+    return { score: s.score, p: s.p, kind: s.kind, z: s.z, season: s.season, readings: s.readings };
+  }
+
+  /**
+   * update() without the copy: returns this detector's own score object, valid until its next
+   * step. For callers that read it at once and keep nothing (the service scores every metric of
+   * every reading).
+   */
+  step(ts: number, value: number): GenericScore {
     this.readings++;
     this.learnInterval(ts);
     const stuck = this.stuck.step(value);
@@ -151,7 +164,14 @@ export class StreamDetector {
         s.profile.learn(ts, value - (s.under ? s.under.at(ts) : 0), outlier);
       }
     }
-    return { score: scoreFromP(p), p, kind, z: chosen.z, season: this.active, readings: this.readings };
+    const out = this.current;
+    out.score = scoreFromP(p);
+    out.p = p;
+    out.kind = kind;
+    out.z = chosen.z;
+    out.season = this.active;
+    out.readings = this.readings;
+    return out;
   }
 
   get season(): SeasonName {

@@ -6,9 +6,9 @@ import { AcceptedReading, AnomalyEvent, PipelineEvents } from '@gridproof/events
 import { METRIC, Registry } from '@gridproof/metrics';
 import { SqlStore } from '@gridproof/store';
 import { DeviceType } from '@gridproof/telemetry';
-import { alarmEvidence, FleetGenericScorer, peerConfirmation } from '../fleet/fleet-generic-scorer';
+import { FleetGenericScorer } from '../fleet/fleet-generic-scorer';
 import { MaintenanceDetector, MaintenancePrediction } from '../maintenance/maintenance-detector';
-import { EVIDENCE_CODES, PersistenceGate, streamHit } from '../train/alarm-rules';
+import { PersistenceGate } from '../train/alarm-rules';
 import { AlarmRulesFile, readAlarmRules } from '../train/alarm-rules-file';
 import { scoreFromP } from '../generic/stream-detector';
 import { ModelStore } from '../models/model-store';
@@ -17,6 +17,7 @@ import { TypeModel } from '../models/type-model';
 import { AnomalyRepository } from './anomaly.repository';
 import { AnomalyPoint, AnomalyWriter } from './anomaly-writer';
 import { DETECT_MIGRATIONS } from './detect.migrations';
+import { GenericTally } from './generic-tally';
 
 export interface DetectionThresholds {
   /** Generic detector score at or above which a reading is an anomaly (default 0.9). */
@@ -55,6 +56,8 @@ export class DetectionService implements OnModuleInit, OnModuleDestroy {
   /** Calibrated alarm layer per type (alarm-rules.json); types without one use the plain thresholds. */
   private alarmRules: AlarmRulesFile = {};
   private readonly gate = new PersistenceGate();
+  /** One reading's generic evidence, folded without an object per metric. */
+  private readonly tally = new GenericTally(this.gate);
   private queue: AcceptedReading[] = [];
   private draining = false;
   private unsubscribe: (() => void) | null = null;
@@ -214,47 +217,20 @@ export class DetectionService implements OnModuleInit, OnModuleDestroy {
     for (const r of slice) {
       const { device, record } = r;
       if (modelsLoaded) byDevice.set(device.id, r);
-      let pMin = 1;
-      let top = '';
-      let scoredMetrics = 0;
-      // Events only from streams past the detector's warm-up; the score covers every metric.
-      let pWarm = 1;
-      let warmMetrics = 0;
       const rules = this.alarmRules[device.type];
       const gRule = rules?.generic;
-      let gated = false;
-      const evidence = this.generic.score(device, record.ts, record.readings);
-      for (let i = 0; i < evidence.length; i++) {
-        const ev = evidence[i];
-        const s = ev.raw;
-        if (gRule && (gRule.metric === undefined || gRule.metric === ev.name)) {
-          const own = alarmEvidence(ev);
-          const hit = own !== null && streamHit(own.score, EVIDENCE_CODES[own.kind], peerConfirmation(ev), gRule);
-          if (this.gate.step(`g\u0000${device.id}\u0000${ev.name}`, hit, gRule)) gated = true;
-        }
-        scoredMetrics++;
-        if (s.p < pMin) {
-          pMin = s.p;
-          top = ev.name;
-        }
-        if (ev.warm) {
-          warmMetrics++;
-          if (s.p < pWarm) pWarm = s.p;
-        }
-      }
-      if (!scoredMetrics) continue;
+      // Events only from streams past the detector's warm-up; the score covers every metric.
+      const tally = this.tally;
+      tally.reset(device.id, gRule);
+      this.generic.scoreEach(device, record.ts, record.readings, tally);
+      if (!tally.scored) continue;
       genericScored++;
-      const score = scoreFromP(Math.min(1, pMin * scoredMetrics));
+      const score = scoreFromP(Math.min(1, tally.pMin * tally.scored));
       const gThreshold = gRule ? gRule.threshold : this.thresholds.generic;
-      const isAnomaly = rules ? gated : warmMetrics > 0 && scoreFromP(Math.min(1, pWarm * warmMetrics)) >= this.thresholds.generic;
-      points.push({ device: device.id, site: device.site, type: device.type, family: device.family, detector: 'generic', ts: record.ts, score, threshold: gThreshold, isAnomaly, topMetric: top, modelVersion: 'generic-1' });
+      const isAnomaly = rules ? tally.gated : tally.warm > 0 && scoreFromP(Math.min(1, tally.pWarm * tally.warm)) >= this.thresholds.generic;
+      points.push({ device: device.id, site: device.site, type: device.type, family: device.family, detector: 'generic', ts: record.ts, score, threshold: gThreshold, isAnomaly, topMetric: tally.top, modelVersion: 'generic-1' });
       if (isAnomaly && this.shouldEmit(`${device.id}|generic`, record.ts)) {
-        // The three most surprising metrics (a stable sort: ties keep catalogue order).
-        const metrics = [...evidence]
-          .sort((a, b) => a.raw.p - b.raw.p)
-          .slice(0, 3)
-          .map((m) => ({ name: m.name, value: m.value, contribution: scoreFromP(m.raw.p) }));
-        events.push({ device, ts: record.ts, score, threshold: gThreshold, detector: 'generic', modelVersion: 'generic-1', metrics });
+        events.push({ device, ts: record.ts, score, threshold: gThreshold, detector: 'generic', modelVersion: 'generic-1', metrics: tally.topMetrics() });
       }
       this.models.get(device.type)?.push(device.id, record.ts, record.readings);
       for (const p of this.maintenance.update(device.id, device.type, record.ts, record.readings)) this.onPrediction(r, p, points, events);
