@@ -60,6 +60,7 @@ export const envSchema = z.object({
   GP_ALERTS_CONFIG: z.string().optional(),
   GP_GRAFANA_URL: z.string().url().default('http://localhost:3001'),
   GP_MODELS_DIR: z.string().optional(),
+  GP_DETECT_MAX_STREAMS: positiveInt.default(200_000),
 
   GP_SIM_ENABLED: bool.default(true),
   GP_SIM_FLEET: z.string().optional(),

@@ -52,7 +52,8 @@ export interface GridProofConfig {
   };
   anchor: { intervalMs: number; maxRecords: number; settleMs: number };
   alerts: { configPath?: string; grafanaUrl: string };
-  detect: { modelsDir: string };
+  /** maxStreams: generic-detector streams (device × metric, peer streams too) kept in memory, ≈ 3 KB each. */
+  detect: { modelsDir: string; maxStreams: number };
   sim: { enabled: boolean; fleetPath?: string };
 }
 
@@ -122,7 +123,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GridProofConfi
     },
     anchor: { intervalMs: e.GP_ANCHOR_INTERVAL_MS, maxRecords: e.GP_ANCHOR_MAX_RECORDS, settleMs: e.GP_ANCHOR_SETTLE_MS },
     alerts: { configPath: e.GP_ALERTS_CONFIG, grafanaUrl: e.GP_GRAFANA_URL },
-    detect: { modelsDir: e.GP_MODELS_DIR ? resolve(e.GP_MODELS_DIR) : join(dataDir, 'models') },
+    detect: { modelsDir: e.GP_MODELS_DIR ? resolve(e.GP_MODELS_DIR) : join(dataDir, 'models'), maxStreams: e.GP_DETECT_MAX_STREAMS },
     sim: { enabled: e.GP_SIM_ENABLED, fleetPath: e.GP_SIM_FLEET },
   };
 }

@@ -28,6 +28,8 @@ export const METRIC = {
   detectAnomalies: 'gridproof_detect_anomalies_total', // label: detector
   detectErrors: 'gridproof_detect_errors_total', // label: what (influx, sql, model)
   detectQueue: 'gridproof_detect_queue',
+  detectStreams: 'gridproof_detect_streams', // generic-detector streams in memory (bound: GP_DETECT_MAX_STREAMS)
+  detectStreamsEvicted: 'gridproof_detect_streams_evicted_total', // streams forgotten at the bound: they start over (warm-up) on their next reading
   anchorLastBatch: 'gridproof_anchor_last_anchored_batch', // id of the newest batch anchored on chain (-1: none)
   anchorLag: 'gridproof_anchor_lag_seconds', // now minus the end of the newest anchored window
   anchorBacklog: 'gridproof_anchor_backlog_batches', // sealed batches waiting for the chain

@@ -126,6 +126,8 @@ export class FleetGenericScorer {
   private readonly streams = new LruList<StreamEntry>();
   /** Previous level of each counter stream (device × metric), least recently used first. */
   private readonly counters = new LruList<CounterEntry>();
+  /** Streams dropped at the maxStreams bound since start (each starts over, warm-up included). */
+  evictions = 0;
 
   constructor(
     private readonly wantPeer: PeerSelector = () => false,
@@ -133,6 +135,11 @@ export class FleetGenericScorer {
     private readonly maxStreams = 200_000,
   ) {
     this.peers = new PeerConsensus(peerOptions);
+  }
+
+  /** Streams in memory, own and peer. */
+  get streamCount(): number {
+    return this.streams.size;
   }
 
   /** Scores one reading of a device; only metrics present as numbers get evidence. */
@@ -201,6 +208,7 @@ export class FleetGenericScorer {
     if (this.streams.size >= this.maxStreams) {
       const oldest = this.streams.shift();
       if (oldest) {
+        this.evictions++;
         if (oldest.isPeer) oldest.slot.peer = null;
         else oldest.slot.own = null;
         // Not the slot being filled: it may have just lost its other stream, but keeps this one.

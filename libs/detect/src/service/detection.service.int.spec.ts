@@ -59,6 +59,38 @@ describe(DetectionService.name, () => {
     }
   });
 
+  it('keeps at most GP_DETECT_MAX_STREAMS streams, and counts and reports the ones it forgets', async () => {
+    const modelsDir = await mkdtemp(join(tmpdir(), 'gp-nomodels-'));
+    const store = await SqlStore.open({ kind: 'pglite', dir: null });
+    const events = new PipelineEvents();
+    const metrics = createMetricsRegistry(false);
+    const config = loadConfig({ GP_MODELS_DIR: modelsDir, GP_DETECT_MAX_STREAMS: '20' });
+    const moduleRef = await Test.createTestingModule({
+      imports: [CoreModule.forRoot({ config, store, events, metrics }), DetectModule],
+    }).compile();
+    await moduleRef.init();
+    try {
+      const service = moduleRef.get(DetectionService);
+      // 15 meters × 2 metrics = 30 streams against a bound of 20, twice round.
+      for (let round = 0; round < 2; round++) {
+        for (let m = 0; m < 15; m++) {
+          const device = { id: `meter-${m}`, type: 'smart-meter' as const, family: 'energy' as const, site: 'site-a' };
+          const ts = 1_767_225_600_000 + round * 60_000;
+          events.emit('accepted', [{ device, record: { v: 1, device: device.id, ts, seq: round, readings: { power_w: 100 + m, voltage_v: 230 }, sig: null, rx: ts } }]);
+        }
+      }
+      await service.idle();
+      const text = await metrics.metrics();
+      expect(text).toMatch(/^gridproof_detect_streams 20$/m);
+      // 30 created in round one (10 forgotten), then every one of the 30 again (30 forgotten).
+      expect(text).toMatch(/^gridproof_detect_streams_evicted_total 40$/m);
+    } finally {
+      await moduleRef.close();
+      await store.close();
+      await rm(modelsDir, { recursive: true, force: true });
+    }
+  });
+
   it('raises an inverter_fan maintenance event with a time to failure before a simulated fan failure trips the inverter', async () => {
     const modelsDir = await mkdtemp(join(tmpdir(), 'gp-nomodels-'));
     const store = await SqlStore.open({ kind: 'pglite', dir: null });

@@ -47,10 +47,9 @@ const SLICE = 5_000;
 export class DetectionService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(DetectionService.name);
   /** Peer streams only where a rule asks for them (each costs a second generic stream and a median). */
-  private readonly generic = new FleetGenericScorer((type, metric) => {
-    const g = this.alarmRules[type]?.generic;
-    return g?.peer === true && (g.metric === undefined || g.metric === metric);
-  });
+  private readonly generic: FleetGenericScorer;
+  private warnedEvictions = 0;
+  private lastEvictionWarning = 0;
   private readonly models = new Map<DeviceType, TypeModel>();
   private readonly maintenance = new MaintenanceDetector();
   /** Calibrated alarm layer per type (alarm-rules.json); types without one use the plain thresholds. */
@@ -80,6 +79,15 @@ export class DetectionService implements OnModuleInit, OnModuleDestroy {
   ) {
     this.repo = new AnomalyRepository(store);
     this.store = store;
+    this.generic = new FleetGenericScorer(
+      (type, metric) => {
+        const g = this.alarmRules[type]?.generic;
+        return g?.peer === true && (g.metric === undefined || g.metric === metric);
+      },
+      {},
+      config.detect.maxStreams,
+    );
+    const generic = this.generic;
     const url = config.influx.url;
     this.writer = url ? new AnomalyWriter({ url, database: config.influx.database, username: config.influx.username, password: config.influx.password }) : null;
     const reg = (r: Registry) => [r];
@@ -87,6 +95,23 @@ export class DetectionService implements OnModuleInit, OnModuleDestroy {
     this.dropped = new Counter({ name: METRIC.detectDropped, help: 'Readings not scored because the scoring queue was full (ingest unaffected)', registers: reg(registry) });
     this.anomalies = new Counter({ name: METRIC.detectAnomalies, help: 'Anomaly events emitted, by detector', labelNames: ['detector'], registers: reg(registry) });
     this.errors = new Counter({ name: METRIC.detectErrors, help: 'Detection errors, by what failed', labelNames: ['what'], registers: reg(registry) });
+    new Gauge({
+      name: METRIC.detectStreams,
+      help: 'Generic-detector streams in memory (device x metric, peer streams too; bound GP_DETECT_MAX_STREAMS)',
+      registers: reg(registry),
+      collect() {
+        this.set(generic.streamCount);
+      },
+    });
+    new Counter({
+      name: METRIC.detectStreamsEvicted,
+      help: 'Generic-detector streams forgotten at GP_DETECT_MAX_STREAMS; each starts over (warm-up) on its next reading',
+      registers: reg(registry),
+      collect() {
+        this.reset();
+        this.inc(generic.evictions);
+      },
+    });
     const queue = () => this.queue.length;
     new Gauge({
       name: METRIC.detectQueue,
@@ -203,8 +228,21 @@ export class DetectionService implements OnModuleInit, OnModuleDestroy {
       this.errors.inc({ what: 'model' });
       this.logger.error(`scoring failed: ${(err as Error).stack ?? String(err)}`);
     }
+    this.warnIfForgetting();
     if (this.queue.length) setImmediate(() => this.drain());
     else this.draining = false;
+  }
+
+  /** A fleet larger than the stream bound loses its detectors' history: say so, at most every 10 min. */
+  private warnIfForgetting(): void {
+    const evicted = this.generic.evictions;
+    if (evicted === this.warnedEvictions || Date.now() - this.lastEvictionWarning < 600_000) return;
+    this.logger.warn(
+      `the generic detector forgot ${evicted - this.warnedEvictions} streams at its bound of ${this.config.detect.maxStreams} (device x metric): ` +
+        'they start over with a warm-up and raise no alarm meanwhile. Raise GP_DETECT_MAX_STREAMS (about 3 KB of memory each).',
+    );
+    this.warnedEvictions = evicted;
+    this.lastEvictionWarning = Date.now();
   }
 
   private scoreSlice(slice: AcceptedReading[]): void {
