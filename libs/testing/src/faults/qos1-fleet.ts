@@ -50,6 +50,8 @@ export class ResendingPublisher {
   private nextSeq = 1;
   private lastTs = 0;
   private running = false;
+  /** close(): give up, even on what is unacknowledged (drain() first to keep it). */
+  private closed = false;
   private loop: Promise<void> | null = null;
   private wake: (() => void) | null = null;
 
@@ -80,6 +82,7 @@ export class ResendingPublisher {
 
   async close(): Promise<void> {
     this.running = false;
+    this.closed = true;
     this.generation++;
     this.wake?.();
     const client = this.client;
@@ -89,7 +92,7 @@ export class ResendingPublisher {
   }
 
   private async run(): Promise<void> {
-    while (this.running || this.unacked.size) {
+    while (!this.closed && (this.running || this.unacked.size)) {
       const gen = ++this.generation;
       let client: MqttClient;
       try {
@@ -98,7 +101,7 @@ export class ResendingPublisher {
         await sleep(200);
         continue;
       }
-      if (gen !== this.generation) {
+      if (gen !== this.generation || this.closed) {
         client.end(true);
         return;
       }
