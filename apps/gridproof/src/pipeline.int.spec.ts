@@ -4,64 +4,28 @@
  * signed telemetry over MQTT; the reading is served back by the API, a fault is detected and
  * becomes an alert for the crew.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import mqtt from 'mqtt';
-import { loadConfig } from '@gridproof/config';
 import { DetectionService } from '@gridproof/detect';
 import { AnomalyEvent, PipelineEvents } from '@gridproof/events';
-import { ApiKeys } from '@gridproof/registry';
-import { freePort, sharedInfluxUrl, uniqueName } from '@gridproof/testing';
 import { generateDeviceKeyPair, privateKeyFromBase64, signMessage, topics } from '@gridproof/telemetry';
-import { RunningGridProof, startGridProof } from './bootstrap';
+import { E2eApp, startE2eApp, waitFor } from '../test/e2e/e2e-app';
 
 jest.setTimeout(120_000);
 
 describe('GridProof pipeline', () => {
-  let running: RunningGridProof;
-  let dataDir: string;
-  let adminKey: string;
+  let app: E2eApp;
+  const running = () => app.running;
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'gp-e2e-'));
-    const config = loadConfig({
-      GP_DATA_DIR: dataDir,
-      GP_API_PORT: String(await freePort()),
-      GP_MQTT_PORT: String(await freePort()),
-      GP_MQTT_WS_PORT: String(await freePort()),
-      GP_CHAIN_EMBEDDED_PORT: String(await freePort()),
-      INFLUX_URL: sharedInfluxUrl(),
-      INFLUX_DATABASE: uniqueName('e2e'),
-      GP_SIM_ENABLED: 'false',
-      GP_ANCHOR_INTERVAL_MS: '2000',
-    });
-    running = await startGridProof({ config, logger: false });
-    adminKey = (await running.app.get(ApiKeys).ensureFirstAdminKey())!.key;
+    // The default settle time (2 s), anchoring windows of 2 s.
+    app = await startE2eApp({ GP_ANCHOR_INTERVAL_MS: '2000', GP_ANCHOR_SETTLE_MS: '2000' });
   });
 
   afterAll(async () => {
-    await running?.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    await app?.close();
   });
 
-  const api = async (path: string, init: RequestInit = {}) => {
-    const res = await fetch(`${running.apiUrl}${path}`, {
-      ...init,
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${adminKey}`, ...(init.headers ?? {}) },
-    });
-    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-  };
-
-  async function waitFor<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 60_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await probe();
-      if (value) return value;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
+  const api = (path: string, init: RequestInit = {}) => app.api(path, init);
 
   it('detects a fault in a device published over MQTT and raises one alert for it', async () => {
     const keys = generateDeviceKeyPair();
@@ -72,14 +36,14 @@ describe('GridProof pipeline', () => {
     expect(created.status).toBe(201);
     const credentials = created.body.credentials as { username: string; password: string; clientId: string };
 
-    const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${running.config.mqtt.port}`, {
+    const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${running().config.mqtt.port}`, {
       clientId: credentials.clientId,
       username: credentials.username,
       password: credentials.password,
       reconnectPeriod: 0,
     });
     const anomalies: AnomalyEvent[] = [];
-    const unsubscribe = running.app.get(PipelineEvents).on('anomaly', (e) => anomalies.push(e));
+    const unsubscribe = running().app.get(PipelineEvents).on('anomaly', (e) => anomalies.push(e));
     const privateKey = privateKeyFromBase64(keys.privateKey);
     // Six hours of one-minute readings with a little noise, then the heat-sink jumps 45 °C:
     // a cooling fan that stopped. Device time ends now, inside the backfill window.
@@ -106,18 +70,22 @@ describe('GridProof pipeline', () => {
     expect(telemetry.status).toBe(200);
     expect(JSON.stringify(telemetry.body)).toContain('heatsink_temp_c');
 
-    await running.app.get(DetectionService).idle();
+    await running().app.get(DetectionService).idle();
     unsubscribe();
     // Detected within a bounded device time: at the latest 5 readings into the fault, and not before it.
     const faultStart = start + (n - 20) * 60_000;
     const first = anomalies.filter((e) => e.device.id === 'inv-e2e-1').map((e) => e.ts).sort((a, b) => a - b)[0];
     expect(first).toBeGreaterThanOrEqual(faultStart);
     expect(first).toBeLessThanOrEqual(faultStart + 5 * 60_000);
-    const alerts = await waitFor('an alert for the device', async () => {
-      const res = await api('/api/alerts?device=inv-e2e-1');
-      const list = (Array.isArray(res.body) ? res.body : (res.body.alerts ?? res.body.items ?? [])) as Array<Record<string, unknown>>;
-      return list.length ? list : null;
-    });
+    const alerts = await waitFor(
+      'an alert for the device',
+      async () => {
+        const res = await api('/api/alerts?device=inv-e2e-1');
+        const list = (Array.isArray(res.body) ? res.body : (res.body.alerts ?? res.body.items ?? [])) as Array<Record<string, unknown>>;
+        return list.length ? list : null;
+      },
+      60_000,
+    );
     // One alert per problem, not one per reading.
     const fingerprints = new Set(alerts.map((a) => a.fingerprint));
     expect(fingerprints.size).toBe(alerts.length);

@@ -2,7 +2,7 @@ import { Test } from '@nestjs/testing';
 import { loadConfig } from '@gridproof/config';
 import { CoreModule } from '@gridproof/core';
 import { AnomalyEvent, PipelineEvents } from '@gridproof/events';
-import { createMetricsRegistry } from '@gridproof/metrics';
+import { createMetricsRegistry, Registry } from '@gridproof/metrics';
 import { SqlStore } from '@gridproof/store';
 import { sharedInfluxUrl, uniqueName } from '@gridproof/testing';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -17,22 +17,43 @@ import { DetectModule } from './detect.module';
 import { DetectionService } from './detection.service';
 
 describe(DetectionService.name, () => {
+  interface Harness {
+    service: DetectionService;
+    events: PipelineEvents;
+    /** Every anomaly event on the bus, in order. */
+    seen: AnomalyEvent[];
+    store: SqlStore;
+    metrics: Registry;
+  }
+
+  /** DetectModule on a fresh PGlite and models directory (with alarm-rules.json when `rules` is given), torn down after `body`. */
+  async function withService(options: { rules?: object; env?: Record<string, string> }, body: (h: Harness) => Promise<void>): Promise<void> {
+    const modelsDir = await mkdtemp(join(tmpdir(), 'gp-detect-'));
+    if (options.rules) await writeFile(join(modelsDir, ALARM_RULES_FILE), JSON.stringify(options.rules));
+    const store = await SqlStore.open({ kind: 'pglite', dir: null });
+    const events = new PipelineEvents();
+    const metrics = createMetricsRegistry(false);
+    const config = loadConfig({ GP_MODELS_DIR: modelsDir, ...options.env });
+    const moduleRef = await Test.createTestingModule({
+      imports: [CoreModule.forRoot({ config, store, events, metrics }), DetectModule],
+    }).compile();
+    await moduleRef.init();
+    try {
+      const seen: AnomalyEvent[] = [];
+      events.on('anomaly', (e) => seen.push(e));
+      await body({ service: moduleRef.get(DetectionService), events, seen, store, metrics });
+    } finally {
+      await moduleRef.close();
+      await store.close();
+      await rm(modelsDir, { recursive: true, force: true });
+    }
+  }
+
   it('scores accepted readings off the ingest path and records a spike as an anomaly in InfluxDB, SQL and on the bus', async () => {
     const influx = sharedInfluxUrl();
     const database = uniqueName('detect');
     await fetch(`${influx}/query?q=${encodeURIComponent(`CREATE DATABASE ${database}`)}`, { method: 'POST' });
-    const modelsDir = await mkdtemp(join(tmpdir(), 'gp-nomodels-'));
-    const store = await SqlStore.open({ kind: 'pglite', dir: null });
-    const events = new PipelineEvents();
-    const config = loadConfig({ INFLUX_URL: influx, INFLUX_DATABASE: database, GP_MODELS_DIR: modelsDir });
-    const moduleRef = await Test.createTestingModule({
-      imports: [CoreModule.forRoot({ config, store, events, metrics: createMetricsRegistry(false) }), DetectModule],
-    }).compile();
-    await moduleRef.init();
-    try {
-      const service = moduleRef.get(DetectionService);
-      const seen: AnomalyEvent[] = [];
-      events.on('anomaly', (e) => seen.push(e));
+    await withService({ env: { INFLUX_URL: influx, INFLUX_DATABASE: database } }, async ({ service, events, seen, store }) => {
       const series = withSpikes(cleanSeries({ seed: 11, length: 600, daily: 0, weekly: 0, noise: 1 }), [500], 40);
       const device = { id: 'meter-1', type: 'smart-meter' as const, family: 'energy' as const, site: 'site-a' };
       series.ts.forEach((ts, i) => {
@@ -52,25 +73,11 @@ describe(DetectionService.name, () => {
       const res = await fetch(`${influx}/query?db=${database}&epoch=ms&q=${encodeURIComponent(`SELECT count(score) FROM anomaly WHERE device='meter-1'`)}`);
       const body = (await res.json()) as { results: Array<{ series?: Array<{ values: number[][] }> }> };
       expect(body.results[0].series?.[0].values[0][1]).toBe(600);
-    } finally {
-      await moduleRef.close();
-      await store.close();
-      await rm(modelsDir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('keeps at most GP_DETECT_MAX_STREAMS streams, and counts and reports the ones it forgets', async () => {
-    const modelsDir = await mkdtemp(join(tmpdir(), 'gp-nomodels-'));
-    const store = await SqlStore.open({ kind: 'pglite', dir: null });
-    const events = new PipelineEvents();
-    const metrics = createMetricsRegistry(false);
-    const config = loadConfig({ GP_MODELS_DIR: modelsDir, GP_DETECT_MAX_STREAMS: '20' });
-    const moduleRef = await Test.createTestingModule({
-      imports: [CoreModule.forRoot({ config, store, events, metrics }), DetectModule],
-    }).compile();
-    await moduleRef.init();
-    try {
-      const service = moduleRef.get(DetectionService);
+    await withService({ env: { GP_DETECT_MAX_STREAMS: '20' } }, async ({ service, events, metrics }) => {
       // 15 meters × 2 metrics = 30 streams against a bound of 20, twice round.
       for (let round = 0; round < 2; round++) {
         for (let m = 0; m < 15; m++) {
@@ -84,27 +91,12 @@ describe(DetectionService.name, () => {
       expect(text).toMatch(/^gridproof_detect_streams 20$/m);
       // 30 created in round one (10 forgotten), then every one of the 30 again (30 forgotten).
       expect(text).toMatch(/^gridproof_detect_streams_evicted_total 40$/m);
-    } finally {
-      await moduleRef.close();
-      await store.close();
-      await rm(modelsDir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('raises an inverter_fan maintenance event with a time to failure before a simulated fan failure trips the inverter', async () => {
-    const modelsDir = await mkdtemp(join(tmpdir(), 'gp-nomodels-'));
-    const store = await SqlStore.open({ kind: 'pglite', dir: null });
-    const events = new PipelineEvents();
     // No InfluxDB here: this test is about the events (scores are covered above).
-    const config = loadConfig({ GP_MODELS_DIR: modelsDir });
-    const moduleRef = await Test.createTestingModule({
-      imports: [CoreModule.forRoot({ config, store, events, metrics: createMetricsRegistry(false) }), DetectModule],
-    }).compile();
-    await moduleRef.init();
-    try {
-      const service = moduleRef.get(DetectionService);
-      const seen: AnomalyEvent[] = [];
-      events.on('anomaly', (e) => seen.push(e));
+    await withService({}, async ({ service, events, seen, store }) => {
       const sim = createSimulation(
         parseFleet(`
 name: fan
@@ -133,26 +125,11 @@ faults: [{ kind: fan-failure, device: inv-1, start: 5d, ramp: 3d }]
       expect(first.timeToFailureMs).toBeGreaterThan(0);
       const stored = await new AnomalyRepository(store).recent(device.id, 1000);
       expect(stored.filter((a) => a.detector === 'maintenance').map((a) => a.kind)).toContain('inverter_fan');
-    } finally {
-      await moduleRef.close();
-      await store.close();
-      await rm(modelsDir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('applies the calibrated alarm rules from the models directory: one spike is not an alarm, a repeating one is', async () => {
-    const modelsDir = await mkdtemp(join(tmpdir(), 'gp-rules-'));
-    await writeFile(join(modelsDir, ALARM_RULES_FILE), JSON.stringify({ 'smart-meter': { generic: { kinds: 1, threshold: 0.9, k: 3, n: 12 }, model: null } }));
-    const store = await SqlStore.open({ kind: 'pglite', dir: null });
-    const events = new PipelineEvents();
-    const moduleRef = await Test.createTestingModule({
-      imports: [CoreModule.forRoot({ config: loadConfig({ GP_MODELS_DIR: modelsDir }), store, events, metrics: createMetricsRegistry(false) }), DetectModule],
-    }).compile();
-    await moduleRef.init();
-    try {
-      const service = moduleRef.get(DetectionService);
-      const seen: AnomalyEvent[] = [];
-      events.on('anomaly', (e) => seen.push(e));
+    await withService({ rules: { 'smart-meter': { generic: { kinds: 1, threshold: 0.9, k: 3, n: 12 }, model: null } } }, async ({ service, events, seen }) => {
       const series = withSpikes(cleanSeries({ seed: 12, length: 900, daily: 0, weekly: 0, noise: 1 }), [500, 700, 704, 708], 40);
       const device = { id: 'meter-2', type: 'smart-meter' as const, family: 'energy' as const, site: 'site-a' };
       series.ts.forEach((ts, i) => {
@@ -162,27 +139,11 @@ faults: [{ kind: fan-failure, device: inv-1, start: 5d, ramp: 3d }]
       const generic = seen.filter((e) => e.detector === 'generic').map((e) => e.ts);
       expect(generic).not.toContain(series.ts[500]);
       expect(generic).toContain(series.ts[708]);
-    } finally {
-      await moduleRef.close();
-      await store.close();
-      await rm(modelsDir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('keeps scoring on the plain thresholds when the alarm rules file is invalid', async () => {
-    const modelsDir = await mkdtemp(join(tmpdir(), 'gp-rules-'));
-    await writeFile(join(modelsDir, ALARM_RULES_FILE), JSON.stringify({ 'smart-meter': { generic: { kinds: 1, threshold: 0.9, k: 13, n: 12 }, model: null } }));
-    const store = await SqlStore.open({ kind: 'pglite', dir: null });
-    const events = new PipelineEvents();
-    const metrics = createMetricsRegistry(false);
-    const moduleRef = await Test.createTestingModule({
-      imports: [CoreModule.forRoot({ config: loadConfig({ GP_MODELS_DIR: modelsDir }), store, events, metrics }), DetectModule],
-    }).compile();
-    await moduleRef.init();
-    try {
-      const service = moduleRef.get(DetectionService);
-      const seen: AnomalyEvent[] = [];
-      events.on('anomaly', (e) => seen.push(e));
+    await withService({ rules: { 'smart-meter': { generic: { kinds: 1, threshold: 0.9, k: 13, n: 12 }, model: null } } }, async ({ service, events, seen, metrics }) => {
       const series = withSpikes(cleanSeries({ seed: 13, length: 600, daily: 0, weekly: 0, noise: 1 }), [500], 40);
       const device = { id: 'meter-3', type: 'smart-meter' as const, family: 'energy' as const, site: 'site-a' };
       series.ts.forEach((ts, i) => {
@@ -191,35 +152,11 @@ faults: [{ kind: fan-failure, device: inv-1, start: 5d, ramp: 3d }]
       await service.idle();
       expect(seen.map((e) => e.ts)).toContain(series.ts[500]);
       expect(await metrics.getSingleMetricAsString('gridproof_detect_errors_total')).toContain('what="rules"');
-    } finally {
-      await moduleRef.close();
-      await store.close();
-      await rm(modelsDir, { recursive: true, force: true });
-    }
+    });
   });
 
-  async function withService(rules: object | null, body: (service: DetectionService, events: PipelineEvents, seen: AnomalyEvent[]) => Promise<void>): Promise<void> {
-    const modelsDir = await mkdtemp(join(tmpdir(), 'gp-rules-'));
-    if (rules) await writeFile(join(modelsDir, ALARM_RULES_FILE), JSON.stringify(rules));
-    const store = await SqlStore.open({ kind: 'pglite', dir: null });
-    const events = new PipelineEvents();
-    const moduleRef = await Test.createTestingModule({
-      imports: [CoreModule.forRoot({ config: loadConfig({ GP_MODELS_DIR: modelsDir }), store, events, metrics: createMetricsRegistry(false) }), DetectModule],
-    }).compile();
-    await moduleRef.init();
-    try {
-      const seen: AnomalyEvent[] = [];
-      events.on('anomaly', (e) => seen.push(e));
-      await body(moduleRef.get(DetectionService), events, seen);
-    } finally {
-      await moduleRef.close();
-      await store.close();
-      await rm(modelsDir, { recursive: true, force: true });
-    }
-  }
-
   it(`raises no generic event in a fresh stream's first ${WARMUP_READINGS} readings, and still one for a spike after them`, async () => {
-    await withService(null, async (service, events, seen) => {
+    await withService({}, async ({ service, events, seen }) => {
       const noise = gaussian(mulberry32(21));
       const device = { id: 'bat-warm', type: 'battery' as const, family: 'energy' as const, site: 'site-a' };
       const t0 = Date.parse('2025-05-01T00:00:00Z');
@@ -241,7 +178,7 @@ faults: [{ kind: fan-failure, device: inv-1, start: 5d, ramp: 3d }]
 
   it('applies a peer rule: an excursion every meter of the site shares raises no event, one meter leaving its peers does', async () => {
     const rules = { 'smart-meter': { generic: { kinds: 1, threshold: 0.9, k: 2, n: 12, metric: 'power_w', peer: true }, model: null } };
-    await withService(rules, async (service, events, seen) => {
+    await withService({ rules }, async ({ service, events, seen }) => {
       const ids = ['m-1', 'm-2', 'm-3', 'm-4', 'm-5'];
       const noise = ids.map((_, k) => gaussian(mulberry32(30 + k)));
       const t0 = Date.parse('2025-05-01T00:00:00Z');
