@@ -18,6 +18,8 @@ export async function startLocalServices(config: GridProofConfig, logger: Logger
     rpcPort: config.influx.localPort + 2,
     host: '127.0.0.1',
     logFile: join(config.dataDir, 'influxdb', 'influxd.log'),
+    // Ctrl-C must stop GridProof first (its last batch goes to InfluxDB), then influxd.
+    ownProcessGroup: true,
   });
   if (await server.ping()) {
     logger.warn(`InfluxDB already answers on ${server.url}: using it (not started by this process)`);

@@ -16,6 +16,12 @@ export interface LocalInfluxdOptions {
   binary?: string;
   /** Writes influxd's own log here instead of discarding it. */
   logFile?: string;
+  /**
+   * Run influxd in its own process group, so a terminal's Ctrl-C (SIGINT to the whole
+   * foreground group) reaches only the parent, which then stops influxd last, after its own
+   * final writes. Off for tests: there the group signal is what cleans up after an interrupted run.
+   */
+  ownProcessGroup?: boolean;
 }
 
 export class InfluxdNotInstalledError extends Error {}
@@ -103,7 +109,7 @@ export class LocalInfluxd {
     const binary = this.opts.binary ?? findInfluxd() ?? 'influxd';
     const configPath = this.writeConfig();
     const out = this.opts.logFile ? await import('node:fs').then((fs) => fs.openSync(this.opts.logFile!, 'a')) : 'ignore';
-    const child = spawn(binary, ['-config', configPath], { stdio: ['ignore', out, out], detached: false });
+    const child = spawn(binary, ['-config', configPath], { stdio: ['ignore', out, out], detached: this.opts.ownProcessGroup ?? false });
     this.child = child;
     let exited = false;
     child.once('exit', () => {
