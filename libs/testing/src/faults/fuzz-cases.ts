@@ -1,5 +1,6 @@
 import { KeyObject } from 'node:crypto';
 import { RejectionReason, signMessage } from '@gridproof/telemetry';
+import { mulberry32 } from '@gridproof/detect';
 
 /**
  * Generated malformed inputs for the fuzz fault test, from a seeded generator so a failure
@@ -9,17 +10,8 @@ import { RejectionReason, signMessage } from '@gridproof/telemetry';
  * - raw MQTT byte streams (MQTT 3.1.1 §2, §3) mutated at random, sent over plain TCP sockets.
  */
 
-/** mulberry32: a small, fast, seeded PRNG (deterministic cases; not for cryptography). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32, the seeded PRNG the synthetic detector series use (deterministic cases; not for cryptography). */
+export const seededRandom = mulberry32;
 
 export type Expected = RejectionReason | 'any';
 
