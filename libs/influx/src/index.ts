@@ -3,3 +3,4 @@ export * from './schema';
 export * from './line-protocol';
 export * from './influx-telemetry-store';
 export * from './feed-lines';
+export * from './debian-packages';

@@ -1,6 +1,7 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { DebianPackage, ensureDebianPackages, MissingPackagesError } from './debian-packages';
 
 /**
  * Runs a local InfluxDB 1.x server (Debian's `influxd`) with its data under a folder of ours,
@@ -38,26 +39,18 @@ export function findInfluxd(binary = 'influxd'): string | null {
   return null;
 }
 
+/** The Debian package that provides influxd, for ensureDebianPackages. */
+export const INFLUXDB_PACKAGE: DebianPackage = { name: 'influxdb', present: () => findInfluxd() !== null };
+
 /** Installs Debian's influxdb package when we are root and apt is there; otherwise explains. */
 export function ensureInfluxdInstalled(log: (line: string) => void = console.log): string {
-  const found = findInfluxd();
-  if (found) return found;
-  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-  if (!isRoot || !existsSync('/usr/bin/apt-get')) {
-    throw new InfluxdNotInstalledError(
-      'InfluxDB is not installed. Install it with `sudo apt-get install influxdb`, ' +
-        'or point GridProof at an existing server with INFLUX_URL=http://host:8086.',
-    );
+  try {
+    ensureDebianPackages([INFLUXDB_PACKAGE], log);
+  } catch (err) {
+    if (!(err instanceof MissingPackagesError)) throw err;
+    throw new InfluxdNotInstalledError(`${err.message} Or point GridProof at an existing server with INFLUX_URL=http://host:8086.`);
   }
-  log('InfluxDB is not installed: installing Debian package influxdb (apt-get)...');
-  execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
-  execFileSync('apt-get', ['install', '-y', '-qq', 'influxdb'], {
-    stdio: 'inherit',
-    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-  });
-  const installed = findInfluxd();
-  if (!installed) throw new InfluxdNotInstalledError('apt-get installed influxdb but influxd is not on the PATH');
-  return installed;
+  return findInfluxd()!;
 }
 
 export class LocalInfluxd {

@@ -1,5 +1,16 @@
+// Relative paths: jest loads its global setup without the @gridproof/* module mapping.
+import { commandWorks, ensureDebianPackages } from '../../influx/src/debian-packages';
+import { INFLUXDB_PACKAGE } from '../../influx/src/local-influxd';
 import { startTestInfluxd } from './influxd';
 import { postgresAvailable, startTestPostgres } from './postgres';
+
+/** What the tests run besides Node: InfluxDB, PostgreSQL, mosquitto_pub (a client nobody here wrote), docker-compose (validates the compose file offline). */
+const TEST_PACKAGES = [
+  INFLUXDB_PACKAGE,
+  { name: 'postgresql', present: postgresAvailable },
+  { name: 'mosquitto-clients', present: () => commandWorks('which', ['mosquitto_pub']) },
+  { name: 'docker-compose', present: () => commandWorks('docker-compose', ['version']) },
+];
 
 /**
  * Starts the servers shared by the whole jest run: one InfluxDB (suites use their own database
@@ -7,6 +18,8 @@ import { postgresAvailable, startTestPostgres } from './postgres';
  * stop or kill a server start their own instead.
  */
 export default async function globalSetup(): Promise<void> {
+  // A fresh machine: `npm test` installs what it needs when it may (root), like `npm start`.
+  ensureDebianPackages(TEST_PACKAGES);
   const influx = await startTestInfluxd();
   process.env.GP_TEST_INFLUX_URL = influx.url;
   const handles: Record<string, unknown> = { influx };
