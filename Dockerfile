@@ -33,4 +33,4 @@ VOLUME ["/data"]
 EXPOSE 3000 1883 8083
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=8 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.GP_API_PORT || 3000) + '/api/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-CMD ["node", "dist/apps/gridproof/src/main.js"]
+CMD ["node", "--max-semi-space-size=64", "dist/apps/gridproof/src/main.js"]

@@ -149,7 +149,8 @@ async function main(): Promise<void> {
     await app.stop();
     await influx.dispose();
     rmSync(dataDir, { recursive: true, force: true });
-    rmSync(profDir, { recursive: true, force: true });
+    if (process.env.BENCH_KEEP_PROFILE) console.log(`profile kept in ${profDir}`);
+    else rmSync(profDir, { recursive: true, force: true });
   }
 }
 

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
+import { SERVER_NODE_ARGS } from '../../libs/testing/src/faults/gridproof-process';
 
 /**
  * docker-compose.yml, validated offline by Debian's docker-compose (1.29): no engine needed,
@@ -154,8 +155,14 @@ describe('docker-compose.yml', () => {
     it('starts GridProof from a script the image holds after `npm run build`', () => {
       const image = runtimeImage();
       expect(image.cmd[0]).toBe('node');
-      const built = image.repoPathOf(image.cmd[1]!);
+      const built = image.repoPathOf(image.cmd.at(-1)!);
       expect(built && existsSync(built)).toBe(true);
+    });
+
+    it('runs GridProof with the same node flags as `npm start` and the tests (SERVER_NODE_ARGS)', () => {
+      expect(runtimeImage().cmd.slice(1, -1)).toEqual(SERVER_NODE_ARGS);
+      const start = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.start;
+      expect(start).toContain(`node ${SERVER_NODE_ARGS.join(' ')} dist/apps/gridproof/src/main.js`);
     });
 
     it('points GridProof at the compose InfluxDB, Postgres and chain, listening on all container interfaces', () => {

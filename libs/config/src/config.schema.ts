@@ -42,7 +42,7 @@ export const envSchema = z.object({
 
   GP_INGEST_BATCH_SIZE: positiveInt.default(5_000),
   GP_INGEST_FLUSH_MS: positiveInt.default(50),
-  GP_INGEST_MAX_IN_FLIGHT: positiveInt.default(4),
+  GP_INGEST_MAX_IN_FLIGHT: positiveInt.default(2),
   GP_INGEST_MAX_FUTURE_SKEW_MS: positiveInt.default(5 * 60_000),
   GP_INGEST_MAX_BACKFILL_MS: positiveInt.default(7 * 24 * 3_600_000),
   GP_SPOOL_MAX_BYTES: positiveInt.default(1024 * 1024 * 1024),
@@ -61,6 +61,7 @@ export const envSchema = z.object({
   GP_GRAFANA_URL: z.string().url().default('http://localhost:3001'),
   GP_MODELS_DIR: z.string().optional(),
   GP_DETECT_MAX_STREAMS: positiveInt.default(200_000),
+  GP_DETECT_THREAD: bool.default(true),
 
   GP_SIM_ENABLED: bool.default(true),
   GP_SIM_FLEET: z.string().optional(),

@@ -52,8 +52,11 @@ export interface GridProofConfig {
   };
   anchor: { intervalMs: number; maxRecords: number; settleMs: number };
   alerts: { configPath?: string; grafanaUrl: string };
-  /** maxStreams: generic-detector streams (device × metric, peer streams too) kept in memory, ≈ 3 KB each. */
-  detect: { modelsDir: string; maxStreams: number };
+  /**
+   * maxStreams: generic-detector streams (device × metric, peer streams too) kept in memory, ≈ 3 KB each.
+   * thread: score in a worker thread (default) instead of on the broker's thread.
+   */
+  detect: { modelsDir: string; maxStreams: number; thread: boolean };
   sim: { enabled: boolean; fleetPath?: string };
 }
 
@@ -123,7 +126,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GridProofConfi
     },
     anchor: { intervalMs: e.GP_ANCHOR_INTERVAL_MS, maxRecords: e.GP_ANCHOR_MAX_RECORDS, settleMs: e.GP_ANCHOR_SETTLE_MS },
     alerts: { configPath: e.GP_ALERTS_CONFIG, grafanaUrl: e.GP_GRAFANA_URL },
-    detect: { modelsDir: e.GP_MODELS_DIR ? resolve(e.GP_MODELS_DIR) : join(dataDir, 'models'), maxStreams: e.GP_DETECT_MAX_STREAMS },
+    detect: { modelsDir: e.GP_MODELS_DIR ? resolve(e.GP_MODELS_DIR) : join(dataDir, 'models'), maxStreams: e.GP_DETECT_MAX_STREAMS, thread: e.GP_DETECT_THREAD },
     sim: { enabled: e.GP_SIM_ENABLED, fleetPath: e.GP_SIM_FLEET },
   };
 }

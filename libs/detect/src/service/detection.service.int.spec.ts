@@ -12,11 +12,20 @@ import { createSimulation, parseFleet } from '@gridproof/firmware-sim';
 import { cleanSeries, gaussian, mulberry32, withSpikes } from '../generic/synthetic';
 import { WARMUP_READINGS } from '../generic/stream-detector';
 import { ALARM_RULES_FILE } from '../train/alarm-rules-file';
+import { cumulativeFlags, fitNormalisation } from '../models/features';
+import { ModelStore } from '../models/model-store';
+import { loadTf } from '../models/tf-runtime';
+import { WindowAutoencoder } from '../models/window-autoencoder';
+import { numericMetrics } from '@gridproof/telemetry';
 import { AnomalyRepository } from './anomaly.repository';
 import { DetectModule } from './detect.module';
 import { DetectionService } from './detection.service';
 
-describe(DetectionService.name, () => {
+// Every behaviour holds with the detectors in a worker thread (the default) and inline.
+describe.each([
+  ['in a worker thread', 'true'],
+  ['inline', 'false'],
+])(`${DetectionService.name} %s`, (_mode, thread) => {
   interface Harness {
     service: DetectionService;
     events: PipelineEvents;
@@ -27,13 +36,14 @@ describe(DetectionService.name, () => {
   }
 
   /** DetectModule on a fresh PGlite and models directory (with alarm-rules.json when `rules` is given), torn down after `body`. */
-  async function withService(options: { rules?: object; env?: Record<string, string> }, body: (h: Harness) => Promise<void>): Promise<void> {
+  async function withService(options: { rules?: object; env?: Record<string, string>; models?: (dir: string) => Promise<void> }, body: (h: Harness) => Promise<void>): Promise<void> {
     const modelsDir = await mkdtemp(join(tmpdir(), 'gp-detect-'));
     if (options.rules) await writeFile(join(modelsDir, ALARM_RULES_FILE), JSON.stringify(options.rules));
+    await options.models?.(modelsDir);
     const store = await SqlStore.open({ kind: 'pglite', dir: null });
     const events = new PipelineEvents();
     const metrics = createMetricsRegistry(false);
-    const config = loadConfig({ GP_MODELS_DIR: modelsDir, ...options.env });
+    const config = loadConfig({ GP_MODELS_DIR: modelsDir, GP_DETECT_THREAD: thread, ...options.env });
     const moduleRef = await Test.createTestingModule({
       imports: [CoreModule.forRoot({ config, store, events, metrics }), DetectModule],
     }).compile();
@@ -200,6 +210,39 @@ faults: [{ kind: fan-failure, device: inv-1, start: 5d, ramp: 3d }]
       const alone = generic.filter((e) => e.ts >= ts(900) && e.ts < ts(950));
       expect(alone.length).toBeGreaterThan(0);
       expect(new Set(alone.map((e) => e.device.id))).toEqual(new Set(['m-4']));
+    });
+  });
+  it('loads the newest per-type model from the models directory and scores its windows (TensorFlow.js where the detectors run)', async () => {
+    const metrics = numericMetrics('weather');
+    const shape = { window: 2, metrics: metrics.length, hidden: 8, latent: 2 };
+    const publish = async (dir: string) => {
+      const rt = await loadTf();
+      const rows = Array.from({ length: 50 }, (_, i) => metrics.map((_, j) => i + j));
+      const ae = WindowAutoencoder.create(rt.tf, shape, 1);
+      const meta = {
+        type: 'weather' as const,
+        version: '20250101T000000Z',
+        createdAt: new Date().toISOString(),
+        backend: rt.backend,
+        seed: 1,
+        shape,
+        normalisation: fitNormalisation(metrics, cumulativeFlags('weather'), rows),
+        threshold: 1,
+        dataRange: { from: '2025-01-01T00:00:00Z', to: '2025-01-02T00:00:00Z', source: 'test', windows: 0, devices: 0 },
+      };
+      await new ModelStore(dir).publish(meta, (d) => ae.save(d));
+      ae.dispose();
+    };
+    await withService({ models: publish }, async ({ service, events, metrics: registry }) => {
+      expect(service.backend).toBe('wasm');
+      const device = { id: 'wx-1', type: 'weather' as const, family: 'environment' as const, site: 'site-w' };
+      for (let i = 0; i < 6; i++) {
+        const ts = 1_767_225_600_000 + i * 60_000;
+        events.emit('accepted', [{ device, record: { v: 1, device: device.id, ts, seq: i, readings: Object.fromEntries(metrics.map((m, j) => [m, i + j])), sig: null, rx: ts } }]);
+      }
+      await service.idle();
+      // Windows of 2 over 6 readings: at least one scored window per slice after the first reading.
+      expect(await registry.getSingleMetricAsString('gridproof_detect_scored_total')).toMatch(/detector="autoencoder"} [1-9]/);
     });
   });
 });

@@ -36,6 +36,15 @@ export function compileApp(): { entry: string; remove: () => void } {
   return { entry: join(out, 'apps', 'gridproof', 'src', 'main.js'), remove: () => rmSync(out, { recursive: true, force: true }) };
 }
 
+/**
+ * Node flags GridProof's server runs with, in `npm start`, the Dockerfile's CMD and here (a test
+ * holds the three together). A 64 MB semi-space keeps the readings in flight (≈ 1,600 messages
+ * with their packets, records and line protocol) from being copied by every scavenge: about
+ * half the garbage-collection time at full load (docs/benchmarks.md), for up to ≈ 190 MB more
+ * young generation at peak.
+ */
+export const SERVER_NODE_ARGS = ['--max-semi-space-size=64'];
+
 export interface GridProofProcessOptions {
   /** The compiled main.js (dist/apps/gridproof/src/main.js or compileApp().entry). */
   entry: string;
@@ -44,7 +53,7 @@ export interface GridProofProcessOptions {
   influxDatabase: string;
   /** More environment (GP_SPOOL_MAX_BYTES, ...). */
   env?: Record<string, string>;
-  /** Extra node flags, e.g. --max-old-space-size. */
+  /** More node flags, e.g. --cpu-prof (after SERVER_NODE_ARGS). */
   nodeArgs?: string[];
 }
 
@@ -95,7 +104,7 @@ export class GridProofProcess {
   async start(timeoutMs = 60_000): Promise<void> {
     if (this.child) throw new Error('already running');
     this.output = '';
-    const child = spawn(process.execPath, [...(this.options.nodeArgs ?? []), this.options.entry], {
+    const child = spawn(process.execPath, [...SERVER_NODE_ARGS, ...(this.options.nodeArgs ?? []), this.options.entry], {
       cwd: repoRoot(),
       env: {
         PATH: process.env.PATH ?? '',

@@ -1,0 +1,108 @@
+import type { AnomalyEvent } from '@gridproof/events';
+import type { AlarmRulesFile } from '../train/alarm-rules-file';
+import { AnomalyWriter, InfluxTarget } from './anomaly-writer';
+import { DetectionEngine, DetectionThresholds, EngineProblem, ScoringInput, SliceOutcome } from './detection-engine';
+
+/** A slice scored: what the main thread needs of it (the score points are written where they were computed). */
+export interface ScoredSlice {
+  events: AnomalyEvent[];
+  scored: SliceOutcome['scored'];
+  streamCount: number;
+  evictions: number;
+}
+
+export interface ModelsLoaded {
+  loaded: Record<string, string>;
+  problems: EngineProblem[];
+  backend: string;
+}
+
+/** Where detection runs: inline on the main thread, or in a worker thread (DetectionThread). */
+export interface DetectionRunner {
+  score(slice: ScoringInput[]): Promise<ScoredSlice>;
+  useModelsDir(dir: string): Promise<ModelsLoaded>;
+  setThresholds(t: Partial<DetectionThresholds>): void;
+  setAlarmRules(rules: AlarmRulesFile): void;
+  /** Resolves once every score point handed out so far is written (or its write failed). */
+  idle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface RunnerHooks {
+  log(message: string): void;
+  /** A failure detection survived: counted by `what`, logged. */
+  problem(what: 'influx' | 'model' | 'rules' | 'thread', message: string): void;
+}
+
+export interface RunnerOptions {
+  maxStreams: number;
+  /** Where score points go; none without an InfluxDB. */
+  influx: InfluxTarget | null;
+}
+
+/**
+ * Writes the score points of each slice to InfluxDB without holding scoring up; both runners
+ * use it (the threaded one inside its worker).
+ */
+export class PointSink {
+  private readonly writer: AnomalyWriter | null;
+  private readonly pending = new Set<Promise<void>>();
+
+  constructor(influx: InfluxTarget | null, private readonly onError: (message: string) => void) {
+    this.writer = influx ? new AnomalyWriter(influx) : null;
+  }
+
+  write(points: SliceOutcome['points']): void {
+    if (!this.writer || !points.length) return;
+    const p = this.writer.write(points).catch((err: unknown) => this.onError((err as Error).message));
+    this.pending.add(p);
+    void p.finally(() => this.pending.delete(p));
+  }
+
+  async idle(): Promise<void> {
+    while (this.pending.size) await Promise.allSettled([...this.pending]);
+  }
+}
+
+/** Detection on the calling thread: fine for tests and small fleets (GP_DETECT_THREAD=false). */
+export class InlineRunner implements DetectionRunner {
+  private readonly engine: DetectionEngine;
+  private readonly sink: PointSink;
+
+  constructor(options: RunnerOptions, private readonly hooks: RunnerHooks) {
+    this.engine = new DetectionEngine(options.maxStreams);
+    this.sink = new PointSink(options.influx, (m) => hooks.problem('influx', m));
+  }
+
+  score(slice: ScoringInput[]): Promise<ScoredSlice> {
+    try {
+      const out = this.engine.scoreSlice(slice);
+      this.sink.write(out.points);
+      return Promise.resolve({ events: out.events, scored: out.scored, streamCount: this.engine.streamCount, evictions: this.engine.evictions });
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+  }
+
+  async useModelsDir(dir: string): Promise<ModelsLoaded> {
+    const { loaded, problems } = await this.engine.useModelsDir(dir, (m) => this.hooks.log(m));
+    return { loaded, problems, backend: this.engine.backend };
+  }
+
+  setThresholds(t: Partial<DetectionThresholds>): void {
+    this.engine.setThresholds(t);
+  }
+
+  setAlarmRules(rules: AlarmRulesFile): void {
+    this.engine.setAlarmRules(rules);
+  }
+
+  idle(): Promise<void> {
+    return this.sink.idle();
+  }
+
+  async close(): Promise<void> {
+    await this.sink.idle();
+    this.engine.dispose();
+  }
+}
