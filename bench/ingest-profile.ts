@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { generateDeviceKeyPair } from '@gridproof/telemetry';
 import { startTestInfluxd } from '@gridproof/testing';
 import { GridProofProcess, metricSum, repoRoot } from '../libs/testing/src/faults/gridproof-process';
+import { cpuMs } from './lib/cpu';
 import { runLoad } from './lib/load';
 import { fmt, machineReport } from './lib/report';
 
@@ -54,15 +55,6 @@ function moduleOf(url: string): string {
  * Self time of the samples inside [from, to] (Unix ms). V8 stamps samples on a monotonic
  * clock; the profile ends when the process exits, which is mapped to `exitedAt`.
  */
-/** CPU time (user + system, all threads) a process has used so far, in ms; Linux /proc. */
-function cpuMs(pid: number | undefined): number {
-  if (!pid) return NaN;
-  // Fields after the command name "(...)": state is field 3, utime 14, stime 15 (proc(5)).
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(f[11]) + Number(f[12])) * 1000) / CLOCK_TICKS;
-}
-const CLOCK_TICKS = 100;
 
 function summarize(profile: Profile, from: number, to: number, exitedAt: number): { byModule: Array<[string, number]>; byFunction: Array<[string, number]>; totalMs: number } {
   const nodes = new Map(profile.nodes.map((n) => [n.id, n]));

@@ -18,6 +18,7 @@ import mqtt from 'mqtt';
 import { generateDeviceKeyPair } from '@gridproof/telemetry';
 import { freePort, startTestInfluxd } from '@gridproof/testing';
 import { GridProofProcess, metricSum, repoRoot, sleep } from '../libs/testing/src/faults/gridproof-process';
+import { cpuMs, ownCpuMs } from './lib/cpu';
 import { measureEd25519Ceiling } from './lib/ed25519-ceiling';
 import { measureInfluxCeiling } from './lib/influx-ceiling';
 import { runLoad } from './lib/load';
@@ -26,7 +27,7 @@ import type { WorkerDevice } from './lib/publisher-worker';
 import { fmt, machineReport, median, percentile, table, updateDocSection } from './lib/report';
 
 const DEVICES = Number(process.env.BENCH_DEVICES ?? 100);
-const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 600);
+const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 2000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const PROCESSES = Number(process.env.BENCH_PROCESSES ?? Math.max(2, cpus().length));
 const INFLIGHT = Number(process.env.BENCH_INFLIGHT ?? 16);
@@ -43,6 +44,19 @@ const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolea
 const APP_ENV = Object.fromEntries((process.env.BENCH_APP_ENV ?? '').split(/\s+/).filter(Boolean).map((kv) => kv.split('=') as [string, string]));
 
 type Kind = 'signed' | 'unsigned';
+
+/** CPU per message of one run, µs: the broker (GridProof, all threads; or Mosquitto), InfluxDB, the load generator. */
+interface CpuPerMessage {
+  broker: number;
+  influx: number;
+  generator: number;
+}
+interface RunResult {
+  rate: number;
+  landed: number;
+  sent: number;
+  cpu: CpuPerMessage;
+}
 
 async function query<T = unknown[]>(url: string, q: string): Promise<T[]> {
   const res = await fetch(`${url}/query?db=${DB}&q=${encodeURIComponent(q)}`);
@@ -126,25 +140,38 @@ async function main(): Promise<void> {
       return;
     }
     /** One GridProof run: returns readings/s landed in InfluxDB (from "go" to the last one queryable). */
-    const gridproofRun = async (kind: Kind, qos: 0 | 1): Promise<{ rate: number; landed: number; sent: number }> => {
+    const gridproofRun = async (kind: Kind, qos: 0 | 1): Promise<RunResult> => {
       const firstSeq = nextSeq;
       nextSeq += MESSAGES;
       const prefix = kind === 'signed' ? 'bs' : 'bu';
       const before = await app.metrics();
-      const load = await runLoad({ brokerUrl: app.mqttUrl, messagesPerDevice: MESSAGES, qos, inflight: INFLIGHT, firstSeq }, devices[kind], PROCESSES);
+      let cpu0 = { app: 0, influx: 0 };
+      const load = await runLoad({ brokerUrl: app.mqttUrl, messagesPerDevice: MESSAGES, qos, inflight: INFLIGHT, firstSeq }, devices[kind], PROCESSES, () => {
+        cpu0 = { app: cpuMs(app.pid), influx: cpuMs(influx.server.pid) };
+      });
       const result = await waitLanded(influx.url, prefix, firstSeq, firstSeq + MESSAGES, load.sent);
+      // Includes the polls counting the readings (cheap next to the writes) and the app's own detection and anchoring.
+      const cpu = { broker: cpuMs(app.pid) - cpu0.app, influx: cpuMs(influx.server.pid) - cpu0.influx, generator: load.cpuMs };
       const after = await app.metrics();
       const rejected = metricSum(after, 'gridproof_ingest_rejected_total') - metricSum(before, 'gridproof_ingest_rejected_total');
       if (rejected) console.log(`  (${rejected} rejected during the run)`);
-      return { rate: (result.count * 1000) / (result.at - load.startedAt), landed: result.count, sent: load.sent };
+      const perMessage = (ms: number) => (ms * 1000) / Math.max(1, result.count);
+      return {
+        rate: (result.count * 1000) / (result.at - load.startedAt),
+        landed: result.count,
+        sent: load.sent,
+        cpu: { broker: perMessage(cpu.broker), influx: perMessage(cpu.influx), generator: perMessage(cpu.generator) },
+      };
     };
 
     const figures: Record<string, number[]> = {};
     const lost: Record<string, number> = {};
-    const record = (name: string, r: { rate: number; landed: number; sent: number }) => {
+    const cpuOf: Record<string, CpuPerMessage[]> = {};
+    const record = (name: string, r: RunResult) => {
       (figures[name] ??= []).push(r.rate);
+      (cpuOf[name] ??= []).push(r.cpu);
       lost[name] = (lost[name] ?? 0) + (r.sent - r.landed);
-      console.log(`  ${name}: ${fmt(r.rate)} readings/s landed (${r.landed}/${r.sent})`);
+      console.log(`  ${name}: ${fmt(r.rate)} readings/s landed (${r.landed}/${r.sent}); CPU per reading ${cpuText(r.cpu)}`);
     };
 
     // Warm-up: first logins (scrypt), JIT, InfluxDB shard creation. Not reported.
@@ -157,8 +184,10 @@ async function main(): Promise<void> {
       record('GridProof QoS 1 signed', await gridproofRun('signed', 1));
       record('GridProof QoS 0 unsigned', await gridproofRun('unsigned', 0));
       record('GridProof QoS 0 signed', await gridproofRun('signed', 0));
-      (figures['Mosquitto QoS 1 pub/sub'] ??= []).push(await mosquittoRun(mosquitto.url, devices.unsigned));
-      console.log(`  Mosquitto QoS 1 pub/sub: ${fmt(figures['Mosquitto QoS 1 pub/sub'].at(-1)!)} messages/s received`);
+      const mq = await mosquittoRun(mosquitto, devices.unsigned);
+      (figures['Mosquitto QoS 1 pub/sub'] ??= []).push(mq.rate);
+      (cpuOf['Mosquitto QoS 1 pub/sub'] ??= []).push(mq.cpu);
+      console.log(`  Mosquitto QoS 1 pub/sub: ${fmt(mq.rate)} messages/s received; CPU per message ${cpuText(mq.cpu)}`);
     }
 
     // Latency at half the measured QoS 1 maximum, signed and unsigned.
@@ -217,6 +246,19 @@ async function main(): Promise<void> {
       '',
       table(['ratio', 'measured', 'goal'], ratios.map(([name, v, goal]) => [name, v.toFixed(2), goal])),
       '',
+      'CPU per message, µs (median of the runs): the broker process with all its threads (GridProof: ingest, detection, alerts, anchoring; or Mosquitto), InfluxDB, and the load generator (the publisher processes; for Mosquitto also the subscriber). "cores busy" is their sum times the median rate: at 2, the machine is full.',
+      '',
+      table(
+        ['workload', 'broker', 'InfluxDB', 'load generator', 'all', 'cores busy'],
+        Object.keys(cpuOf).map((name) => {
+          const c = medianCpu(cpuOf[name]);
+          const all = c.broker + c.influx + c.generator;
+          return [name, c.broker.toFixed(1), name.startsWith('Mosquitto') ? '—' : c.influx.toFixed(1), c.generator.toFixed(1), all.toFixed(1), ((all * m(name)) / 1e6).toFixed(2)];
+        }),
+      ),
+      '',
+      budget(cpuOf, mosq),
+      '',
       `Latency from publish (the message's ts) to queryable in InfluxDB, at half the QoS 1 maximum, all devices publishing. InfluxDB is polled every 50 ms for the count of this run's readings of ${LATENCY_SAMPLE} of the devices; a device's k-th reading counts as queryable at the first answer showing k or more, so figures include up to one poll interval plus the poll's own duration (median in the table):`,
       '',
       table(['devices', 'rate /s', 'p50 ms', 'p99 ms', 'readings', 'poll ms'], (['unsigned', 'signed'] as Kind[]).map((k) => [k, fmt(latency[k].rate), latency[k].p50, latency[k].p99, latency[k].samples, latency[k].pollMs])),
@@ -234,8 +276,35 @@ async function main(): Promise<void> {
   }
 }
 
-/** Bare Mosquitto QoS 1 pub/sub: messages/s one QoS 1 subscriber receives. */
-async function mosquittoRun(url: string, devices: WorkerDevice[]): Promise<number> {
+function cpuText(c: CpuPerMessage): string {
+  return `${c.broker.toFixed(1)} µs broker, ${c.influx.toFixed(1)} µs InfluxDB, ${c.generator.toFixed(1)} µs load generator`;
+}
+
+function medianCpu(runs: CpuPerMessage[]): CpuPerMessage {
+  return { broker: median(runs.map((r) => r.broker)), influx: median(runs.map((r) => r.influx)), generator: median(runs.map((r) => r.generator)) };
+}
+
+/**
+ * What the 0.8× goal leaves GridProof on this machine: at 0.8 × Mosquitto's rate every core-µs is
+ * shared by GridProof, InfluxDB and the load generator; their measured costs per reading say
+ * how many µs GridProof could spend.
+ */
+function budget(cpuOf: Record<string, CpuPerMessage[]>, mosquittoRate: number): string {
+  const cores = cpus().length;
+  const goal = 0.8 * mosquittoRate;
+  const perMessage = (cores * 1e6) / goal;
+  const u = medianCpu(cpuOf['GridProof QoS 1 unsigned']);
+  const left = perMessage - u.influx - u.generator;
+  return (
+    `CPU budget of the QoS 1 goal: 0.8 × Mosquitto is ${fmt(goal)} readings/s; ${cores} cores give ${perMessage.toFixed(1)} µs of CPU per reading in all. ` +
+    `InfluxDB (${u.influx.toFixed(1)} µs) and the load generator (${u.generator.toFixed(1)} µs) take ${(u.influx + u.generator).toFixed(1)} µs of it, ` +
+    `which leaves GridProof ${left.toFixed(1)} µs per unsigned reading; it used ${u.broker.toFixed(1)} µs.`
+  );
+}
+
+/** Bare Mosquitto QoS 1 pub/sub: messages/s one QoS 1 subscriber receives, and the CPU per message. */
+async function mosquittoRun(mosquitto: { url: string; pid: number | undefined }, devices: WorkerDevice[]): Promise<{ rate: number; cpu: CpuPerMessage }> {
+  const url = mosquitto.url;
   const expected = devices.length * MESSAGES;
   const sub = await mqtt.connectAsync(url, { clientId: `bench-sub-${Date.now()}`, clean: true, reconnectPeriod: 0 });
   let received = 0;
@@ -249,11 +318,17 @@ async function mosquittoRun(url: string, devices: WorkerDevice[]): Promise<numbe
   );
   await sub.subscribeAsync('bench/#', { qos: 1 });
   const anon = devices.map((d) => ({ id: `m${d.id}`, username: '', password: '' }));
-  const load = await runLoad({ brokerUrl: url, messagesPerDevice: MESSAGES, qos: 1, inflight: INFLIGHT, firstSeq: 1, topicPrefix: 'bench' }, anon, PROCESSES);
+  let cpu0 = { broker: 0, subscriber: 0 };
+  const load = await runLoad({ brokerUrl: url, messagesPerDevice: MESSAGES, qos: 1, inflight: INFLIGHT, firstSeq: 1, topicPrefix: 'bench' }, anon, PROCESSES, () => {
+    cpu0 = { broker: cpuMs(mosquitto.pid), subscriber: ownCpuMs() };
+  });
   await Promise.race([all, sleep(30_000)]);
+  // The subscriber runs in this process, which does nothing else meanwhile.
+  const cpu = { broker: cpuMs(mosquitto.pid) - cpu0.broker, subscriber: ownCpuMs() - cpu0.subscriber };
   await sub.endAsync();
   if (received < expected) console.log(`  (mosquitto subscriber got ${received}/${expected})`);
-  return (received * 1000) / (last - load.startedAt);
+  const perMessage = (ms: number) => (ms * 1000) / Math.max(1, received);
+  return { rate: (received * 1000) / (last - load.startedAt), cpu: { broker: perMessage(cpu.broker), influx: 0, generator: perMessage(load.cpuMs + cpu.subscriber) } };
 }
 
 /**

@@ -10,6 +10,8 @@ export interface LoadResult {
   ms: number;
   /** Unix ms of "go". */
   startedAt: number;
+  /** CPU the publisher processes used from "go" until they finished (all of them, ms). */
+  cpuMs: number;
   /** With job.recordSendTimes: send time of each message by device, index seq - firstSeq. */
   sendTimes?: Record<string, number[]>;
 }
@@ -58,6 +60,7 @@ export async function runLoad(
     sent: results.reduce((a, r) => a + r.sent, 0),
     acked: results.reduce((a, r) => a + r.acked, 0),
     errors: results.reduce((a, r) => a + r.errors, 0),
+    cpuMs: results.reduce((a, r) => a + r.cpuMs, 0),
     ms,
     startedAt: start,
     sendTimes: job.recordSendTimes ? Object.assign({}, ...results.map((r) => r.sendTimes ?? {})) : undefined,

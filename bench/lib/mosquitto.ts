@@ -8,7 +8,7 @@ import { connect as netConnect } from 'node:net';
  * Debian's mosquitto on a loopback port, tuned so it does not drop QoS 1 messages (its default
  * queue limits do): max_queued_messages 0 and max_inflight_messages 0 (unlimited).
  */
-export async function startMosquitto(port: number): Promise<{ url: string; stop: () => void }> {
+export async function startMosquitto(port: number): Promise<{ url: string; pid: number | undefined; stop: () => void }> {
   const dir = mkdtempSync(join(tmpdir(), 'gp-mosq-'));
   const conf = join(dir, 'mosquitto.conf');
   writeFileSync(
@@ -27,5 +27,5 @@ export async function startMosquitto(port: number): Promise<{ url: string; stop:
     if (up) break;
     await new Promise((r) => setTimeout(r, 50));
   }
-  return { url: `mqtt://127.0.0.1:${port}`, stop: () => child.kill('SIGTERM') };
+  return { url: `mqtt://127.0.0.1:${port}`, pid: child.pid, stop: () => child.kill('SIGTERM') };
 }

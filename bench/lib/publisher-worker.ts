@@ -78,6 +78,7 @@ async function run(job: WorkerJob): Promise<void> {
   process.send!({ type: 'connected' });
   await new Promise<void>((resolve) => process.once('message', () => resolve()));
   const start = Date.now();
+  const cpu0 = process.cpuUsage();
   let acked = 0;
   let errors = 0;
   const sent: number[] = [];
@@ -127,8 +128,9 @@ async function run(job: WorkerJob): Promise<void> {
     }),
   );
   const ms = Date.now() - start;
+  const cpu = process.cpuUsage(cpu0);
   await Promise.all(clients.map((c) => c.endAsync()));
-  process.send!({ type: 'done', sent: sent.reduce((a, b) => a + b, 0), acked, errors, ms, sendTimes: job.recordSendTimes ? sendTimes : undefined });
+  process.send!({ type: 'done', sent: sent.reduce((a, b) => a + b, 0), acked, errors, ms, cpuMs: (cpu.user + cpu.system) / 1000, sendTimes: job.recordSendTimes ? sendTimes : undefined });
 }
 
 process.once('message', (job: WorkerJob & { topicPrefix?: string }) => {

@@ -2,7 +2,8 @@ import { Registry, METRIC } from '@gridproof/metrics';
 import type { RunningGridProof } from './bootstrap';
 
 /**
- * The one-line live status `npm start` prints: devices online, readings/s, rejections, spool.
+ * The one-line live status `npm start` prints: devices online, readings/s, rejections,
+ * redeliveries (QoS 1 duplicates: acknowledged and stored once, so not counted as rejections), spool.
  * Read from the Prometheus registry, so it shows exactly what /api/metrics shows.
  */
 export class StatusLine {
@@ -30,19 +31,26 @@ export class StatusLine {
   }
 
   private async print(): Promise<void> {
+    const line = await this.line();
+    if (process.stdout.isTTY) process.stdout.write(`\r${line.padEnd(100)}`);
+    else console.log(line);
+  }
+
+  /** The status now; the rate is since the previous call. */
+  async line(): Promise<string> {
     const registry = this.running.app.get(Registry);
-    const [online, accepted, rejected, spool] = await Promise.all([
+    const [online, accepted, rejectedOrDuplicate, duplicates, spool] = await Promise.all([
       this.value(registry, METRIC.devicesOnline),
       this.value(registry, METRIC.ingestAccepted),
       this.value(registry, METRIC.ingestRejected),
+      this.value(registry, METRIC.ingestDuplicates),
       this.value(registry, METRIC.spoolRecords),
     ]);
+    const rejected = rejectedOrDuplicate - duplicates;
     const now = Date.now();
     const rate = ((accepted - this.lastAccepted) * 1000) / Math.max(1, now - this.lastAt);
     this.lastAccepted = accepted;
     this.lastAt = now;
-    const line = `devices online ${online} | readings/s ${rate.toFixed(1)} | accepted ${accepted} | rejected ${rejected} | spooled ${spool}`;
-    if (process.stdout.isTTY) process.stdout.write(`\r${line.padEnd(100)}`);
-    else console.log(line);
+    return `devices online ${online} | readings/s ${rate.toFixed(1)} | accepted ${accepted} | rejected ${rejected} | redeliveries ${duplicates} | spooled ${spool}`;
   }
 }

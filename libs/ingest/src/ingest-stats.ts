@@ -3,7 +3,9 @@ import { REJECTION_REASONS, RejectionReason } from '@gridproof/telemetry';
 export interface IngestStatsSnapshot {
   /** Messages accepted and durable since start. */
   accepted: number;
+  /** Messages refused. Duplicates (harmless QoS 1 redeliveries, acknowledged, stored once) are not among them. */
   rejected: number;
+  /** Per reason, `duplicate` included. */
   rejectedByReason: Record<RejectionReason, number>;
   duplicates: number;
   /** Accepted messages per second over the last `windowSeconds`. */
@@ -39,9 +41,10 @@ export class IngestCounters {
   }
 
   addRejected(reason: RejectionReason): void {
-    this.rejected++;
     this.byReason[reason]++;
+    // A redelivery of an accepted message is no error: operators see it apart.
     if (reason === 'duplicate') this.duplicates++;
+    else this.rejected++;
   }
 
   /** Complete seconds only, so the figure does not dip at the start of each second. */
