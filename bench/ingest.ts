@@ -64,19 +64,26 @@ async function query<T = unknown[]>(url: string, q: string): Promise<T[]> {
   return (json.results[0].series ?? []) as unknown as T[];
 }
 
-/** Readings of these devices with seq in [from, to), counted in InfluxDB. */
-async function landed(url: string, prefix: string, from: number, to: number): Promise<number> {
-  const series = await query<{ values: Array<[string, number]> }>(url, `SELECT count("seq") FROM "energy" WHERE "device" =~ /^${prefix}-/ AND "seq" >= ${from} AND "seq" < ${to}`);
+/**
+ * Readings of these devices with seq in [from, to) and time (their ts) from `since`, counted in
+ * InfluxDB. The time bound keeps each poll to this run's points: without it every poll scans
+ * all earlier runs, and that CPU would be counted against InfluxDB's share.
+ */
+async function landed(url: string, prefix: string, from: number, to: number, since: number): Promise<number> {
+  const series = await query<{ values: Array<[string, number]> }>(
+    url,
+    `SELECT count("seq") FROM "energy" WHERE time >= ${since}ms AND "device" =~ /^${prefix}-/ AND "seq" >= ${from} AND "seq" < ${to}`,
+  );
   return series[0]?.values[0][1] ?? 0;
 }
 
 /** Polls the count until it reaches `expected` or stops moving for 10 s; returns it and when. */
-async function waitLanded(url: string, prefix: string, from: number, to: number, expected: number): Promise<{ count: number; at: number }> {
+async function waitLanded(url: string, prefix: string, from: number, to: number, expected: number, since: number): Promise<{ count: number; at: number }> {
   let count = -1;
   let at = Date.now();
   let still = Date.now();
   for (;;) {
-    const now = await landed(url, prefix, from, to);
+    const now = await landed(url, prefix, from, to, since);
     if (now !== count) {
       count = now;
       at = Date.now();
@@ -145,11 +152,13 @@ async function main(): Promise<void> {
       nextSeq += MESSAGES;
       const prefix = kind === 'signed' ? 'bs' : 'bu';
       const before = await app.metrics();
+      // The publishers stamp ts when they build the messages, after this.
+      const since = Date.now() - 1_000;
       let cpu0 = { app: 0, influx: 0 };
       const load = await runLoad({ brokerUrl: app.mqttUrl, messagesPerDevice: MESSAGES, qos, inflight: INFLIGHT, firstSeq }, devices[kind], PROCESSES, () => {
         cpu0 = { app: cpuMs(app.pid), influx: cpuMs(influx.server.pid) };
       });
-      const result = await waitLanded(influx.url, prefix, firstSeq, firstSeq + MESSAGES, load.sent);
+      const result = await waitLanded(influx.url, prefix, firstSeq, firstSeq + MESSAGES, load.sent, since);
       // Includes the polls counting the readings (cheap next to the writes) and the app's own detection and anchoring.
       const cpu = { broker: cpuMs(app.pid) - cpu0.app, influx: cpuMs(influx.server.pid) - cpu0.influx, generator: load.cpuMs };
       const after = await app.metrics();
@@ -363,7 +372,7 @@ async function latencyRun(brokerUrl: string, influxUrl: string, prefix: string, 
     devices,
     PROCESSES,
   );
-  await waitLanded(influxUrl, prefix, firstSeq, firstSeq + MESSAGES, load.sent);
+  await waitLanded(influxUrl, prefix, firstSeq, firstSeq + MESSAGES, load.sent, since);
   await sleep(100);
   polling = false;
   await poller;

@@ -62,6 +62,7 @@ export const envSchema = z.object({
   GP_MODELS_DIR: z.string().optional(),
   GP_DETECT_MAX_STREAMS: positiveInt.default(200_000),
   GP_DETECT_THREAD: bool.default(true),
+  GP_DETECT_SCORE_INTERVAL_MS: z.coerce.number().int().min(0).default(60_000),
 
   GP_SIM_ENABLED: bool.default(true),
   GP_SIM_FLEET: z.string().optional(),

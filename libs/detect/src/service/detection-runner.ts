@@ -2,6 +2,7 @@ import type { AnomalyEvent } from '@gridproof/events';
 import type { AlarmRulesFile } from '../train/alarm-rules-file';
 import { AnomalyWriter, InfluxTarget } from './anomaly-writer';
 import { DetectionEngine, DetectionThresholds, EngineProblem, ScoringInput, SliceOutcome } from './detection-engine';
+import { ScoreThinning } from './score-thinning';
 
 /** A slice scored: what the main thread needs of it (the score points are written where they were computed). */
 export interface ScoredSlice {
@@ -38,29 +39,49 @@ export interface RunnerOptions {
   maxStreams: number;
   /** Where score points go; none without an InfluxDB. */
   influx: InfluxTarget | null;
+  /** One generic score point per device and this much device time (0: every reading); see ScoreThinning. */
+  scoreIntervalMs: number;
 }
 
 /**
- * Writes the score points of each slice to InfluxDB without holding scoring up; both runners
- * use it (the threaded one inside its worker).
+ * Writes the score points of each slice to InfluxDB, thinned (ScoreThinning), without holding
+ * scoring up; both runners use it (the threaded one inside its worker).
  */
 export class PointSink {
   private readonly writer: AnomalyWriter | null;
+  private readonly thinning: ScoreThinning;
   private readonly pending = new Set<Promise<void>>();
+  private readonly sweeper: NodeJS.Timeout | null = null;
 
-  constructor(influx: InfluxTarget | null, private readonly onError: (message: string) => void) {
-    this.writer = influx ? new AnomalyWriter(influx) : null;
+  constructor(options: RunnerOptions, private readonly onError: (message: string) => void) {
+    this.writer = options.influx ? new AnomalyWriter(options.influx) : null;
+    this.thinning = new ScoreThinning(options.scoreIntervalMs, options.maxStreams);
+    if (this.writer && options.scoreIntervalMs > 0) {
+      this.sweeper = setInterval(() => this.send(this.thinning.takeStale()), options.scoreIntervalMs);
+      this.sweeper.unref();
+    }
   }
 
   write(points: SliceOutcome['points']): void {
+    if (this.writer) this.send(this.thinning.take(points));
+  }
+
+  /** Writes the held points too, and resolves once every write has finished. */
+  async idle(): Promise<void> {
+    if (this.writer) this.send(this.thinning.flush());
+    while (this.pending.size) await Promise.allSettled([...this.pending]);
+  }
+
+  async close(): Promise<void> {
+    if (this.sweeper) clearInterval(this.sweeper);
+    await this.idle();
+  }
+
+  private send(points: SliceOutcome['points']): void {
     if (!this.writer || !points.length) return;
     const p = this.writer.write(points).catch((err: unknown) => this.onError((err as Error).message));
     this.pending.add(p);
     void p.finally(() => this.pending.delete(p));
-  }
-
-  async idle(): Promise<void> {
-    while (this.pending.size) await Promise.allSettled([...this.pending]);
   }
 }
 
@@ -71,7 +92,7 @@ export class InlineRunner implements DetectionRunner {
 
   constructor(options: RunnerOptions, private readonly hooks: RunnerHooks) {
     this.engine = new DetectionEngine(options.maxStreams);
-    this.sink = new PointSink(options.influx, (m) => hooks.problem('influx', m));
+    this.sink = new PointSink(options, (m) => hooks.problem('influx', m));
   }
 
   score(slice: ScoringInput[]): Promise<ScoredSlice> {
@@ -102,7 +123,7 @@ export class InlineRunner implements DetectionRunner {
   }
 
   async close(): Promise<void> {
-    await this.sink.idle();
+    await this.sink.close();
     this.engine.dispose();
   }
 }

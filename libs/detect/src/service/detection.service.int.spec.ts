@@ -86,6 +86,34 @@ describe.each([
     });
   });
 
+  it('writes one generic score point per device and minute of device time (the highest), and every alarm', async () => {
+    const influx = sharedInfluxUrl();
+    const database = uniqueName('detect_thin');
+    await fetch(`${influx}/query?q=${encodeURIComponent(`CREATE DATABASE ${database}`)}`, { method: 'POST' });
+    await withService({ env: { INFLUX_URL: influx, INFLUX_DATABASE: database } }, async ({ service, events, seen }) => {
+      // One reading every 5 s for 50 minutes, a spike at 2,000 (past the warm-up).
+      const series = withSpikes(cleanSeries({ seed: 14, length: 600 * 6, intervalMs: 5_000, daily: 0, weekly: 0, noise: 1 }), [3000], 40);
+      const device = { id: 'meter-thin', type: 'smart-meter' as const, family: 'energy' as const, site: 'site-a' };
+      series.ts.forEach((ts, i) => {
+        events.emit('accepted', [{ device, record: { v: 1, device: device.id, ts, seq: i, readings: { power_w: series.values[i] }, sig: null, rx: ts } }]);
+      });
+      await service.idle();
+      const alarms = seen.filter((e) => e.detector === 'generic').length;
+      expect(alarms).toBeGreaterThan(0);
+      const res = await fetch(`${influx}/query?db=${database}&epoch=ms&q=${encodeURIComponent(`SELECT count(score) FROM anomaly WHERE device='meter-thin'`)}`);
+      const body = (await res.json()) as { results: Array<{ series?: Array<{ values: number[][] }> }> };
+      const minutes = new Set(series.ts.map((ts) => Math.floor(ts / 60_000))).size;
+      const points = body.results[0].series?.[0].values[0][1] ?? 0;
+      // One per minute (each the minute's highest score), plus the alarm readings written as they
+      // happen: far fewer than one per reading (12 per minute).
+      expect(points).toBeGreaterThanOrEqual(minutes);
+      expect(points).toBeLessThan(series.ts.length / 4);
+      const max = await fetch(`${influx}/query?db=${database}&epoch=ms&q=${encodeURIComponent(`SELECT max(score) FROM anomaly WHERE device='meter-thin' AND time >= ${series.ts[3000] - 60_000}ms AND time < ${series.ts[3000] + 60_000}ms`)}`);
+      const maxBody = (await max.json()) as { results: Array<{ series?: Array<{ values: number[][] }> }> };
+      expect(maxBody.results[0].series?.[0].values[0][1]).toBeGreaterThanOrEqual(0.9);
+    });
+  });
+
   it('keeps at most GP_DETECT_MAX_STREAMS streams, and counts and reports the ones it forgets', async () => {
     await withService({ env: { GP_DETECT_MAX_STREAMS: '20' } }, async ({ service, events, metrics }) => {
       // 15 meters × 2 metrics = 30 streams against a bound of 20, twice round.

@@ -85,6 +85,7 @@ export class DetectionService implements OnModuleInit, OnModuleDestroy {
     const { influx } = config;
     const options = {
       maxStreams: config.detect.maxStreams,
+      scoreIntervalMs: config.detect.scoreIntervalMs,
       influx: influx.url ? { url: influx.url, database: influx.database, username: influx.username, password: influx.password } : null,
     };
     const hooks: RunnerHooks = {

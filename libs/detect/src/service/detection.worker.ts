@@ -13,7 +13,7 @@ const port = parentPort!;
 const init = workerData as WorkerInit;
 const send = (msg: FromWorker) => port.postMessage(msg);
 const engine = new DetectionEngine(init.maxStreams);
-const sink = new PointSink(init.influx, (message) => send({ op: 'problem', what: 'influx', message }));
+const sink = new PointSink(init, (message) => send({ op: 'problem', what: 'influx', message }));
 const unpacker = new SliceUnpacker();
 
 function score(msg: PackedSlice): ScoredSlice {
