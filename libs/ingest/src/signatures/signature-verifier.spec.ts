@@ -45,4 +45,19 @@ describe.each([
     const results = await Promise.all(jobs.map((sig) => verifier.verify(device.publicKey, signingBytes(message), sig)));
     expect(results).toEqual(jobs.map((sig) => sig === signed.sig));
   });
+
+  it('keeps each job with its own bytes in a batch of messages of different lengths, views into shared buffers included', async () => {
+    const key = privateKeyFromBase64(device.privateKey);
+    const messages = Array.from({ length: 40 }, (_, i) => ({ ...message, seq: i * 997, readings: { ac_power_w: i, note_w: 10 ** (i % 9) } }));
+    const sigs = messages.map((m) => signMessage(m, key).sig);
+    // Every third job is checked against the next message's bytes: must fail. Bytes as views at an offset of a larger buffer.
+    const bytes = messages.map((m, i) => {
+      const own = signingBytes(i % 3 === 2 ? messages[(i + 1) % messages.length] : m);
+      const pool = Buffer.alloc(own.length + 7 + i);
+      own.copy(pool, 7);
+      return pool.subarray(7, 7 + own.length);
+    });
+    const results = await Promise.all(messages.map((_, i) => verifier.verify(device.publicKey, bytes[i], sigs[i])));
+    expect(results).toEqual(messages.map((_, i) => i % 3 !== 2));
+  });
 });
