@@ -266,7 +266,7 @@ async function main(): Promise<void> {
         }),
       ),
       '',
-      budget(cpuOf, mosq),
+      budget(cpuOf, mosq, median(verify), q1s),
       '',
       `Latency from publish (the message's ts) to queryable in InfluxDB, at half the QoS 1 maximum, all devices publishing. InfluxDB is polled every 50 ms for the count of this run's readings of ${LATENCY_SAMPLE} of the devices; a device's k-th reading counts as queryable at the first answer showing k or more, so figures include up to one poll interval plus the poll's own duration (median in the table):`,
       '',
@@ -298,17 +298,25 @@ function medianCpu(runs: CpuPerMessage[]): CpuPerMessage {
  * shared by GridProof, InfluxDB and the load generator; their measured costs per reading say
  * how many µs GridProof could spend.
  */
-function budget(cpuOf: Record<string, CpuPerMessage[]>, mosquittoRate: number): string {
+function budget(cpuOf: Record<string, CpuPerMessage[]>, mosquittoRate: number, verifyCeiling: number, signedRate: number): string {
   const cores = cpus().length;
   const goal = 0.8 * mosquittoRate;
   const perMessage = (cores * 1e6) / goal;
   const u = medianCpu(cpuOf['GridProof QoS 1 unsigned']);
+  const s = medianCpu(cpuOf['GridProof QoS 1 signed']);
   const left = perMessage - u.influx - u.generator;
-  return (
+  // One verify costs what the ceiling run spent per signature: all cores for 1 s / ceiling.
+  const verify = (cores * 1e6) / verifyCeiling;
+  const signedBest = (cores * 1e6) / (verify + u.broker + s.influx + s.generator);
+  return [
     `CPU budget of the QoS 1 goal: 0.8 × Mosquitto is ${fmt(goal)} readings/s; ${cores} cores give ${perMessage.toFixed(1)} µs of CPU per reading in all. ` +
-    `InfluxDB (${u.influx.toFixed(1)} µs) and the load generator (${u.generator.toFixed(1)} µs) take ${(u.influx + u.generator).toFixed(1)} µs of it, ` +
-    `which leaves GridProof ${left.toFixed(1)} µs per unsigned reading; it used ${u.broker.toFixed(1)} µs.`
-  );
+      `InfluxDB (${u.influx.toFixed(1)} µs) and the load generator (${u.generator.toFixed(1)} µs) take ${(u.influx + u.generator).toFixed(1)} µs of it, ` +
+      `which leaves GridProof ${left.toFixed(1)} µs per unsigned reading; it used ${u.broker.toFixed(1)} µs.`,
+    '',
+    `Signed: one Ed25519 verification costs ${verify.toFixed(1)} µs of CPU (the ceiling run), so the ceiling itself leaves nothing for anything else. ` +
+      `With the verification added to GridProof's unsigned cost (${u.broker.toFixed(1)} µs) and the signed runs' InfluxDB (${s.influx.toFixed(1)} µs) and load generator (${s.generator.toFixed(1)} µs), ` +
+      `${cores} cores could ingest at most ${fmt(signedBest)} signed readings/s; the measured ${fmt(signedRate)}/s is ${(signedRate / signedBest).toFixed(2)} of that (GridProof used ${s.broker.toFixed(1)} µs per signed reading).`,
+  ].join('\n');
 }
 
 /** Bare Mosquitto QoS 1 pub/sub: messages/s one QoS 1 subscriber receives, and the CPU per message. */
