@@ -199,6 +199,9 @@ async function main(): Promise<void> {
       console.log(`  Mosquitto QoS 1 pub/sub: ${fmt(mq.rate)} messages/s received; CPU per message ${cpuText(mq.cpu)}`);
     }
 
+    const detection = await detectionCaughtUp(app);
+    console.log(`  detection: ${detection.text}`);
+
     // Latency at half the measured QoS 1 maximum, signed and unsigned.
     const latency: Record<string, { p50: number; p99: number; rate: number; samples: number; pollMs: number }> = {};
     for (const kind of ['unsigned', 'signed'] as Kind[]) {
@@ -268,6 +271,8 @@ async function main(): Promise<void> {
       '',
       budget(cpuOf, mosq, median(verify), q1s),
       '',
+      `Detection (the generic detector on every reading, in its worker thread) over all the runs above: ${detection.text}.`,
+      '',
       `Latency from publish (the message's ts) to queryable in InfluxDB, at half the QoS 1 maximum, all devices publishing. InfluxDB is polled every 50 ms for the count of this run's readings of ${LATENCY_SAMPLE} of the devices; a device's k-th reading counts as queryable at the first answer showing k or more, so figures include up to one poll interval plus the poll's own duration (median in the table):`,
       '',
       table(['devices', 'rate /s', 'p50 ms', 'p99 ms', 'readings', 'poll ms'], (['unsigned', 'signed'] as Kind[]).map((k) => [k, fmt(latency[k].rate), latency[k].p50, latency[k].p99, latency[k].samples, latency[k].pollMs])),
@@ -283,6 +288,28 @@ async function main(): Promise<void> {
     await influx.dispose();
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Whether scoring kept up with ingest at full speed: waits until the detection queue is empty
+ * (at most 60 s), then compares readings scored with readings accepted since the app started.
+ */
+async function detectionCaughtUp(app: GridProofProcess): Promise<{ text: string }> {
+  const started = Date.now();
+  let m = await app.metrics();
+  while (metricSum(m, 'gridproof_detect_queue') > 0 && Date.now() - started < 60_000) {
+    await sleep(100);
+    m = await app.metrics();
+  }
+  const scored = metricSum(m, 'gridproof_detect_scored_total', { detector: 'generic' });
+  const accepted = metricSum(m, 'gridproof_ingest_accepted_total');
+  const dropped = metricSum(m, 'gridproof_detect_dropped_total');
+  const queue = metricSum(m, 'gridproof_detect_queue');
+  return {
+    text:
+      `${fmt(scored)} of ${fmt(accepted)} accepted readings scored, ${fmt(dropped)} dropped from a full queue, ` +
+      `${queue ? `${fmt(queue)} still queued after 60 s` : `queue empty ${((Date.now() - started) / 1000).toFixed(1)} s after the last run was counted`}`,
+  };
 }
 
 function cpuText(c: CpuPerMessage): string {
