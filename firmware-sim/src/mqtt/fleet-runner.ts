@@ -41,7 +41,10 @@ export interface StartFleetOptions {
   tickMs?: number;
   /** Messages to sign per tick at most, so a fast clock never starves the event loop. */
   maxSamplesPerTick?: number;
-  /** How often the newest published timestamp is written to the state file (default 30 s). */
+  /**
+   * How often the state file is written with the newest timestamp the run may have published by
+   * the next write (default 30 s): a run restarted after a crash resumes after it.
+   */
   stateFlushMs?: number;
   /** Told when the run starts later than asked (it resumes after an earlier run's last reading). */
   onNotice?: (message: string) => void;
@@ -227,7 +230,14 @@ export function startFleet(opts: StartFleetOptions): FleetHandle {
     for (const d of devices) d.conn.start();
     clock = new SimClock(sim.startMs, speed, undefined, opts.clampToPresent ?? true);
     tickTimer = setInterval(tick, opts.tickMs ?? 100);
-    stateTimer = setInterval(() => state.flush({ withLastTs: true }), opts.stateFlushMs ?? 30_000);
+    const flushMs = opts.stateFlushMs ?? 30_000;
+    const simClock = clock;
+    // Until the next flush (twice its interval, for timer jitter) the run publishes no later than this.
+    const reserveUntil = () => {
+      const ahead = simClock.now() + 2 * flushMs * speed;
+      return (opts.clampToPresent ?? true) ? Math.min(ahead, Date.now() + 2 * flushMs) : ahead;
+    };
+    stateTimer = setInterval(() => state.flush({ withLastTs: true, reserveUntil: reserveUntil() }), flushMs);
     if (opts.labelsPath) {
       writeLabels();
       labelsTimer = setInterval(writeLabels, 2_000);

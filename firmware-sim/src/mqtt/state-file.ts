@@ -93,16 +93,24 @@ export class SimStateFile {
     return this.dirty;
   }
 
-  /** Writes the file if anything changed (synchronously: callers rely on it being durable). */
-  flush(opts: { withLastTs?: boolean } = {}): void {
-    if (opts.withLastTs && this.newestSent > (this.storedLastTs ?? 0)) this.dirty = true;
+  /**
+   * Writes the file if anything changed (synchronously: callers rely on it being durable).
+   * withLastTs stores the newest published timestamp, or `reserveUntil` when later: the newest
+   * one the run may publish before its next flush, so that a run restarted after a crash (which
+   * loses what came after the last flush) resumes after everything this one may have sent, like
+   * the sequence blocks. A clean stop stores the exact newest one.
+   */
+  flush(opts: { withLastTs?: boolean; reserveUntil?: number } = {}): void {
+    const lastTs = opts.withLastTs ? Math.max(this.newestSent, opts.reserveUntil ?? 0) : 0;
+    if (lastTs > 0 && lastTs !== this.storedLastTs) this.dirty = true;
     if (!this.dirty || this.path === null) {
       this.dirty = false;
       return;
     }
     mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
     const tmp = `${this.path}.${process.pid}.tmp`;
-    if (this.newestSent > 0) this.storedLastTs = this.newestSent;
+    if (lastTs > 0) this.storedLastTs = lastTs;
+    else if (this.newestSent > (this.storedLastTs ?? 0)) this.storedLastTs = this.newestSent;
     writeFileSync(tmp, JSON.stringify({ version: 1, devices: this.devices, ...(this.storedLastTs ? { lastTs: this.storedLastTs } : {}) }), { mode: 0o600 });
     chmodSync(tmp, 0o600);
     renameSync(tmp, this.path);
