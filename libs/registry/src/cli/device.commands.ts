@@ -37,18 +37,35 @@ interface UpdateOptions {
 }
 
 /** `gridproof devices ...`: provisioning and life cycle of devices through the REST API. */
+/**
+ * --site, --lat, --lon and --site-name: required when a device is added; optional when one is
+ * updated, where a site change needs the first three together (checked in the action).
+ */
+function withSiteOptions(command: Command, need: 'required' | 'optional'): Command {
+  const required = need === 'required';
+  const withSite = required ? '' : ' (with --site)';
+  const add = (o: Option) => command.addOption(required ? o.makeOptionMandatory() : o);
+  add(new Option('--site <site>', required ? 'site id (created or updated)' : 'site id (created, or updated with --lat/--lon/--site-name)'));
+  add(new Option('--lat <lat>', `site latitude${withSite}`).argParser(parseNumberOption));
+  add(new Option('--lon <lon>', `site longitude${withSite}`).argParser(parseNumberOption));
+  return command.addOption(new Option('--site-name <name>', `site display name${withSite}`));
+}
+
+function siteInput(o: { site: string; lat: number; lon: number; siteName?: string }): ProvisionDeviceInput['site'] {
+  return { id: o.site, lat: o.lat, lon: o.lon, ...(o.siteName ? { name: o.siteName } : {}) };
+}
+
 export function registerDeviceCommands(program: Command, io: CliIo = stdoutIo): Command {
   const devices = program.command('devices').description('provision and manage devices (through the GridProof API)');
   const path = (id: string) => `/api/devices/${encodeURIComponent(id)}`;
 
-  withApiOptions(devices.command('add'))
-    .description('provision a device; prints its MQTT credentials (shown only once)')
-    .requiredOption('--id <id>', 'device id (letters, digits, "_", "." or "-")')
-    .addOption(new Option('--type <type>', 'device type').choices(DEVICE_TYPES).makeOptionMandatory())
-    .requiredOption('--site <site>', 'site id (created or updated)')
-    .requiredOption('--lat <lat>', 'site latitude', parseNumberOption)
-    .requiredOption('--lon <lon>', 'site longitude', parseNumberOption)
-    .option('--site-name <name>', 'site display name')
+  withSiteOptions(
+    withApiOptions(devices.command('add'))
+      .description('provision a device; prints its MQTT credentials (shown only once)')
+      .requiredOption('--id <id>', 'device id (letters, digits, "_", "." or "-")')
+      .addOption(new Option('--type <type>', 'device type').choices(DEVICE_TYPES).makeOptionMandatory()),
+    'required',
+  )
     .option('--name <name>', 'device display name')
     .option('--owner <address>', 'owner wallet address (0x + 40 hex)')
     .option('--metadata <json>', 'metadata as a JSON object', parseJsonObject)
@@ -65,7 +82,7 @@ export function registerDeviceCommands(program: Command, io: CliIo = stdoutIo): 
       const input: ProvisionDeviceInput = {
         id: options.id,
         type: options.type as ProvisionDeviceInput['type'],
-        site: { id: options.site, lat: options.lat, lon: options.lon, ...(options.siteName ? { name: options.siteName } : {}) },
+        site: siteInput(options),
         requireSignature: options.signature,
         ...(options.name ? { name: options.name } : {}),
         ...(options.owner ? { owner: options.owner } : {}),
@@ -112,12 +129,12 @@ export function registerDeviceCommands(program: Command, io: CliIo = stdoutIo): 
       io.out(JSON.stringify(await apiClientFor(command).get<Device>(path(id)), null, 2));
     });
 
-  withApiOptions(devices.command('update').argument('<id>', 'device id'))
-    .description('change a device: move it to a site (or move its site), rename it, set its owner, metadata, key or signature policy')
-    .option('--site <site>', 'site id (created, or updated with --lat/--lon/--site-name)')
-    .option('--lat <lat>', 'site latitude (with --site)', parseNumberOption)
-    .option('--lon <lon>', 'site longitude (with --site)', parseNumberOption)
-    .option('--site-name <name>', 'site display name (with --site)')
+  withSiteOptions(
+    withApiOptions(devices.command('update').argument('<id>', 'device id')).description(
+      'change a device: move it to a site (or move its site), rename it, set its owner, metadata, key or signature policy',
+    ),
+    'optional',
+  )
     .option('--name <name>', 'device display name')
     .option('--owner <address>', 'owner wallet address (0x + 40 hex)')
     .option('--metadata <json>', 'metadata as a JSON object (replaces the current one)', parseJsonObject)
@@ -130,7 +147,7 @@ export function registerDeviceCommands(program: Command, io: CliIo = stdoutIo): 
         command.error('error: a site change needs --site, --lat and --lon together');
       }
       const input: UpdateDeviceInput = {
-        ...(options.site !== undefined ? { site: { id: options.site, lat: options.lat!, lon: options.lon!, ...(options.siteName ? { name: options.siteName } : {}) } } : {}),
+        ...(options.site !== undefined ? { site: siteInput({ site: options.site, lat: options.lat!, lon: options.lon!, siteName: options.siteName }) } : {}),
         ...(options.name !== undefined ? { name: options.name } : {}),
         ...(options.owner !== undefined ? { owner: options.owner } : {}),
         ...(options.metadata !== undefined ? { metadata: options.metadata } : {}),
