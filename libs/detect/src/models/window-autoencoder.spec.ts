@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { numericMetrics } from '@gridproof/telemetry';
 import { gaussian, mulberry32 } from '../generic/synthetic';
-import { cumulativeFlags, fitNormalisation } from './features';
-import { ModelMeta, ModelStore, newVersion } from './model-store';
+import { ModelStore, newVersion } from './model-store';
 import { loadTf, TfRuntime } from './tf-runtime';
 import { TypeModel } from './type-model';
+import { publishUntrainedWeatherModel } from './testing/untrained-model';
 import { WindowAutoencoder } from './window-autoencoder';
 
 const SHAPE = { window: 4, metrics: 6, hidden: 16, latent: 3 };
@@ -87,24 +87,7 @@ describe(WindowAutoencoder.name, () => {
   it('publishes versions to the model store and loads the newest as a TypeModel', async () => {
     const store = new ModelStore(join(dir, 'store'));
     const metrics = numericMetrics('weather');
-    const shape = { window: 2, metrics: metrics.length, hidden: 8, latent: 2 };
-    const rows = Array.from({ length: 50 }, (_, i) => metrics.map((_, j) => i + j));
-    const meta = (version: string): ModelMeta => ({
-      type: 'weather',
-      version,
-      createdAt: new Date().toISOString(),
-      backend: rt.backend,
-      seed: 1,
-      shape,
-      normalisation: fitNormalisation(metrics, cumulativeFlags('weather'), rows),
-      threshold: 1,
-      dataRange: { from: '2025-01-01T00:00:00Z', to: '2025-01-02T00:00:00Z', source: 'test', windows: 0, devices: 0 },
-    });
-    for (const v of [newVersion(new Date('2025-01-01')), newVersion(new Date('2025-02-01'))]) {
-      const ae = WindowAutoencoder.create(rt.tf, shape, 1);
-      await store.publish(meta(v), (d) => ae.save(d));
-      ae.dispose();
-    }
+    for (const v of [newVersion(new Date('2025-01-01')), newVersion(new Date('2025-02-01'))]) await publishUntrainedWeatherModel(rt, store, v);
     const newest = await store.newest('weather');
     expect(newest?.meta.version).toBe('20250201T000000Z');
     const model = await TypeModel.load(rt.tf, newest!.dir, newest!.meta);

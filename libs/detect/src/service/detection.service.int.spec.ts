@@ -12,10 +12,9 @@ import { createSimulation, parseFleet } from '@gridproof/firmware-sim';
 import { cleanSeries, gaussian, mulberry32, withSpikes } from '../generic/synthetic';
 import { WARMUP_READINGS } from '../generic/stream-detector';
 import { ALARM_RULES_FILE } from '../train/alarm-rules-file';
-import { cumulativeFlags, fitNormalisation } from '../models/features';
 import { ModelStore } from '../models/model-store';
+import { publishUntrainedWeatherModel } from '../models/testing/untrained-model';
 import { loadTf } from '../models/tf-runtime';
-import { WindowAutoencoder } from '../models/window-autoencoder';
 import { numericMetrics } from '@gridproof/telemetry';
 import { AnomalyRepository } from './anomaly.repository';
 import { DetectModule } from './detect.module';
@@ -240,26 +239,11 @@ faults: [{ kind: fan-failure, device: inv-1, start: 5d, ramp: 3d }]
       expect(new Set(alone.map((e) => e.device.id))).toEqual(new Set(['m-4']));
     });
   });
+
   it('loads the newest per-type model from the models directory and scores its windows (TensorFlow.js where the detectors run)', async () => {
     const metrics = numericMetrics('weather');
-    const shape = { window: 2, metrics: metrics.length, hidden: 8, latent: 2 };
     const publish = async (dir: string) => {
-      const rt = await loadTf();
-      const rows = Array.from({ length: 50 }, (_, i) => metrics.map((_, j) => i + j));
-      const ae = WindowAutoencoder.create(rt.tf, shape, 1);
-      const meta = {
-        type: 'weather' as const,
-        version: '20250101T000000Z',
-        createdAt: new Date().toISOString(),
-        backend: rt.backend,
-        seed: 1,
-        shape,
-        normalisation: fitNormalisation(metrics, cumulativeFlags('weather'), rows),
-        threshold: 1,
-        dataRange: { from: '2025-01-01T00:00:00Z', to: '2025-01-02T00:00:00Z', source: 'test', windows: 0, devices: 0 },
-      };
-      await new ModelStore(dir).publish(meta, (d) => ae.save(d));
-      ae.dispose();
+      await publishUntrainedWeatherModel(await loadTf(), new ModelStore(dir), '20250101T000000Z');
     };
     await withService({ models: publish }, async ({ service, events, metrics: registry }) => {
       expect(service.backend).toBe('wasm');
