@@ -1,4 +1,4 @@
-import { DetectionThread } from './detection-thread';
+import { DetectionThread, DetectionThreadDied } from './detection-thread';
 import type { ScoringInput } from './detection-engine';
 
 describe(DetectionThread.name, () => {
@@ -17,6 +17,13 @@ describe(DetectionThread.name, () => {
       const other = { ...device, id: 'meter-u' };
       const second = await thread.score(slice(10, 3).map((r) => ({ ...r, device: other })));
       expect(second.streamCount).toBe(4);
+
+      // A crash while a slice is being scored: that slice fails as lost, idle() still resolves.
+      const lost = thread.score(slice(13, 50_000)); // ≈ 0.3 s of scoring: the kill lands first
+      await (thread as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+      await expect(lost).rejects.toBeInstanceOf(DetectionThreadDied);
+      await thread.idle();
+      problems.length = 0;
 
       // Kill the worker as a crash would; the next request goes to a fresh one.
       await (thread as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();

@@ -46,6 +46,9 @@ export type FromWorker =
 /** What the worker is started with (workerData). */
 export type WorkerInit = RunnerOptions;
 
+/** The thread died while it held this request; the slice it was scoring is lost (its detectors too). */
+export class DetectionThreadDied extends Error {}
+
 interface Waiting {
   resolve: (value: never) => void;
   reject: (err: Error) => void;
@@ -93,13 +96,16 @@ export class DetectionThread implements DetectionRunner {
     this.post({ op: 'rules', rules });
   }
 
+  /** A thread that dies meanwhile has nothing left to write: that resolves too. */
   idle(): Promise<void> {
-    return this.request<void>((id) => ({ op: 'idle', id }));
+    return this.request<void>((id) => ({ op: 'idle', id })).catch((err: unknown) => {
+      if (!(err instanceof DetectionThreadDied)) throw err;
+    });
   }
 
   async close(): Promise<void> {
     this.closing = true;
-    await this.idle().catch(() => undefined);
+    await this.idle();
     await this.worker.terminate();
   }
 
@@ -131,7 +137,7 @@ export class DetectionThread implements DetectionRunner {
   private onDeath(message: string): void {
     if (this.closing) return;
     this.hooks.problem('thread', `${message}; restarting it (its detectors start over)`);
-    for (const w of this.waiting.values()) w.reject(new Error(message));
+    for (const w of this.waiting.values()) w.reject(new DetectionThreadDied(message));
     this.waiting.clear();
     this.worker.removeAllListeners();
     void this.worker.terminate();

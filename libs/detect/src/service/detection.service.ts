@@ -10,7 +10,7 @@ import { AnomalyRepository } from './anomaly.repository';
 import { DETECT_MIGRATIONS } from './detect.migrations';
 import type { DetectionThresholds } from './detection-engine';
 import { DetectionRunner, InlineRunner, RunnerHooks, ScoredSlice } from './detection-runner';
-import { DetectionThread } from './detection-thread';
+import { DetectionThread, DetectionThreadDied } from './detection-thread';
 
 export { DEFAULT_THRESHOLDS } from './detection-engine';
 export type { DetectionThresholds } from './detection-engine';
@@ -53,7 +53,7 @@ export class DetectionService implements OnModuleInit, OnModuleDestroy {
     this.repo = new AnomalyRepository(store);
     const reg = (r: Registry) => [r];
     this.scored = new Counter({ name: METRIC.detectScored, help: 'Readings scored, by detector', labelNames: ['detector'], registers: reg(registry) });
-    this.dropped = new Counter({ name: METRIC.detectDropped, help: 'Readings not scored because the scoring queue was full (ingest unaffected)', registers: reg(registry) });
+    this.dropped = new Counter({ name: METRIC.detectDropped, help: 'Readings not scored: the scoring queue was full, or the detection thread died while scoring them (ingest unaffected)', registers: reg(registry) });
     this.anomalies = new Counter({ name: METRIC.detectAnomalies, help: 'Anomaly events emitted, by detector', labelNames: ['detector'], registers: reg(registry) });
     this.errors = new Counter({ name: METRIC.detectErrors, help: 'Detection errors, by what failed', labelNames: ['what'], registers: reg(registry) });
     const self = () => this;
@@ -168,8 +168,13 @@ export class DetectionService implements OnModuleInit, OnModuleDestroy {
         try {
           this.onScored(await this.runner.score(slice));
         } catch (err) {
-          this.errors.inc({ what: 'model' });
-          this.logger.error(`scoring failed: ${(err as Error).stack ?? String(err)}`);
+          if (err instanceof DetectionThreadDied) {
+            // Counted and logged as the thread's death; these readings go unscored.
+            this.dropped.inc(slice.length);
+          } else {
+            this.errors.inc({ what: 'model' });
+            this.logger.error(`scoring failed: ${(err as Error).stack ?? String(err)}`);
+          }
         }
         this.warnIfForgetting();
         // Inline scoring is synchronous: let ingest run between slices.
