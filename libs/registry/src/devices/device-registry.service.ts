@@ -261,7 +261,7 @@ export class DeviceRegistry implements DeviceDirectory, OnModuleDestroy {
     const key = digest.toString('base64');
     let check = entry.checks.get(key);
     if (!check) {
-      check = this.scryptSlots.run(() => verifyDeviceSecret(password, entry.secretHash));
+      check = this.scryptSlots.run(entry.device.id, () => verifyDeviceSecret(password, entry.secretHash));
       entry.checks.set(key, check);
       const forget = () => entry.checks.delete(key);
       check.then(forget, forget);

@@ -31,14 +31,14 @@ describe('device secrets', () => {
 });
 
 describe('ConcurrencyLimit', () => {
-  it('runs at most the limit at once, in arrival order', async () => {
+  it('runs at most the limit at once, in arrival order for one key', async () => {
     const limit = new ConcurrencyLimit(2);
     let running = 0;
     let peak = 0;
     const order: number[] = [];
     const gates: Array<() => void> = [];
     const tasks = Array.from({ length: 5 }, (_, i) =>
-      limit.run(async () => {
+      limit.run('device-1', async () => {
         running++;
         peak = Math.max(peak, running);
         order.push(i);
@@ -55,5 +55,26 @@ describe('ConcurrencyLimit', () => {
     expect(await Promise.all(tasks)).toEqual([0, 1, 2, 3, 4]);
     expect(order).toEqual([0, 1, 2, 3, 4]);
     expect(peak).toBe(2);
+  });
+
+  it('serves waiting keys round-robin: a flood for one device does not hold back another', async () => {
+    const limit = new ConcurrencyLimit(1);
+    const started: string[] = [];
+    const gates: Array<() => void> = [];
+    const task = (label: string) => async () => {
+      started.push(label);
+      await new Promise<void>((resolve) => gates.push(resolve));
+    };
+    // Five attempts for the flooded device, then one for another device, then one more flood.
+    const runs = [...['f1', 'f2', 'f3', 'f4', 'f5'].map((l) => limit.run('flooded', task(l))), limit.run('other', task('o1')), limit.run('flooded', task('f6'))];
+    let peak = 0;
+    while (started.length < 7 || gates.length) {
+      await new Promise((r) => setImmediate(r));
+      peak = Math.max(peak, gates.length);
+      gates.shift()?.();
+    }
+    await Promise.all(runs);
+    expect(started).toEqual(['f1', 'f2', 'o1', 'f3', 'f4', 'f5', 'f6']);
+    expect(peak).toBe(1);
   });
 });

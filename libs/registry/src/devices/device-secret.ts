@@ -72,22 +72,43 @@ export class FastVerifier {
 /**
  * Bounds how many scrypt checks run at once. scrypt runs on libuv's thread pool (4 threads by
  * default), which also serves file I/O: a login storm must not starve the ingest spool's writes
- * and fsyncs. Waiting checks run in arrival order.
+ * and fsyncs. Waiting checks are served round-robin by key (the device), in arrival order within
+ * a key: a flood of wrong passwords for one device delays that device's logins, not the others'.
  */
 export class ConcurrencyLimit {
   private running = 0;
-  private readonly waiting: Array<() => void> = [];
+  /** Waiters by key; the Map's order is the round (a key served goes to its end). */
+  private readonly waiting = new Map<string, Array<() => void>>();
 
   constructor(private readonly max: number) {}
 
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    if (this.running >= this.max) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    this.running++;
+  async run<T>(key: string, task: () => Promise<T>): Promise<T> {
+    if (this.running < this.max) this.running++;
+    else {
+      // Woken by release(), which hands over its slot: running stays counted.
+      await new Promise<void>((resolve) => {
+        const queue = this.waiting.get(key);
+        if (queue) queue.push(resolve);
+        else this.waiting.set(key, [resolve]);
+      });
+    }
     try {
       return await task();
     } finally {
-      this.running--;
-      this.waiting.shift()?.();
+      this.release();
     }
+  }
+
+  private release(): void {
+    const next = this.waiting.entries().next();
+    if (next.done) {
+      this.running--;
+      return;
+    }
+    const [key, queue] = next.value;
+    const wake = queue.shift()!;
+    this.waiting.delete(key);
+    if (queue.length) this.waiting.set(key, queue);
+    wake();
   }
 }
