@@ -32,8 +32,8 @@ module.exports = {
   globalTeardown: '<rootDir>/libs/testing/src/global-teardown.ts',
   reporters: ['default', '<rootDir>/libs/testing/src/summary-reporter.js'],
   testTimeout: 60_000,
-  // Libraries with their own timers (hardhat, PGlite, tfjs) can keep a worker alive after its
-  // suites cleaned up; CI must never hang on that.
-  forceExit: true,
+  // No forceExit: every suite closes what it opens, so a run ends by itself (checked twice on
+  // the full suite, 2026-11-21). A suite that leaks a handle shows up as a worker Jest has to
+  // force-exit, with its warning; find it with --detectOpenHandles.
   maxWorkers: 2,
 };
