@@ -113,6 +113,30 @@ describe.each([
     });
   });
 
+  // Inline scoring has no thread to lose.
+  (thread === 'true' ? it : it.skip)('counts a slice lost with a dead detection thread as dropped and the death as an error, and scores on', async () => {
+    await withService({}, async ({ service, events, metrics }) => {
+      const device = { id: 'meter-lost', type: 'smart-meter' as const, family: 'energy' as const, site: 'site-a' };
+      const batch = (from: number, n: number) =>
+        Array.from({ length: n }, (_, i) => ({ device, record: { v: 1 as const, device: device.id, ts: 1_767_225_600_000 + (from + i) * 60_000, seq: from + i, readings: { power_w: 100 + ((from + i) % 9) }, sig: null, rx: 0 } }));
+      events.emit('accepted', batch(0, 5_000));
+      // Once the slice has left the queue for the thread (≈ 30 ms of scoring there), kill it as a crash would.
+      while (service.queueLength > 0) await new Promise((r) => setImmediate(r));
+      await (service as unknown as { runner: { worker: { terminate(): Promise<number> } } }).runner.worker.terminate();
+      await service.idle();
+      events.emit('accepted', batch(5_000, 10));
+      await service.idle();
+      const text = await metrics.metrics();
+      expect(text).toMatch(/^gridproof_detect_errors_total\{what="thread"\} 1$/m);
+      const dropped = Number(/^gridproof_detect_dropped_total (\d+)$/m.exec(text)?.[1]);
+      const scored = Number(/^gridproof_detect_scored_total\{detector="generic"\} (\d+)$/m.exec(text)?.[1]);
+      // Every reading is either scored or counted as dropped; the 10 after the restart are scored.
+      expect(dropped + scored).toBe(5_010);
+      expect(dropped).toBeGreaterThan(0);
+      expect(scored).toBeGreaterThanOrEqual(10);
+    });
+  });
+
   it('keeps at most GP_DETECT_MAX_STREAMS streams, and counts and reports the ones it forgets', async () => {
     await withService({ env: { GP_DETECT_MAX_STREAMS: '20' } }, async ({ service, events, metrics }) => {
       // 15 meters × 2 metrics = 30 streams against a bound of 20, twice round.
