@@ -1,3 +1,4 @@
+import { createHash, randomBytes } from 'node:crypto';
 import { EMPTY_ROOT, inclusionPath, leafHash, merkleRoot, merkleRootYielding, nodeHash, rootFromPath, verifyInclusion } from './merkle';
 
 // The Certificate Transparency reference test data (RFC 6962 test suite, as in
@@ -69,6 +70,29 @@ describe('RFC 6962 Merkle tree', () => {
       const p = path.map((h) => Buffer.from(h, 'hex'));
       expect(verifyInclusion(leaves[index], index, size, p, Buffer.from(CT_ROOTS[size], 'hex'))).toBe(true);
     }
+  });
+
+  it('hashes leaves of any size and nodes as the RFC 6962 definition does (the reused input buffers included)', () => {
+    const reference = (prefix: number, ...parts: Uint8Array[]) => parts.reduce((h, p) => h.update(p), createHash('sha256').update(Buffer.from([prefix]))).digest();
+    // Sizes around and well past the reused leaf buffer (1 KiB), each twice in a row.
+    for (const size of [0, 1, 300, 1023, 1024, 5000, 300, 70_000, 10]) {
+      for (let k = 0; k < 2; k++) {
+        const data = randomBytes(size);
+        expect(leafHash(data).equals(reference(0x00, data))).toBe(true);
+      }
+    }
+    for (let k = 0; k < 20; k++) {
+      const [left, right] = [randomBytes(32), randomBytes(32)];
+      expect(nodeHash(left, right).equals(reference(0x01, left, right))).toBe(true);
+    }
+    // Not two hashes (never in a tree): the streaming path.
+    const [a, b] = [randomBytes(5), randomBytes(40)];
+    expect(nodeHash(a, b).equals(reference(0x01, a, b))).toBe(true);
+    // Each call returns its own buffer: earlier results stay intact.
+    const first = nodeHash(Buffer.alloc(32, 1), Buffer.alloc(32, 2));
+    const copy = Buffer.from(first);
+    nodeHash(Buffer.alloc(32, 3), Buffer.alloc(32, 4));
+    expect(first.equals(copy)).toBe(true);
   });
 
   it('separates leaf and node domains', () => {
