@@ -12,7 +12,12 @@ export const SQL_STORES: Array<[string, () => Promise<SqlStore>]> = [
   ['postgres', async () => SqlStore.open({ kind: 'postgres', url: await createTestDatabase(process.env.GP_TEST_POSTGRES_URL!, uniqueName('sql')) })],
 ];
 
+/** False for Postgres on a machine without it: its suite's setup opens nothing. */
+export function storeAvailable(storeName: string): boolean {
+  return storeName !== 'postgres' || Boolean(process.env.GP_TEST_POSTGRES_URL);
+}
+
 /** `it`, or `it.skip` for Postgres on a machine without it. */
 export function itOn(storeName: string): jest.It {
-  return storeName === 'postgres' && !process.env.GP_TEST_POSTGRES_URL ? it.skip : it;
+  return storeAvailable(storeName) ? it : it.skip;
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { SqlStore } from '@gridproof/store';
-import { itOn, SQL_STORES } from '@gridproof/testing';
+import { itOn, SQL_STORES, storeAvailable } from '@gridproof/testing';
 import type { Alert, AlertHistoryEntry, DeliveryRecord, Silence } from '../model/alert';
 import { ALERTS_MIGRATIONS } from './alerts.migrations';
 import { AlertRepository } from './alert.repository';
@@ -50,7 +50,7 @@ describe.each(SQL_STORES)(`${AlertRepository.name} on %s`, (storeName, open) => 
   let repo: AlertRepository;
 
   beforeAll(async () => {
-    if (storeName === 'postgres' && !process.env.GP_TEST_POSTGRES_URL) return;
+    if (!storeAvailable(storeName)) return;
     store = await open();
     await store.migrate(ALERTS_MIGRATIONS);
     repo = new AlertRepository(store);

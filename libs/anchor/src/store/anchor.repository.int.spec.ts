@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { SqlStore } from '@gridproof/store';
-import { itOn, SQL_STORES } from '@gridproof/testing';
+import { itOn, SQL_STORES, storeAvailable } from '@gridproof/testing';
 import type { IndexedLeaf } from '../records/leaf-index';
 import { AnchorRepository, MAX_NAMED_DEAD_LETTERS } from './anchor.repository';
 
@@ -21,7 +21,7 @@ describe.each(SQL_STORES)(`${AnchorRepository.name} on %s`, (storeName, open) =>
   let repo: AnchorRepository;
 
   beforeAll(async () => {
-    if (storeName === 'postgres' && !process.env.GP_TEST_POSTGRES_URL) return;
+    if (!storeAvailable(storeName)) return;
     store = await open();
     repo = new AnchorRepository(store);
     await repo.migrate();

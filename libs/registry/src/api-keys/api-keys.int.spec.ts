@@ -1,16 +1,16 @@
 import { sql } from 'drizzle-orm';
 import { rowsOf, SqlStore } from '@gridproof/store';
 import { REGISTRY_MIGRATIONS } from '../sql/registry.migrations';
-import { itOn, REGISTRY_STORES } from '../testing/registry-stores';
+import { itOn, SQL_STORES, storeAvailable } from '@gridproof/testing';
 import { ApiKeys } from './api-keys.service';
 
-describe.each(REGISTRY_STORES)(`${ApiKeys.name} on %s`, (storeName, open) => {
+describe.each(SQL_STORES)(`${ApiKeys.name} on %s`, (storeName, open) => {
   const it = itOn(storeName);
   let store: SqlStore;
   let keys: ApiKeys;
 
   beforeAll(async () => {
-    if (storeName === 'postgres' && !process.env.GP_TEST_POSTGRES_URL) return;
+    if (!storeAvailable(storeName)) return;
     store = await open();
     await store.migrate(REGISTRY_MIGRATIONS);
     keys = new ApiKeys(store);

@@ -3,7 +3,7 @@ import { rowsOf, SqlStore } from '@gridproof/store';
 import { generateDeviceKeyPair } from '@gridproof/telemetry';
 import { DeviceExistsError, DeviceNotFoundError, InvalidInputError } from '../registry.errors';
 import { REGISTRY_MIGRATIONS } from '../sql/registry.migrations';
-import { itOn, REGISTRY_STORES } from '../testing/registry-stores';
+import { itOn, SQL_STORES, storeAvailable } from '@gridproof/testing';
 import { verifyDeviceSecret } from './device-secret';
 import { DeviceRegistry } from './device-registry.service';
 import type { ProvisionDeviceInput } from './device.schemas';
@@ -14,13 +14,13 @@ function meter(overrides: Partial<ProvisionDeviceInput> = {}): ProvisionDeviceIn
   return { id: `meter-${++counter}`, type: 'smart-meter', site, publicKey: generateDeviceKeyPair().publicKey, ...overrides };
 }
 
-describe.each(REGISTRY_STORES)(`${DeviceRegistry.name} on %s`, (storeName, open) => {
+describe.each(SQL_STORES)(`${DeviceRegistry.name} on %s`, (storeName, open) => {
   const it = itOn(storeName);
   let store: SqlStore;
   let registry: DeviceRegistry;
 
   beforeAll(async () => {
-    if (storeName === 'postgres' && !process.env.GP_TEST_POSTGRES_URL) return;
+    if (!storeAvailable(storeName)) return;
     store = await open();
     await store.migrate(REGISTRY_MIGRATIONS);
     registry = new DeviceRegistry(store, { lastSeenFlushMs: 3_600_000 });

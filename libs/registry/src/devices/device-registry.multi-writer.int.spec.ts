@@ -1,9 +1,8 @@
 import { sql } from 'drizzle-orm';
 import { rowsOf, SqlStore } from '@gridproof/store';
-import { Cleanups, createTestDatabase, uniqueName } from '@gridproof/testing';
+import { Cleanups, createTestDatabase, itOn, uniqueName } from '@gridproof/testing';
 import { generateDeviceKeyPair } from '@gridproof/telemetry';
 import { REGISTRY_MIGRATIONS } from '../sql/registry.migrations';
-import { itOn } from '../testing/registry-stores';
 import { DeviceRegistry } from './device-registry.service';
 
 const it = itOn('postgres');

@@ -2,17 +2,17 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { generateDeviceKeyPair } from '@gridproof/telemetry';
 import type { SqlStore } from '@gridproof/store';
 import { ApiKeyGuard } from '../auth/api-key.guard';
-import { itOn, REGISTRY_STORES } from '../testing/registry-stores';
+import { itOn, SQL_STORES, storeAvailable } from '@gridproof/testing';
 import { RegistryTestApp, startRegistryApp } from '../testing/registry-test-app';
 
-describe.each(REGISTRY_STORES)(`${ApiKeyGuard.name} and the registry API on %s`, (storeName, open) => {
+describe.each(SQL_STORES)(`${ApiKeyGuard.name} and the registry API on %s`, (storeName, open) => {
   const it = itOn(storeName);
   let store: SqlStore;
   let api: RegistryTestApp;
   const keys: Record<'operator' | 'crew' | 'auditor', string> = { operator: '', crew: '', auditor: '' };
 
   beforeAll(async () => {
-    if (storeName === 'postgres' && !process.env.GP_TEST_POSTGRES_URL) return;
+    if (!storeAvailable(storeName)) return;
     store = await open();
     api = await startRegistryApp(store);
     for (const role of ['operator', 'crew', 'auditor'] as const) keys[role] = await api.keyFor(role);
