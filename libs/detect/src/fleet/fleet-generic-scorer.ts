@@ -1,6 +1,7 @@
-import { CATALOGUE, DeviceType, numericMetricNames } from '@gridproof/telemetry';
+import { DeviceType, numericMetricNames } from '@gridproof/telemetry';
 import { LruEntry, LruList } from '../generic/lru';
 import { GenericScore, StreamDetector, WARMUP_READINGS } from '../generic/stream-detector';
+import { cumulativeFlags } from '../models/features';
 import { PeerConsensus, PeerGroups, PeerOptions } from './peer-consensus';
 
 /**
@@ -107,9 +108,8 @@ const TYPE_METRICS = new Map<DeviceType, TypeMetrics>();
 function typeMetrics(type: DeviceType): TypeMetrics {
   let t = TYPE_METRICS.get(type);
   if (!t) {
-    const spec = CATALOGUE[type].metrics;
-    const names = numericMetricNames(type);
-    t = { names, cumulative: names.map((name) => { const m = spec[name]; return m.kind === 'number' && m.cumulative === true; }) };
+    // Same order as numericMetricNames: the counters are the models' cumulative features.
+    t = { names: numericMetricNames(type), cumulative: cumulativeFlags(type) };
     TYPE_METRICS.set(type, t);
   }
   return t;

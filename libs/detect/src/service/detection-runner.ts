@@ -85,6 +85,18 @@ export class PointSink {
   }
 }
 
+/** One slice through the engine, its score points to the sink: the same inline and in the thread. */
+export function scoreWith(engine: DetectionEngine, sink: PointSink, slice: ScoringInput[]): ScoredSlice {
+  const out = engine.scoreSlice(slice);
+  sink.write(out.points);
+  return { events: out.events, scored: out.scored, streamCount: engine.streamCount, evictions: engine.evictions };
+}
+
+export async function loadModelsWith(engine: DetectionEngine, dir: string, log: (message: string) => void): Promise<ModelsLoaded> {
+  const { loaded, problems } = await engine.useModelsDir(dir, log);
+  return { loaded, problems, backend: engine.backend };
+}
+
 /** Detection on the calling thread: fine for tests and small fleets (GP_DETECT_THREAD=false). */
 export class InlineRunner implements DetectionRunner {
   private readonly engine: DetectionEngine;
@@ -95,19 +107,12 @@ export class InlineRunner implements DetectionRunner {
     this.sink = new PointSink(options, (m) => hooks.problem('influx', m));
   }
 
-  score(slice: ScoringInput[]): Promise<ScoredSlice> {
-    try {
-      const out = this.engine.scoreSlice(slice);
-      this.sink.write(out.points);
-      return Promise.resolve({ events: out.events, scored: out.scored, streamCount: this.engine.streamCount, evictions: this.engine.evictions });
-    } catch (err) {
-      return Promise.reject(err as Error);
-    }
+  async score(slice: ScoringInput[]): Promise<ScoredSlice> {
+    return scoreWith(this.engine, this.sink, slice);
   }
 
-  async useModelsDir(dir: string): Promise<ModelsLoaded> {
-    const { loaded, problems } = await this.engine.useModelsDir(dir, (m) => this.hooks.log(m));
-    return { loaded, problems, backend: this.engine.backend };
+  useModelsDir(dir: string): Promise<ModelsLoaded> {
+    return loadModelsWith(this.engine, dir, (m) => this.hooks.log(m));
   }
 
   setThresholds(t: Partial<DetectionThresholds>): void {

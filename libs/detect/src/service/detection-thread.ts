@@ -145,7 +145,12 @@ export class DetectionThread implements DetectionRunner {
     this.start();
     if (this.rules) this.post({ op: 'rules', rules: this.rules });
     if (Object.keys(this.thresholds).length) this.post({ op: 'thresholds', t: this.thresholds });
-    if (this.modelsDir) void this.useModelsDir(this.modelsDir).catch((err: Error) => this.hooks.problem('model', err.message));
+    if (this.modelsDir) {
+      this.useModelsDir(this.modelsDir).then(
+        (r) => r.problems.forEach((p) => this.hooks.problem(p.what, p.message)),
+        (err: Error) => this.hooks.problem('model', err.message),
+      );
+    }
   }
 
   private request<T>(build: (id: number) => ToWorker, transfer: ArrayBuffer[] = []): Promise<T> {

@@ -28,6 +28,8 @@ const SLICE = 5_000;
 export class DetectionService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(DetectionService.name);
   private readonly runner: DetectionRunner;
+  /** Logging and counting of what detection survives, for the runner and for model loading. */
+  private readonly hooks: RunnerHooks;
   private warnedEvictions = 0;
   private lastEvictionWarning = 0;
   /** As last reported by the runner (the detectors may live in another thread). */
@@ -88,7 +90,7 @@ export class DetectionService implements OnModuleInit, OnModuleDestroy {
       scoreIntervalMs: config.detect.scoreIntervalMs,
       influx: influx.url ? { url: influx.url, database: influx.database, username: influx.username, password: influx.password } : null,
     };
-    const hooks: RunnerHooks = {
+    this.hooks = {
       log: (m) => this.logger.log(m),
       problem: (what, message) => {
         this.errors.inc({ what });
@@ -96,7 +98,7 @@ export class DetectionService implements OnModuleInit, OnModuleDestroy {
         else this.logger.error(message);
       },
     };
-    this.runner = config.detect.thread ? new DetectionThread(options, hooks) : new InlineRunner(options, hooks);
+    this.runner = config.detect.thread ? new DetectionThread(options, this.hooks) : new InlineRunner(options, this.hooks);
   }
 
   async onModuleInit(): Promise<void> {
@@ -115,10 +117,7 @@ export class DetectionService implements OnModuleInit, OnModuleDestroy {
   async useModelsDir(dir: string): Promise<Record<string, string>> {
     const { loaded, problems, backend } = await this.runner.useModelsDir(dir);
     this.backend = backend;
-    for (const p of problems) {
-      this.errors.inc({ what: p.what });
-      this.logger.error(p.message);
-    }
+    for (const p of problems) this.hooks.problem(p.what, p.message);
     return loaded;
   }
 

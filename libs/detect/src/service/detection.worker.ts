@@ -5,8 +5,8 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { DetectionEngine } from './detection-engine';
-import { PointSink, ScoredSlice } from './detection-runner';
-import type { FromWorker, PackedSlice, ToWorker, WorkerInit } from './detection-thread';
+import { loadModelsWith, PointSink, scoreWith } from './detection-runner';
+import type { FromWorker, ToWorker, WorkerInit } from './detection-thread';
 import { SliceUnpacker } from './slice-packing';
 
 const port = parentPort!;
@@ -16,20 +16,12 @@ const engine = new DetectionEngine(init.maxStreams);
 const sink = new PointSink(init, (message) => send({ op: 'problem', what: 'influx', message }));
 const unpacker = new SliceUnpacker();
 
-function score(msg: PackedSlice): ScoredSlice {
-  const out = engine.scoreSlice(unpacker.unpack(msg));
-  sink.write(out.points);
-  return { events: out.events, scored: out.scored, streamCount: engine.streamCount, evictions: engine.evictions };
-}
-
 async function handle(msg: ToWorker): Promise<void> {
   switch (msg.op) {
     case 'score':
-      return send({ op: 'reply', id: msg.id, result: score(msg) });
-    case 'models': {
-      const { loaded, problems } = await engine.useModelsDir(msg.dir, (message) => send({ op: 'log', message }));
-      return send({ op: 'reply', id: msg.id, result: { loaded, problems, backend: engine.backend } });
-    }
+      return send({ op: 'reply', id: msg.id, result: scoreWith(engine, sink, unpacker.unpack(msg)) });
+    case 'models':
+      return send({ op: 'reply', id: msg.id, result: await loadModelsWith(engine, msg.dir, (message) => send({ op: 'log', message })) });
     case 'idle':
       await sink.idle();
       return send({ op: 'reply', id: msg.id });

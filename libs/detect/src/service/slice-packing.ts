@@ -66,7 +66,8 @@ export class SlicePacker {
       }
       for (let j = 0; j < keys.length; j++) values[n++] = readings[keys[j]] as number;
     }
-    out.values = values.slice(0, n);
+    // A view, not a copy: the thread takes the whole buffer (transferred) and reads n values.
+    out.values = values.subarray(0, n);
     return out;
   }
 
