@@ -41,6 +41,17 @@ export interface ParseOptions {
   maxBytes: number;
 }
 
+/** JSON.parse turns 1e999 into Infinity: report it as such, not as a schema error. */
+function throwIfNonFinite(json: unknown): void {
+  if (json === null || typeof json !== 'object' || !('readings' in json)) return;
+  const readings = (json as { readings: unknown }).readings;
+  if (!readings || typeof readings !== 'object') return;
+  for (const name in readings) {
+    const value = (readings as Record<string, unknown>)[name];
+    if (typeof value === 'number' && !Number.isFinite(value)) throw new TelemetryRejection('non_finite', `${name} is not a finite number`);
+  }
+}
+
 /**
  * Parses and checks a raw payload against the message schema and the device type's metrics.
  * Throws TelemetryRejection with a specific reason; signature, replay and clock checks need
@@ -59,21 +70,11 @@ export function parseTelemetry(payload: Buffer | string, opts: ParseOptions): Te
     if (NON_FINITE_TOKEN.test(text)) throw new TelemetryRejection('non_finite', 'NaN and Infinity are not valid values');
     throw new TelemetryRejection('not_json', `payload is not JSON: ${(err as Error).message}`);
   }
-  if (json !== null && typeof json === 'object' && 'readings' in json) {
-    // JSON.parse turns 1e999 into Infinity; report it as such, not as a schema error.
-    const readings = (json as { readings: unknown }).readings;
-    if (readings && typeof readings === 'object') {
-      for (const name in readings) {
-        const value = (readings as Record<string, unknown>)[name];
-        if (typeof value === 'number' && !Number.isFinite(value)) {
-          throw new TelemetryRejection('non_finite', `${name} is not a finite number`);
-        }
-      }
-    }
-  }
-  // The fast path answers for well-formed messages; zod decides (and names the problem) otherwise.
+  // The fast path answers for well-formed messages (never one with a non-finite number); zod
+  // decides, and names the problem, otherwise.
   let message = fastParseMessage(json);
   if (!message) {
+    throwIfNonFinite(json);
     const parsed = telemetryMessageSchema.safeParse(json);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
