@@ -63,6 +63,8 @@ export async function startDemoFleet(running: RunningGridProof): Promise<FleetHa
     brokerUrl: `mqtt://127.0.0.1:${port}`,
     provision: registryProvisioner(running.app.get(DeviceRegistry)),
     statePath: join(config.dataDir, 'sim', 'state.json'),
+    // A restart within the hour resumes after the previous run's last reading: say so.
+    onNotice: (message) => logger.log(message),
     labelsPath: join(config.dataDir, 'sim', 'labels.csv'),
   });
   await fleet.ready;

@@ -34,8 +34,9 @@ export const SEQ_BLOCK = 1000;
  *
  * The newest published timestamp is kept too, because the ingest refuses a timestamp that is
  * not above a device's last one: a restarted run must not replay simulated time it already
- * sent. It is written with every sequence block, periodically and on stop (a crash may lose
- * the last few seconds: those readings are then refused as ts_not_increasing, never stored twice).
+ * sent. It is written on stop (exactly) and periodically as a reservation: the newest timestamp
+ * the run may publish before its next write (flush's reserveUntil), so a run restarted after a
+ * crash resumes after everything the crashed one may have sent.
  */
 export class SimStateFile {
   private dirty = false;

@@ -38,7 +38,7 @@ export interface GridProofConfig {
     maxBackfillMs: number;
     spoolDir: string;
     spoolMaxBytes: number;
-    /** Ed25519 verification threads; 0 = on the main thread; unset = cores - 1 (at least 1). */
+    /** Ed25519 verification threads; 0 = on the main thread; unset = one per core. */
     verifyThreads?: number;
   };
   chain: {

@@ -24,9 +24,9 @@ export const METRIC = {
   alertDeliverySeconds: 'gridproof_alert_delivery_seconds', // labels: receiver, integration
   alertErrors: 'gridproof_alert_errors_total', // label: what (persist, annotation, delivery_log, ...)
   detectScored: 'gridproof_detect_scored_total', // label: detector (generic, autoencoder)
-  detectDropped: 'gridproof_detect_dropped_total', // scoring queue full: oldest readings not scored (ingest unaffected)
+  detectDropped: 'gridproof_detect_dropped_total', // not scored: queue full (oldest dropped) or lost with a dead detection thread (ingest unaffected)
   detectAnomalies: 'gridproof_detect_anomalies_total', // label: detector
-  detectErrors: 'gridproof_detect_errors_total', // label: what (influx, sql, model)
+  detectErrors: 'gridproof_detect_errors_total', // label: what (influx, sql, model, rules, thread)
   detectQueue: 'gridproof_detect_queue',
   detectStreams: 'gridproof_detect_streams', // generic-detector streams in memory (bound: GP_DETECT_MAX_STREAMS)
   detectStreamsEvicted: 'gridproof_detect_streams_evicted_total', // streams forgotten at the bound: they start over (warm-up) on their next reading

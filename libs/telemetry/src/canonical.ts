@@ -66,7 +66,7 @@ export function recordBytes(record: IngestRecord): Buffer {
  * RFC 8785 for the two fixed shapes above, written directly: the generic canonicaliser
  * (the canonicalize package) walks any value recursively and builds a string per member, which
  * cost ≈ 7 % of the broker thread for signed ingest (every signed message is serialised for its
- * verification). Same bytes as jcs() (canonical.spec.ts compares them); any value outside the
+ * verification). Same bytes as jcs() (signing.spec.ts compares them); any value outside the
  * shape the schema guarantees (a finite number or a string per metric, a plain object) goes
  * through jcs() instead. JSON.stringify serialises strings and finite numbers exactly as
  * RFC 8785 §3.2.2 asks (ECMAScript Number::toString, −0 as 0), as canonicalize does.

@@ -36,7 +36,6 @@ interface UpdateOptions {
   json?: boolean;
 }
 
-/** `gridproof devices ...`: provisioning and life cycle of devices through the REST API. */
 /**
  * --site, --lat, --lon and --site-name: required when a device is added; optional when one is
  * updated, where a site change needs the first three together (checked in the action).
@@ -55,6 +54,7 @@ function siteInput(o: { site: string; lat: number; lon: number; siteName?: strin
   return { id: o.site, lat: o.lat, lon: o.lon, ...(o.siteName ? { name: o.siteName } : {}) };
 }
 
+/** `gridproof devices ...`: provisioning and life cycle of devices through the REST API. */
 export function registerDeviceCommands(program: Command, io: CliIo = stdoutIo): Command {
   const devices = program.command('devices').description('provision and manage devices (through the GridProof API)');
   const path = (id: string) => `/api/devices/${encodeURIComponent(id)}`;
