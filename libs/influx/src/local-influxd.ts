@@ -1,7 +1,7 @@
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DebianPackage, ensureDebianPackages, MissingPackagesError } from './debian-packages';
+import { commandWorks, DebianPackage, ensureDebianPackages, MissingPackagesError } from './debian-packages';
 
 /**
  * Runs a local InfluxDB 1.x server (Debian's `influxd`) with its data under a folder of ours,
@@ -28,15 +28,7 @@ export interface LocalInfluxdOptions {
 export class InfluxdNotInstalledError extends Error {}
 
 export function findInfluxd(binary = 'influxd'): string | null {
-  for (const candidate of [binary, '/usr/bin/influxd', '/usr/local/bin/influxd']) {
-    try {
-      execFileSync(candidate, ['version'], { stdio: 'ignore' });
-      return candidate;
-    } catch {
-      /* try the next */
-    }
-  }
-  return null;
+  return [binary, '/usr/bin/influxd', '/usr/local/bin/influxd'].find((candidate) => commandWorks(candidate, ['version'])) ?? null;
 }
 
 /** The Debian package that provides influxd, for ensureDebianPackages. */
@@ -44,6 +36,8 @@ export const INFLUXDB_PACKAGE: DebianPackage = { name: 'influxdb', present: () =
 
 /** Installs Debian's influxdb package when we are root and apt is there; otherwise explains. */
 export function ensureInfluxdInstalled(log: (line: string) => void = console.log): string {
+  const found = findInfluxd();
+  if (found) return found;
   try {
     ensureDebianPackages([INFLUXDB_PACKAGE], log);
   } catch (err) {
