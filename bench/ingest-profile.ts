@@ -19,11 +19,11 @@ const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 600);
 const KIND = (process.env.BENCH_KIND ?? 'unsigned') as 'signed' | 'unsigned';
 const PROCESSES = Number(process.env.BENCH_PROCESSES ?? Math.max(2, cpus().length));
 const INFLIGHT = Number(process.env.BENCH_INFLIGHT ?? 16);
-/** GridProof settings to try, e.g. BENCH_APP_ENV='GP_INGEST_FLUSH_MS=10'. */
 /** Node flags for the app to try, e.g. BENCH_NODE_ARGS='--max-semi-space-size=32'. */
 const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
 /** The compiled app to profile (default: this build's dist/), e.g. another build for an A/B comparison. */
 const ENTRY = process.env.BENCH_APP_ENTRY ?? join(repoRoot(), 'dist', 'apps', 'gridproof', 'src', 'main.js');
+/** GridProof settings to try, e.g. BENCH_APP_ENV='GP_INGEST_FLUSH_MS=10'. */
 const APP_ENV = Object.fromEntries((process.env.BENCH_APP_ENV ?? '').split(/\s+/).filter(Boolean).map((kv) => kv.split('=') as [string, string]));
 
 interface ProfileNode {
@@ -55,7 +55,6 @@ function moduleOf(url: string): string {
  * Self time of the samples inside [from, to] (Unix ms). V8 stamps samples on a monotonic
  * clock; the profile ends when the process exits, which is mapped to `exitedAt`.
  */
-
 function summarize(profile: Profile, from: number, to: number, exitedAt: number): { byModule: Array<[string, number]>; byFunction: Array<[string, number]>; totalMs: number } {
   const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
   const self = new Map<number, number>();

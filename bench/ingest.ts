@@ -33,7 +33,6 @@ const PROCESSES = Number(process.env.BENCH_PROCESSES ?? Math.max(2, cpus().lengt
 const INFLIGHT = Number(process.env.BENCH_INFLIGHT ?? 16);
 const DB = 'bench';
 const LATENCY_SAMPLE = 10;
-/** GridProof settings for the run, e.g. BENCH_APP_ENV='GP_INGEST_FLUSH_MS=5'; default: the defaults. */
 /**
  * BENCH_LATENCY_RATE=<readings/s>: only the latency measurement, at that rate, BENCH_RUNS times
  * per kind (no throughput runs, no ceilings, docs untouched); BENCH_MESSAGES sets its length.
@@ -41,6 +40,7 @@ const LATENCY_SAMPLE = 10;
 const LATENCY_ONLY_RATE = process.env.BENCH_LATENCY_RATE ? Number(process.env.BENCH_LATENCY_RATE) : null;
 /** Node flags for the app, e.g. BENCH_NODE_ARGS='--require ./probe.js'. */
 const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+/** GridProof settings for the run, e.g. BENCH_APP_ENV='GP_INGEST_FLUSH_MS=5'; default: the defaults. */
 const APP_ENV = Object.fromEntries((process.env.BENCH_APP_ENV ?? '').split(/\s+/).filter(Boolean).map((kv) => kv.split('=') as [string, string]));
 
 type Kind = 'signed' | 'unsigned';

@@ -4,20 +4,7 @@ import { GenericScore, StreamDetector, WARMUP_READINGS } from '../generic/stream
 import { cumulativeFlags } from '../models/features';
 import { PeerConsensus, PeerGroups, PeerOptions } from './peer-consensus';
 
-/**
- * The generic detector over a fleet's readings, as the alarm layer sees them. Shared by the
- * service (DetectionService) and the backtests (scoreFleet), so both apply the same layer:
- * - every numeric metric of a reading gets its raw score (emitted for every reading);
- * - cumulative counters (catalogue `cumulative`) are scored on their increase since the
- *   device's previous reading: their level only grows, and a ramp is what drift and shift
- *   evidence are made to flag;
- * - `warm` says whether the stream is past the detector's warm-up (WARMUP_READINGS), before
- *   which the alarm layer raises no events from it;
- * - optionally, a peer stream per metric: the value minus its peers' consensus
- *   (PeerConsensus), scored by its own generic stream. A shared excursion (the weather warming
- *   every battery of a site) cancels there; one device leaving its peers does not. A peer rule
- *   needs both: the device is unusual against its own history and against its peers.
- */
+/** What the scorer needs of a device (the events' DeviceRef has more). */
 export interface DeviceRef {
   id: string;
   site: string;
@@ -115,6 +102,20 @@ function typeMetrics(type: DeviceType): TypeMetrics {
   return t;
 }
 
+/**
+ * The generic detector over a fleet's readings, as the alarm layer sees them. Shared by the
+ * service (DetectionEngine) and the backtests (scoreFleet), so both apply the same layer:
+ * - every numeric metric of a reading gets its raw score (emitted for every reading);
+ * - cumulative counters (catalogue `cumulative`) are scored on their increase since the
+ *   device's previous reading: their level only grows, and a ramp is what drift and shift
+ *   evidence are made to flag;
+ * - `warm` says whether the stream is past the detector's warm-up (WARMUP_READINGS), before
+ *   which the alarm layer raises no events from it;
+ * - optionally, a peer stream per metric: the value minus its peers' consensus
+ *   (PeerConsensus), scored by its own generic stream. A shared excursion (the weather warming
+ *   every battery of a site) cancels there; one device leaving its peers does not. A peer rule
+ *   needs both: the device is unusual against its own history and against its peers.
+ */
 export class FleetGenericScorer {
   private readonly peers: PeerConsensus;
   /**

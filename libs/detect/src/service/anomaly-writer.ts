@@ -34,9 +34,9 @@ export function anomalyLine(p: AnomalyPoint): string {
 }
 
 /**
- * anomalyLine() with the escaped tags of each device and detector, and the quoted strings, kept:
- * the service writes a point for every reading, and the same tags would be escaped again each
- * time. Same bytes as anomalyLine (anomaly-writer.spec.ts).
+ * anomalyLine() with the escaped tags of each device and detector, and the quoted strings, kept,
+ * so they are not escaped again for every point (one per device and minute by default, one per
+ * reading with GP_DETECT_SCORE_INTERVAL_MS=0). Same bytes as anomalyLine (anomaly-writer.spec.ts).
  */
 export class AnomalyLineCache {
   private readonly devices = new Map<string, { site: string; type: string; family: string; prefixes: Map<string, string> }>();

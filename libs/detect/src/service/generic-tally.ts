@@ -3,7 +3,7 @@ import { GenericScore, scoreFromP } from '../generic/stream-detector';
 import { EVIDENCE_CODES, PersistenceGate, StreamRule, streamHit } from '../train/alarm-rules';
 
 /**
- * What DetectionService keeps of one reading's generic evidence, folded metric by metric as
+ * What DetectionEngine keeps of one reading's generic evidence, folded metric by metric as
  * FleetGenericScorer.scoreEach hands it over, so that no object is made per metric: the
  * smallest p-value and its metric, the same over the streams past warm-up, and the alarm
  * layer's verdict (a per-metric persistence gate, with peer confirmation when the rule asks).
