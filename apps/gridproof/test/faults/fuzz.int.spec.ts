@@ -1,10 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
 import { connect as tcpConnect } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import mqtt, { MqttClient } from 'mqtt';
 import { privateKeyFromBase64, REJECTION_REASONS, signMessage, topics } from '@gridproof/telemetry';
-import { Cleanups, sharedInfluxUrl, uniqueName } from '@gridproof/testing';
+import { Cleanups, sharedInfluxUrl } from '@gridproof/testing';
 import {
   connectPacket,
   DISCONNECT,
@@ -18,9 +15,10 @@ import {
   seededRandom,
   subscribePacket,
 } from '../../../../libs/testing/src/faults/fuzz-cases';
-import { compileApp, figures, GridProofProcess, metricSum } from '../../../../libs/testing/src/faults/gridproof-process';
+import { startFaultRig } from '../../../../libs/testing/src/faults/fault-rig';
+import { figures, GridProofProcess, metricSum } from '../../../../libs/testing/src/faults/gridproof-process';
 import { FleetDevice, fleetDevices, meterPayload, ResendingPublisher } from '../../../../libs/testing/src/faults/qos1-fleet';
-import { dropDatabase, storedSeqs } from '../../../../libs/testing/src/faults/stored-readings';
+import { storedSeqs } from '../../../../libs/testing/src/faults/stored-readings';
 
 const SEED = Number(process.env.GP_FUZZ_SEED ?? 20_261_121);
 const MAX_PAYLOAD = 4_096;
@@ -94,24 +92,11 @@ function rawSocket(port: number, bytes: Buffer): Promise<'closed' | 'left'> {
 describe('fuzzing the running broker and ingest', () => {
   const cleanups = new Cleanups();
   let app: GridProofProcess;
-  const database = uniqueName('fault_fuzz');
+  let database: string;
   const rand = seededRandom(SEED);
 
   beforeAll(async () => {
-    const build = compileApp();
-    cleanups.add(() => build.remove());
-    const dataDir = mkdtempSync(join(tmpdir(), 'gp-fault-fuzz-'));
-    cleanups.add(() => rmSync(dataDir, { recursive: true, force: true }));
-    cleanups.add(() => dropDatabase(sharedInfluxUrl(), database));
-    app = await GridProofProcess.create({
-      entry: build.entry,
-      dataDir,
-      influxUrl: sharedInfluxUrl(),
-      influxDatabase: database,
-      env: { GP_MQTT_MAX_PAYLOAD_BYTES: String(MAX_PAYLOAD) },
-    });
-    cleanups.add(() => app.stop());
-    await app.start();
+    ({ app, database } = await startFaultRig({ name: 'fuzz', env: { GP_MQTT_MAX_PAYLOAD_BYTES: String(MAX_PAYLOAD) } }, cleanups));
   });
   afterAll(() => cleanups.run());
 
