@@ -4,7 +4,7 @@ import { GP_CONFIG } from '@gridproof/core';
 import { AlertsConfig, loadAlertsConfig } from './config/alerts-config';
 import { AlertsService } from './alerts.service';
 import { ALERTS_CLOCK, ALERTS_CONFIG, ALERTS_MQTT_PUBLISH } from './alerts.tokens';
-import type { AlertPublisher } from './delivery/integrations';
+import type { AlertPublisher } from './delivery/channels';
 import type { Clock } from './engine/alert.engine';
 import { AlertsController } from './http/alerts.controller';
 import { SilencesController } from './http/silences.controller';

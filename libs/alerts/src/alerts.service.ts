@@ -9,7 +9,7 @@ import type { AlertsConfig } from './config/alerts-config';
 import { AlertsMetrics } from './alerts.metrics';
 import { ALERTS_CLOCK, ALERTS_CONFIG, ALERTS_MQTT_PUBLISH } from './alerts.tokens';
 import { DeliveryOutcome, DeliveryQueue, deliveryRecords } from './delivery/delivery.queue';
-import { AlertPublisher, buildIntegrations } from './delivery/integrations';
+import { AlertPublisher, buildIntegrations } from './delivery/channels';
 import { AlertEngine, Clock, systemClock } from './engine/alert.engine';
 import { Dispatcher } from './engine/dispatcher';
 import { Suppressor } from './engine/suppression';
@@ -102,11 +102,13 @@ export class AlertsService implements OnModuleInit, OnApplicationShutdown {
     this.threshold = new ThresholdEvaluator(config.rules, sink);
     this.offline = new OfflineDetector(config.offline, sink);
     this.tampering = new TamperingDetector(config.tampering, (id) => this.known.labelsOf(id), sink.fire);
-    const integrations = buildIntegrations(
-      config.receivers,
-      { externalUrl: apiBase, publish, log: (m) => this.logger.log(m), warn: (m) => this.logger.warn(m) },
-      config.delivery.timeoutMs,
-    );
+    const integrations = buildIntegrations(config.receivers, {
+      externalUrl: apiBase,
+      publish,
+      log: (m) => this.logger.log(m),
+      warn: (m) => this.logger.warn(m),
+      defaultTimeoutMs: config.delivery.timeoutMs,
+    });
     for (const integration of integrations) {
       const list = this.queues.get(integration.receiver) ?? [];
       list.push(new DeliveryQueue(integration, config.delivery, (o) => this.onOutcome(o)));

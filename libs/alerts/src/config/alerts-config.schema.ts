@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { AUTH_FAILURE_REASONS } from '@gridproof/events';
 import { DEVICE_TYPES, REJECTION_REASONS } from '@gridproof/telemetry';
-import { DURATION_PATTERN } from '../model/duration';
+import { channelFieldsShape, type ChannelFields, type ChannelInputFields } from '../delivery/channels';
 import { SEVERITIES } from '../model/labels';
 import { recurrenceSchema } from '../model/recurrence';
+import { durationSchema } from './schema-parts';
 
 /** Every ingest rejection and broker refusal a tampering rule may count. */
 const TAMPERING_EVIDENCE = [...REJECTION_REASONS, ...AUTH_FAILURE_REASONS] as const;
@@ -28,7 +29,7 @@ export const DEFAULT_TAMPERING_REASONS = [
  * Alertmanager (route, receivers, inhibit_rules, group_by, group_wait, ...) so crews who know
  * Alertmanager can read it; docs/crews.md is the reference. Durations are strings like "30s".
  */
-const duration = z.union([z.string().regex(DURATION_PATTERN, 'a duration like 500ms, 30s, 2m, 1h'), z.number().nonnegative()]);
+const duration = durationSchema;
 const matcherList = z.array(z.string().min(1));
 const severity = z.enum(SEVERITIES);
 const name = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - (1-64 characters)');
@@ -61,64 +62,11 @@ export const routeSchema: z.ZodType<RouteInput> = z.lazy(() =>
     .strict(),
 );
 
-const httpUrl = z.string().url().refine((u) => /^https?:\/\//.test(u), 'must be an http(s) URL');
-
-const webhookConfig = z
-  .object({
-    url: httpUrl,
-    headers: z.record(z.string(), z.string()).optional(),
-    send_resolved: z.boolean().default(true),
-    timeout: duration.optional(),
-  })
-  .strict();
-
-const slackConfig = z
-  .object({
-    url: httpUrl,
-    channel: z.string().optional(),
-    username: z.string().optional(),
-    send_resolved: z.boolean().default(true),
-    timeout: duration.optional(),
-  })
-  .strict();
-
-const emailConfig = z
-  .object({
-    host: z.string().min(1),
-    port: z.number().int().min(1).max(65_535).default(587),
-    /** true: TLS from the first byte (port 465); false: STARTTLS when the server offers it. */
-    secure: z.boolean().default(false),
-    require_tls: z.boolean().default(false),
-    /** Accept self-signed server certificates (lab SMTP relays only). */
-    tls_insecure: z.boolean().default(false),
-    auth: z.object({ user: z.string().min(1), pass: z.string().min(1) }).strict().optional(),
-    from: z.string().min(3),
-    to: z.array(z.string().min(3)).min(1),
-    send_resolved: z.boolean().default(true),
-    timeout: duration.optional(),
-  })
-  .strict();
-
-const mqttConfig = z
-  .object({
-    /** {site} is replaced; default gp/v1/sites/{site}/alerts. */
-    topic: z.string().default('gp/v1/sites/{site}/alerts'),
-    send_resolved: z.boolean().default(true),
-  })
-  .strict();
-
-const logConfig = z.object({ send_resolved: z.boolean().default(true) }).strict();
-
+/** A receiver: a name and the channel entries (`webhook_configs`, `email_configs`, …) of delivery/channels. */
+export type ReceiverInput = { name: string } & ChannelFields;
 export const receiverSchema = z
-  .object({
-    name,
-    webhook_configs: z.array(webhookConfig).optional(),
-    slack_configs: z.array(slackConfig).optional(),
-    email_configs: z.array(emailConfig).optional(),
-    mqtt_configs: z.array(mqttConfig).optional(),
-    log_configs: z.array(logConfig).optional(),
-  })
-  .strict();
+  .object({ name, ...channelFieldsShape() })
+  .strict() as unknown as z.ZodType<ReceiverInput, { name: string } & ChannelInputFields>;
 
 export const inhibitRuleSchema = z
   .object({
@@ -246,9 +194,4 @@ export const alertsFileSchema = z
   .strict();
 
 export type AlertsFile = z.infer<typeof alertsFileSchema>;
-export type ReceiverInput = z.infer<typeof receiverSchema>;
 export type ThresholdRuleInput = z.infer<typeof thresholdRuleSchema>;
-export type WebhookConfig = z.infer<typeof webhookConfig>;
-export type SlackConfig = z.infer<typeof slackConfig>;
-export type EmailConfig = z.infer<typeof emailConfig>;
-export type MqttConfig = z.infer<typeof mqttConfig>;

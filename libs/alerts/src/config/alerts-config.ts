@@ -6,6 +6,7 @@ import { parseDuration } from '../model/duration';
 import { CompiledMatcher, compileMatchers } from '../model/matchers';
 import type { Severity } from '../model/labels';
 import type { Recurrence } from '../model/recurrence';
+import { ALERT_CHANNELS, channelEntryCount, configsKey } from '../delivery/channels';
 import { AlertsFile, alertsFileSchema, ReceiverInput, RouteInput } from './alerts-config.schema';
 import { DEFAULT_ALERTS_FILE } from './default-alerts-config';
 
@@ -174,11 +175,10 @@ function compile(file: AlertsFile, source: string, problems: string[]): AlertsCo
   file.receivers.forEach((r, i) => {
     if (receiverNames.has(r.name)) problems.push(`receivers.${i}.name: duplicate receiver name "${r.name}"`);
     receiverNames.add(r.name);
-    const count = ['webhook_configs', 'slack_configs', 'email_configs', 'mqtt_configs', 'log_configs'].reduce(
-      (n, k) => n + ((r as unknown as Record<string, unknown[] | undefined>)[k]?.length ?? 0),
-      0,
-    );
-    if (count === 0) problems.push(`receivers.${i}: receiver "${r.name}" has no *_configs (webhook, slack, email, mqtt or log)`);
+    if (channelEntryCount(r) === 0) {
+      const keys = ALERT_CHANNELS.map((c) => configsKey(c.kind)).join(', ');
+      problems.push(`receivers.${i}: receiver "${r.name}" has no channel (one of ${keys})`);
+    }
   });
   const intervalNames = new Set(file.time_intervals.map((t) => t.name));
 

@@ -1,6 +1,6 @@
 import type { DeliverySettings } from '../config/alerts-config';
 import type { DeliveryRecord, DeliveryStatus, Notification } from '../model/alert';
-import { DeliveryError, Integration } from './integrations';
+import { DeliveryError, type Integration } from './channels';
 
 interface Job {
   notification: Notification;
