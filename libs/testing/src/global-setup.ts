@@ -1,15 +1,21 @@
 // Relative paths: jest loads its global setup without the @gridproof/* module mapping.
 import { commandWorks, ensureDebianPackages } from '../../influx/src/debian-packages';
 import { INFLUXDB_PACKAGE } from '../../influx/src/local-influxd';
+import { ALERTMANAGER_BIN } from './alertmanager';
 import { startTestInfluxd } from './influxd';
 import { postgresAvailable, startTestPostgres } from './postgres';
 
-/** What the tests run besides Node: InfluxDB, PostgreSQL, mosquitto_pub (a client nobody here wrote), docker-compose (validates the compose file offline). */
+/**
+ * What the tests run besides Node: InfluxDB, PostgreSQL, mosquitto_pub (a client nobody here
+ * wrote), docker-compose (validates the compose file offline), Prometheus Alertmanager (the
+ * alertmanager channel's real peer).
+ */
 const TEST_PACKAGES = [
   INFLUXDB_PACKAGE,
   { name: 'postgresql', present: postgresAvailable },
   { name: 'mosquitto-clients', present: () => commandWorks('which', ['mosquitto_pub']) },
   { name: 'docker-compose', present: () => commandWorks('docker-compose', ['version']) },
+  { name: 'prometheus-alertmanager', present: () => commandWorks(ALERTMANAGER_BIN, ['--version']) },
 ];
 
 /**

@@ -3,3 +3,4 @@ export * from './influxd';
 export * from './postgres';
 export * from './cleanup';
 export * from './sql-stores';
+export * from './alertmanager';

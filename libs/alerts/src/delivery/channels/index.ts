@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { alertmanagerChannel } from './alertmanager.channel';
 import type { AlertChannel, Integration, IntegrationDeps } from './channel';
 import { emailChannel } from './email.channel';
 import { logChannel } from './log.channel';
@@ -11,7 +12,7 @@ import { webhookChannel } from './webhook.channel';
  * file beside these (schema + build) and one entry here; the routing file's schema, its
  * "receiver has no channel" check and docs/crews.md's test derive from this list.
  */
-export const ALERT_CHANNELS = [webhookChannel, slackChannel, emailChannel, mqttChannel, logChannel] as const;
+export const ALERT_CHANNELS = [webhookChannel, slackChannel, emailChannel, mqttChannel, logChannel, alertmanagerChannel] as const;
 
 type Channels = (typeof ALERT_CHANNELS)[number];
 export type ChannelKind = Channels['kind'];
