@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { registerDeviceCommands, registerKeyCommands } from '@gridproof/registry';
 import { registerDetectCommands } from '@gridproof/detect';
 import { registerAuditCommands } from '@gridproof/audit';
+import { registerAlertCommands } from './commands/alerts.commands';
 
 /**
  * `gridproof`: the command-line tool. Commands talk to the running service's REST API (see
@@ -27,6 +28,7 @@ registerDeviceCommands(program);
 registerKeyCommands(program);
 registerDetectCommands(program);
 registerAuditCommands(program);
+registerAlertCommands(program);
 
 program.exitOverride();
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -1,10 +1,9 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { apiClientFor, withApiOptions } from '@gridproof/api-client';
+import { apiClientFor, CliIo, parseNumberOption, stdoutIo, table, withApiOptions } from '@gridproof/api-client';
 import { DEVICE_TYPES, FAMILIES, generateDeviceKeyPair } from '@gridproof/telemetry';
 import type { Device, MqttCredentials, ProvisionedDevice } from '../devices/device.model';
 import type { ProvisionDeviceInput, UpdateDeviceInput } from '../devices/device.schemas';
-import { CliIo, parseNumberOption, stdoutIo, table } from './cli-io';
 
 interface AddOptions {
   id: string;

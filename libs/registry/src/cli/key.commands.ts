@@ -1,8 +1,7 @@
 import { Command, Option } from 'commander';
-import { apiClientFor, withApiOptions } from '@gridproof/api-client';
+import { apiClientFor, CliIo, stdoutIo, table, withApiOptions } from '@gridproof/api-client';
 import type { ApiKeyView, CreatedApiKey } from '../api-keys/api-keys.service';
 import { ROLES } from '../auth/roles';
-import { CliIo, stdoutIo, table } from './cli-io';
 
 /** `gridproof keys ...`: API keys and their roles (admin only). */
 export function registerKeyCommands(program: Command, io: CliIo = stdoutIo): Command {
