@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
+import { loadAlertsConfig } from '../../libs/alerts/src/config/alerts-config';
 import { SERVER_NODE_ARGS } from '../../libs/testing/src/faults/gridproof-process';
 
 /**
@@ -163,6 +164,16 @@ describe('docker-compose.yml', () => {
       expect(runtimeImage().cmd.slice(1, -1)).toEqual(SERVER_NODE_ARGS);
       const start = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.start;
       expect(start).toContain(`node ${SERVER_NODE_ARGS.join(' ')} dist/apps/gridproof/src/main.js`);
+    });
+
+    it('mounts an alert routing file that GridProof loads (GP_ALERTS_CONFIG)', () => {
+      const gridproof = config.services.gridproof!;
+      const target = gridproof.environment!.GP_ALERTS_CONFIG!;
+      // docker-compose 1.29 prints volumes in the short form, source:target:mode.
+      const mount = (gridproof.volumes ?? []).map((v) => (typeof v === 'string' ? v.split(':') : [])).find(([, t]) => t === target);
+      expect(mount).toEqual([join(ROOT, 'config', 'alerts.compose.yaml'), target, 'ro']);
+      const routing = loadAlertsConfig(mount![0]!, {});
+      expect(routing.receivers.map((r) => Object.keys(r).filter((k) => k.endsWith('_configs')).sort())).toEqual([['log_configs', 'mqtt_configs']]);
     });
 
     it('points GridProof at the compose InfluxDB, Postgres and chain, listening on all container interfaces', () => {
