@@ -58,7 +58,7 @@ export type UpdateDeviceInput = z.input<typeof updateDeviceSchema>;
 export const listDevicesSchema = z
   .object({
     type: z.enum(DEVICE_TYPES).optional(),
-    site: z.string().optional(),
+    site: z.string().regex(SITE_ID_PATTERN, 'a site id: letters, digits, "_", "." or "-", 1-64 chars').optional(),
     state: z.enum(['active', 'disabled']).optional(),
     family: z.enum(FAMILIES).optional(),
   })
