@@ -14,6 +14,8 @@ export interface FaultRigOptions {
   ownInflux?: boolean;
   /** More environment for the app (GP_SPOOL_MAX_BYTES, ...). */
   env?: Record<string, string>;
+  /** Compile and prepare, but leave the app stopped. */
+  noStart?: boolean;
 }
 
 export interface FaultRig {
@@ -22,6 +24,9 @@ export interface FaultRig {
   influx: TestInfluxd | null;
   influxUrl: string;
   database: string;
+  /** The compiled main.js, for more processes of the same build. */
+  entry: string;
+  dataDir: string;
 }
 
 /**
@@ -46,8 +51,8 @@ export async function startFaultRig(options: FaultRigOptions, cleanups: Cleanups
   cleanups.add(() => rmSync(dataDir, { recursive: true, force: true }));
   const app = await GridProofProcess.create({ entry: build.entry, dataDir, influxUrl, influxDatabase: database, ...(options.env ? { env: options.env } : {}) });
   cleanups.add(() => app.stop());
-  await app.start();
-  return { app, influx, influxUrl, database };
+  if (!options.noStart) await app.start();
+  return { app, influx, influxUrl, database, entry: build.entry, dataDir };
 }
 
 export interface Qos1Load {
