@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { ConfigError, loadConfig } from '@gridproof/config';
+import { createMetricsRegistry } from '@gridproof/metrics';
 import { announceFirstAdminKey } from './admin-key';
 import { startGridProof } from './bootstrap';
 import { DataDirLockedError, lockDataDir } from './data-dir-lock';
@@ -44,10 +45,12 @@ async function main(): Promise<void> {
     console.error(err.message);
     process.exit(3);
   }
-  const local = await startLocalServices(config, logger);
+  // One registry for the app and for what runs beside it (the local influxd's supervisor).
+  const metrics = createMetricsRegistry();
+  const local = await startLocalServices(config, logger, metrics);
   let running;
   try {
-    running = await startGridProof({ config: local.config });
+    running = await startGridProof({ config: local.config, metrics });
   } catch (err) {
     // The local InfluxDB is a child of this process: stop it rather than orphan it.
     await local.stop();
