@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Cleanups, freePort, startTestInfluxd } from '@gridproof/testing';
-import { GridProofProcess, metricSum, until } from '../../../../libs/testing/src/faults/gridproof-process';
+import { figures, GridProofProcess, metricSum, until } from '../../../../libs/testing/src/faults/gridproof-process';
 import { exactlyOnceReport, FaultRig, startFaultRig, startQos1Load } from '../../../../libs/testing/src/faults/fault-rig';
 import { storedSeqs } from '../../../../libs/testing/src/faults/stored-readings';
 
@@ -41,9 +41,13 @@ describe('the local influxd, supervised', () => {
     const killed = influxdPid()!;
     expect(isInfluxd(killed)).toBe(true);
     process.kill(killed, 'SIGKILL');
+    const killedAt = Date.now();
     const ackedAtKill = load.acked();
 
     await until('a new influxd', () => influxdPid() !== killed && influxdPid() !== null && isInfluxd(influxdPid()!), 60_000);
+    await until('the new influxd to answer', () => fetch(`${rig.influxUrl}/ping`).then((r) => r.status === 204, () => false), 60_000);
+    const backAfterMs = Date.now() - killedAt;
+    const ackedWhileDown = load.acked() - ackedAtKill;
     await until('more load after the restart', () => load.acked() >= ackedAtKill + 1_000, 60_000);
     await Promise.all(load.publishers.map((p) => p.drain()));
     await until('the spool to be replayed', async () => metricSum(await rig.app.metrics(), 'gridproof_spool_records') === 0 && (await rig.app.health()).status === 'up', 60_000);
@@ -55,6 +59,7 @@ describe('the local influxd, supervised', () => {
     expect(report.stored).toBe(report.acked);
     expect(metricSum(await rig.app.metrics(), 'gridproof_influxd_restarts_total')).toBe(1);
     expect(rig.app.tail()).toMatch(/local InfluxDB exited \(SIGKILL\); restarting it/);
+    figures('influxd-supervised', { devices: DEVICES, window: WINDOW, ackedAtKill, backAfterMs, ackedWhileDown, acked: report.acked, stored: report.stored });
   });
 
   it('stops the orphan a SIGKILLed GridProof left and starts its own in its place', async () => {
