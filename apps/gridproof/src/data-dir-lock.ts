@@ -45,6 +45,10 @@ export function processStartTicks(pid: number): number | null {
 }
 
 function isAlive(owner: LockOwner): boolean {
+  // Our own pid: this very process only if the start time matches too; otherwise a previous
+  // process that had this pid (a container's pid 1 after a restart), which kill(pid, 0)
+  // would call alive.
+  if (owner.pid === process.pid) return owner.startTicks !== null && owner.startTicks === processStartTicks(process.pid);
   if (owner.startTicks !== null) {
     const ticks = processStartTicks(owner.pid);
     if (ticks !== null) return ticks === owner.startTicks;
