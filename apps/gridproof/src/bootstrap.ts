@@ -3,7 +3,8 @@ import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { GridProofConfig } from '@gridproof/config';
-import type { CoreModuleOptions } from '@gridproof/core';
+import { CoreModuleOptions, sqlStoreTarget } from '@gridproof/core';
+import { SqlStore } from '@gridproof/store';
 import { AppModule } from './app.module';
 
 const LEVELS: LogLevel[] = ['error', 'warn', 'log', 'debug', 'verbose'];
@@ -21,10 +22,22 @@ export interface RunningGridProof {
  */
 export async function startGridProof(options: CoreModuleOptions & { logger?: false }): Promise<RunningGridProof> {
   const { config } = options;
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(options), {
-    logger: options.logger === false ? false : LEVELS.slice(0, LEVELS.indexOf(config.logLevel) + 1),
-    bufferLogs: false,
-  });
+  // The store is opened here, not inside Nest, so that every failed start closes it: an
+  // embedded PGlite left open by a process that dies mid-start is what issue 13 lost.
+  const ownStore = options.store ? null : await SqlStore.open(sqlStoreTarget(config));
+  const closeOwnStore = () => ownStore?.close().catch(() => undefined);
+  let app: NestExpressApplication;
+  try {
+    app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ ...options, store: options.store ?? ownStore! }), {
+      logger: options.logger === false ? false : LEVELS.slice(0, LEVELS.indexOf(config.logLevel) + 1),
+      bufferLogs: false,
+      // Throw instead of process.abort() when a provider fails, so the store above is closed.
+      abortOnError: false,
+    });
+  } catch (err) {
+    await closeOwnStore();
+    throw err;
+  }
   // No app.enableShutdownHooks(): main.ts owns SIGINT/SIGTERM and stops the demo fleet before
   // the app. Nest's hooks would close the broker at the same moment (every device connection
   // dropped, so its last will fired an offline alert) and then re-raise the signal, killing the
@@ -44,11 +57,20 @@ export async function startGridProof(options: CoreModuleOptions & { logger?: fal
   } catch (err) {
     // A start-up hook failed (e.g. a port in use): release what the others opened, then report.
     await app.close().catch(() => undefined);
+    await closeOwnStore();
     throw err;
   }
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.api.port;
   const apiUrl = `http://${config.host}:${port}`;
   new Logger('GridProof').log(`API on ${apiUrl}/api (OpenAPI at ${apiUrl}/api/docs)`);
-  return { app, config, apiUrl, close: () => app.close() };
+  return {
+    app,
+    config,
+    apiUrl,
+    close: async () => {
+      await app.close();
+      await closeOwnStore();
+    },
+  };
 }

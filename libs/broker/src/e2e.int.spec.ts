@@ -116,6 +116,13 @@ describe('broker → ingest → InfluxDB (end to end)', () => {
       ['an unknown metric', 'unknown_metric', () => signed('inv-e2e-1', ++badSeq, { rotor_rpm: 1200 })],
       ['NaN', 'non_finite', nan],
       ['Infinity', 'non_finite', () => `{"v":1,"device":"inv-e2e-1","ts":${Date.now()},"seq":${++badSeq},"readings":{"ac_power_w":1e999}}`],
+      // Canonical input only (issue 15): JSON.parse would keep the last of two names, drop a
+      // lone surrogate's meaning, hide "__proto__" and replace bad bytes, and the signature
+      // (over the parsed message) would still verify.
+      ['a duplicate member name', 'duplicate_key', () => signed('inv-e2e-1', ++badSeq, { ac_power_w: 10 }).replace('"readings":{', '"readings":{"ac_power_w":99999,')],
+      ['a lone surrogate', 'lone_surrogate', () => signed('inv-e2e-1', ++badSeq, { ac_power_w: 10 }).replace('"readings":{', '"note":"\\ud800","readings":{')],
+      ['a "__proto__" member', 'proto_member', () => signed('inv-e2e-1', ++badSeq, { ac_power_w: 10 }).replace('"readings":{', '"readings":{"__proto__":{"ac_power_w":1},')],
+      ['bytes that are not UTF-8', 'not_utf8', () => Buffer.concat([Buffer.from(signed('inv-e2e-1', ++badSeq, { ac_power_w: 10 }).slice(0, -1) + ',"x":"'), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from('"}')])],
       ['a physically impossible value', 'out_of_range', () => signed('inv-e2e-1', ++badSeq, { heatsink_temp_c: 900 })],
       ['an oversized payload', 'too_large', () => Buffer.alloc(maxPayloadBytes + 1, 0x20)],
       [

@@ -2,10 +2,15 @@ import { DynamicModule, Global, Logger, Module } from '@nestjs/common';
 import type { GridProofConfig } from '@gridproof/config';
 import { PipelineEvents } from '@gridproof/events';
 import { createMetricsRegistry, Registry } from '@gridproof/metrics';
-import { SqlStore } from '@gridproof/store';
+import { SqlStore, SqlStoreTarget } from '@gridproof/store';
 
 /** Injection token of the validated GridProofConfig: `@Inject(GP_CONFIG) config: GridProofConfig`. */
 export const GP_CONFIG = 'GP_CONFIG';
+
+/** Where the config's SQL store is: Postgres (DATABASE_URL) or the embedded PGlite folder. */
+export function sqlStoreTarget(config: GridProofConfig): SqlStoreTarget {
+  return config.sql.kind === 'postgres' ? config.sql : { kind: 'pglite', dir: config.sql.dir };
+}
 
 export interface CoreModuleOptions {
   /** Fully resolved: influx.url is set (main starts the local InfluxDB first when needed). */
@@ -31,7 +36,7 @@ export class CoreModule {
         { provide: GP_CONFIG, useValue: options.config },
         {
           provide: SqlStore,
-          useFactory: async () => options.store ?? SqlStore.open(options.config.sql.kind === 'postgres' ? options.config.sql : { kind: 'pglite', dir: options.config.sql.dir }),
+          useFactory: async () => options.store ?? SqlStore.open(sqlStoreTarget(options.config)),
         },
         {
           provide: PipelineEvents,

@@ -1,5 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { commandWorks, DebianPackage, ensureDebianPackages, MissingPackagesError } from './debian-packages';
 
@@ -23,6 +23,8 @@ export interface LocalInfluxdOptions {
    * final writes. Off for tests: there the group signal is what cleans up after an interrupted run.
    */
   ownProcessGroup?: boolean;
+  /** Called when influxd exits without stop() having been asked for (a crash, a kill -9). */
+  onUnexpectedExit?: (code: number | null, signal: NodeJS.Signals | null) => void;
 }
 
 export class InfluxdNotInstalledError extends Error {}
@@ -97,16 +99,26 @@ export class LocalInfluxd {
     const configPath = this.writeConfig();
     const out = this.opts.logFile ? await import('node:fs').then((fs) => fs.openSync(this.opts.logFile!, 'a')) : 'ignore';
     const child = spawn(binary, ['-config', configPath], { stdio: ['ignore', out, out], detached: this.opts.ownProcessGroup ?? false });
+    // The child has its own copy of the log descriptor; ours would leak one per restart.
+    if (typeof out === 'number') closeSync(out);
     this.child = child;
     let exited = false;
-    child.once('exit', () => {
+    let started = false;
+    child.once('exit', (code, signal) => {
       exited = true;
-      if (this.child === child) this.child = null;
+      // Still ours (stop() clears it first) and past start-up: nobody asked it to go.
+      if (this.child === child) {
+        this.child = null;
+        if (started) this.opts.onUnexpectedExit?.(code, signal);
+      }
     });
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       if (exited) throw new Error(`influxd exited during start-up (port ${this.opts.httpPort} in use?)`);
-      if (await this.ping()) return;
+      if (await this.ping()) {
+        started = true;
+        return;
+      }
       await new Promise((r) => setTimeout(r, 100));
     }
     await this.stop();

@@ -11,6 +11,7 @@ export const METRIC = {
   spoolRecords: 'gridproof_spool_records',
   spoolFull: 'gridproof_spool_full', // 1 while publishers are pushed back
   influxUp: 'gridproof_influx_up',
+  influxdRestarts: 'gridproof_influxd_restarts_total', // the local influxd GridProof supervises died and was restarted
   spoolTorn: 'gridproof_spool_torn_bytes_total', // torn/corrupt spool tails skipped at replay (never acknowledged data)
   ingestDeadLetter: 'gridproof_ingest_dead_letter_total', // points InfluxDB refused for good, kept in <spool>/dead-letter
   mqttConnections: 'gridproof_mqtt_connections',

@@ -4,3 +4,4 @@ export * from './rejections';
 export * from './message';
 export * from './canonical';
 export * from './signing';
+export { ED25519_L_HEX, isSmallOrderEncoding, publicKeyProblem, signatureProblem, SMALL_ORDER_ENCODINGS_HEX } from './ed25519-strict';

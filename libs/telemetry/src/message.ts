@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { checkCanonicalInput, decodeUtf8 } from './canonical-input';
 import { CATALOGUE, DeviceType } from './catalogue';
 import { fastParseMessage } from './message-fast-path';
 import { TelemetryRejection } from './rejections';
@@ -62,7 +63,7 @@ export function parseTelemetry(payload: Buffer | string, opts: ParseOptions): Te
   if (size > opts.maxBytes) {
     throw new TelemetryRejection('too_large', `payload is ${size} bytes, the limit is ${opts.maxBytes}`);
   }
-  const text = payload.toString();
+  const text = decodeUtf8(payload);
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -70,6 +71,9 @@ export function parseTelemetry(payload: Buffer | string, opts: ParseOptions): Te
     if (NON_FINITE_TOKEN.test(text)) throw new TelemetryRejection('non_finite', 'NaN and Infinity are not valid values');
     throw new TelemetryRejection('not_json', `payload is not JSON: ${(err as Error).message}`);
   }
+  // I-JSON only (lone surrogates, duplicate names, "__proto__"), for the fast path and zod alike:
+  // both see the parsed value, where JSON.parse has already hidden these.
+  checkCanonicalInput(text, json);
   // The fast path answers for well-formed messages (never one with a non-finite number); zod
   // decides, and names the problem, otherwise.
   let message = fastParseMessage(json);

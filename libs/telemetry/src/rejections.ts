@@ -5,6 +5,10 @@
 export const REJECTION_REASONS = [
   'too_large', // payload above the configured byte limit
   'not_json', // payload is not JSON
+  'not_utf8', // payload bytes are not UTF-8 (I-JSON, RFC 7493 §2.1)
+  'lone_surrogate', // a string or name holds a lone surrogate, e.g. "\ud800" (I-JSON §2.1; RFC 8785 cannot canonicalise it)
+  'duplicate_key', // an object names the same member twice (I-JSON §2.3; JSON.parse would keep only the last)
+  'proto_member', // a member named "__proto__" (dropped by the schema, the prototype of plain objects)
   'non_finite', // NaN or ±Infinity where a number is expected
   'schema', // envelope or value types do not match the message schema
   'device_mismatch', // the message names another device than its topic

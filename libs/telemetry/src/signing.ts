@@ -1,5 +1,6 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, KeyObject, sign, verify } from 'node:crypto';
 import { signingBytes } from './canonical';
+import { publicKeyProblem, signatureProblem } from './ed25519-strict';
 import { TelemetryMessage } from './message';
 
 /**
@@ -51,6 +52,8 @@ export function publicKeyFromBase64(raw: string): KeyObject {
     if (length !== 32) throw new Error(`an Ed25519 public key is 32 bytes, got ${length}`);
     throw new Error(`an Ed25519 public key must be canonical base64 (RFC 4648 §4: ${PUBLIC_KEY_BASE64_LENGTH} characters, standard alphabet, "=" padding, zero pad bits)`);
   }
+  const problem = publicKeyProblem(bytes);
+  if (problem) throw new Error(`refused Ed25519 public key: ${problem}`);
   return createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: bytes.toString('base64url') }, format: 'jwk' });
 }
 
@@ -68,13 +71,22 @@ function pkcs8FromSeed(seed: Buffer): Buffer {
   return Buffer.concat([PKCS8_ED25519_PREFIX, seed]);
 }
 
-export function isValidPublicKey(raw: string): boolean {
+/**
+ * Why `raw` cannot be registered as a device's public key, or null: not canonical base64 of
+ * 32 bytes, a small-order point, a non-canonical y, or no point of the curve at all.
+ */
+export function publicKeyTextProblem(raw: string): string | null {
   try {
     publicKeyFromBase64(raw);
-    return true;
-  } catch {
-    return false;
+  } catch (err) {
+    return (err as Error).message;
   }
+  const problem = publicKeyProblem(decodeCanonicalBase64(raw, 32)!, { onCurve: true });
+  return problem ? `refused Ed25519 public key: ${problem}` : null;
+}
+
+export function isValidPublicKey(raw: string): boolean {
+  return publicKeyTextProblem(raw) === null;
 }
 
 /** Signs a message (without its sig) and returns it with "sig" set. */
@@ -89,6 +101,6 @@ export function verifyMessageSignature(
   publicKey: KeyObject,
 ): boolean {
   const sig = decodeCanonicalBase64(signatureBase64, 64);
-  if (!sig) return false;
+  if (!sig || signatureProblem(sig)) return false;
   return verify(null, signingBytes(message), publicKey, sig);
 }

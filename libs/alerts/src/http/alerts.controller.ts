@@ -1,6 +1,6 @@
 import { Body, Controller, Get, NotFoundException, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiCaller, Caller, Roles } from '@gridproof/registry';
+import { ApiCaller, Caller, parsePathId, Roles } from '@gridproof/registry';
 import { AlertsService } from '../alerts.service';
 import { alertFilterSchema, noteSchema, parseOr400, toHttpError } from './http-input';
 
@@ -21,7 +21,7 @@ export class AlertsController {
   @Roles('operator', 'crew', 'auditor')
   @ApiOperation({ summary: 'One alert with its history and delivery log' })
   async get(@Param('id') id: string) {
-    const alert = await this.alerts.get(id);
+    const alert = await this.alerts.get(parsePathId(id));
     if (!alert) throw new NotFoundException(`alert ${id} not found`);
     return alert;
   }
@@ -31,7 +31,7 @@ export class AlertsController {
   @ApiOperation({ summary: 'Acknowledge: stops repeat notifications while a crew works on it' })
   acknowledge(@Param('id') id: string, @Body() body: unknown, @Caller() caller: ApiCaller) {
     const { note } = parseOr400(noteSchema, body ?? {});
-    return this.alerts.acknowledge(id, caller.name, note ?? null).catch(toHttpError);
+    return this.alerts.acknowledge(parsePathId(id), caller.name, note ?? null).catch(toHttpError);
   }
 
   @Post(':id/resolve')
@@ -39,6 +39,6 @@ export class AlertsController {
   @ApiOperation({ summary: 'Resolve by hand (notifies receivers); if the condition persists it fires again as a new alert' })
   resolve(@Param('id') id: string, @Body() body: unknown, @Caller() caller: ApiCaller) {
     const { note } = parseOr400(noteSchema, body ?? {});
-    return this.alerts.resolve(id, caller.name, note ?? null).catch(toHttpError);
+    return this.alerts.resolve(parsePathId(id), caller.name, note ?? null).catch(toHttpError);
   }
 }

@@ -1,5 +1,6 @@
 import { BadRequestException, ConflictException, NotFoundException } from '@nestjs/common';
 import { z } from 'zod';
+import { textParam } from '@gridproof/registry';
 import { SilenceNotFoundError } from '../alerts.service';
 import { AlertNotFoundError, AlertStateError } from '../engine/alert.engine';
 import { SEVERITIES } from '../model/labels';
@@ -15,9 +16,9 @@ export const alertFilterSchema = z
   .object({
     state: commaList(['firing', 'acknowledged', 'resolved']).optional(),
     severity: commaList(SEVERITIES).optional(),
-    site: z.string().optional(),
-    device: z.string().optional(),
-    kind: z.string().optional(),
+    site: textParam(64).optional(),
+    device: textParam(64).optional(),
+    kind: textParam(200).optional(),
     limit: z.coerce.number().int().min(1).max(1_000).default(100),
     offset: z.coerce.number().int().min(0).default(0),
   })

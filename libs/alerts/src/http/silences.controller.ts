@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiCaller, Caller, Roles } from '@gridproof/registry';
+import { ApiCaller, Caller, parsePathId, Roles } from '@gridproof/registry';
 import { AlertsService } from '../alerts.service';
 import { CreateSilenceInput } from '../silences';
 import { toHttpError } from './http-input';
@@ -30,6 +30,6 @@ export class SilencesController {
   @Roles('operator')
   @ApiOperation({ summary: 'Expire a silence now' })
   expire(@Param('id') id: string) {
-    return this.alerts.expireSilence(id).catch(toHttpError);
+    return this.alerts.expireSilence(parsePathId(id)).catch(toHttpError);
   }
 }

@@ -6,7 +6,7 @@ import { AnchorService } from '../service/anchor.service';
 import { AnchorStatus } from '../service/anchor-status';
 import { AnchorRepository, BatchRecord } from '../store/anchor.repository';
 
-const listSchema = z.object({ limit: z.coerce.number().int().min(1).max(1_000).default(100), before: z.coerce.number().int().nonnegative().optional() }).strict();
+const listSchema = z.object({ limit: z.coerce.number().int().min(1).max(1_000).default(100), before: z.coerce.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).optional() }).strict();
 
 @ApiTags('anchors')
 @ApiBearerAuth()

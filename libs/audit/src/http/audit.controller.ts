@@ -1,16 +1,16 @@
 import { BadRequestException, Controller, Get, NotFoundException, Query, ConflictException } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { Roles } from '@gridproof/registry';
+import { deviceIdSchema, instantParam, Roles } from '@gridproof/registry';
 import { AuditReport, AuditService } from '../audit.service';
 import { ProofBundle } from '../proof-bundle';
 import { ProofError, ProofService } from '../proof.service';
 
-/** A time as Unix ms or an ISO 8601 date. */
-const time = z.union([z.coerce.number().int().nonnegative(), z.iso.datetime({ offset: true }).transform((s) => Date.parse(s))]);
+/** A time as Unix ms or an ISO 8601 date, within what InfluxDB stores (a later one was a 500). */
+const time = instantParam;
 const auditSchema = z.object({ from: time, to: time }).strict().refine((q) => q.to > q.from, 'to must be after from');
 const proofSchema = z
-  .object({ device: z.string().min(1).max(64), seq: z.coerce.number().int().nonnegative().optional(), ts: time.optional() })
+  .object({ device: deviceIdSchema, seq: z.coerce.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).optional(), ts: time.optional() })
   .strict()
   .refine((q) => (q.seq === undefined) !== (q.ts === undefined), 'give exactly one of seq or ts');
 

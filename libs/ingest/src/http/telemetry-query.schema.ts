@@ -1,6 +1,5 @@
 import { z } from 'zod';
-
-const instant = z.union([z.string().regex(/^\d{1,16}$/).transform(Number), z.iso.datetime({ offset: true }).transform((s) => Date.parse(s))]);
+import { instantParam as instant } from '@gridproof/registry';
 
 /** Query of GET /api/devices/:id/telemetry. */
 export const telemetryQuerySchema = z

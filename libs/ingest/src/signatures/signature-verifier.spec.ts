@@ -40,6 +40,23 @@ describe.each([
     expect(await verifier.verify(device.publicKey + '\n', signingBytes(message), signed.sig)).toBe(false);
   });
 
+  it('refuses the small-order forgery (identity key, R = identity, S = 0) and a signature with S >= L, in any key spelling', async () => {
+    const identity = Buffer.concat([Buffer.from([1]), Buffer.alloc(31)]);
+    const forgedSig = Buffer.concat([identity, Buffer.alloc(32)]).toString('base64');
+    // The identity as y = 1, as y = 1 with the sign bit, and as y = p + 1 (non-canonical).
+    const spellings = [identity, Buffer.from([1, ...Array(30).fill(0), 0x80]), Buffer.from([0xee, ...Array(30).fill(0xff), 0x7f])];
+    const results = await Promise.all(spellings.map((key) => verifier.verify(key.toString('base64'), signingBytes(message), forgedSig)));
+    expect(results).toEqual([false, false, false]);
+    // A real key with the forged R = identity, S = 0 signature.
+    expect(await verifier.verify(device.publicKey, signingBytes(message), forgedSig)).toBe(false);
+    const sig = Buffer.from(signed.sig, 'base64');
+    const L = 2n ** 252n + 27742317777372353535851937790883648493n;
+    const s = BigInt('0x' + Buffer.from(sig.subarray(32)).reverse().toString('hex')) + L;
+    const malleated = Buffer.concat([sig.subarray(0, 32), Buffer.from(s.toString(16).padStart(64, '0'), 'hex').reverse()]).toString('base64');
+    expect(await verifier.verify(device.publicKey, signingBytes(message), malleated)).toBe(false);
+    expect(await verifier.verify(device.publicKey, signingBytes(message), signed.sig)).toBe(true);
+  });
+
   it('answers many concurrent jobs each with its own result', async () => {
     const jobs = Array.from({ length: 100 }, (_, i) => (i % 3 === 0 ? forged.sig : signed.sig));
     const results = await Promise.all(jobs.map((sig) => verifier.verify(device.publicKey, signingBytes(message), sig)));

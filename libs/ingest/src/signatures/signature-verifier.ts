@@ -1,5 +1,5 @@
 import { KeyObject, verify } from 'node:crypto';
-import { decodeCanonicalBase64, publicKeyFromBase64 } from '@gridproof/telemetry';
+import { decodeCanonicalBase64, publicKeyFromBase64, signatureProblem } from '@gridproof/telemetry';
 
 /**
  * Ed25519 verification (RFC 8032) behind one small interface: it is the CPU hot spot of ingest
@@ -7,6 +7,8 @@ import { decodeCanonicalBase64, publicKeyFromBase64 } from '@gridproof/telemetry
  */
 export interface SignatureVerifier {
   /**
+   * Refuses small-order and non-canonical keys and signatures whose R is small-order or whose
+   * S >= L (see ed25519-strict in @gridproof/telemetry), whatever the registry holds.
    * @param publicKey base64 raw 32-byte key (as the registry stores it)
    * @param data the signed bytes (RFC 8785 canonical JSON of the message without "sig")
    * @param signature canonical base64 of the 64-byte signature; any other spelling of the same
@@ -43,7 +45,8 @@ export class KeyCache {
 export function verifyEd25519(key: KeyObject | null, data: Buffer, signature: string): boolean {
   if (!key) return false;
   const sig = decodeCanonicalBase64(signature, 64);
-  if (!sig) return false;
+  // Small-order R or S >= L: refused before OpenSSL, which would accept the first (issue 13).
+  if (!sig || signatureProblem(sig)) return false;
   try {
     return verify(null, data, key, sig);
   } catch {

@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { ED25519_L_HEX, SMALL_ORDER_ENCODINGS_HEX } from '@gridproof/telemetry';
 import type { SignatureVerifier } from './signature-verifier';
 
 /**
@@ -19,12 +20,31 @@ function canonical(text, byteLength) {
   const bytes = Buffer.from(text, 'base64');
   return bytes.length === byteLength && bytes.toString('base64') === text ? bytes : null;
 }
+// Strict Ed25519 (same rules as ed25519-strict in @gridproof/telemetry, whose constants are
+// pasted in here): no small-order point as key or R, in any spelling; S below L; y below p.
+const SMALL_ORDER = new Set(${JSON.stringify(SMALL_ORDER_ENCODINGS_HEX)});
+const L = BigInt('0x' + Buffer.from('${ED25519_L_HEX}', 'hex').reverse().toString('hex'));
+const P = 2n ** 255n - 19n;
+function smallOrder(point) {
+  const bytes = Buffer.from(point);
+  bytes[31] &= 0x7f;
+  return SMALL_ORDER.has(bytes.toString('hex'));
+}
+function littleEndian(bytes) {
+  return BigInt('0x' + (Buffer.from(bytes).reverse().toString('hex') || '0'));
+}
+function strictKey(bytes) {
+  return !smallOrder(bytes) && (littleEndian(bytes) & (2n ** 255n - 1n)) < P;
+}
+function strictSignature(sig) {
+  return !smallOrder(sig.subarray(0, 32)) && (sig[63] < 0x10 || littleEndian(sig.subarray(32, 64)) < L);
+}
 function keyOf(raw) {
   let key = keys.get(raw);
   if (key === undefined) {
     try {
       const bytes = canonical(raw, 32);
-      key = bytes ? createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: bytes.toString('base64url') }, format: 'jwk' }) : null;
+      key = bytes && strictKey(bytes) ? createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: bytes.toString('base64url') }, format: 'jwk' }) : null;
     } catch { key = null; }
     if (keys.size >= 200000) keys.delete(keys.keys().next().value);
     keys.set(raw, key);
@@ -38,7 +58,7 @@ parentPort.on('message', (msg) => {
     const key = keyOf(pub);
     const sig = canonical(sigB64, 64);
     let ok = false;
-    if (key && sig) {
+    if (key && sig && strictSignature(sig)) {
       try { ok = verify(null, Buffer.from(data.buffer, data.byteOffset, data.byteLength), key, sig); } catch { ok = false; }
     }
     results[i] = ok ? 1 : 0;

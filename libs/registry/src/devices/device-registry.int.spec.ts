@@ -81,6 +81,11 @@ describe.each(SQL_STORES)(`${DeviceRegistry.name} on %s`, (storeName, open) => {
       ['a latitude beyond 90', { site: { ...site, lat: 91 } }, 'site.lat'],
       ['an owner that is not an EVM address', { owner: '0x1234' }, 'owner'],
       ['a public key of 31 bytes', { publicKey: Buffer.alloc(31, 1).toString('base64') }, 'publicKey'],
+      // Small-order points (issue 13): the identity, the identity spelled y = p + 1, the point of order 2.
+      ['the identity point as public key', { publicKey: Buffer.from([1, ...Array(31).fill(0)]).toString('base64') }, 'publicKey'],
+      ['the identity spelled non-canonically (y = p + 1)', { publicKey: Buffer.from([0xee, ...Array(30).fill(0xff), 0x7f]).toString('base64') }, 'publicKey'],
+      ['the point of order 2 (y = p - 1)', { publicKey: Buffer.from([0xec, ...Array(30).fill(0xff), 0x7f]).toString('base64') }, 'publicKey'],
+      ['a non-canonical y (p + 5)', { publicKey: Buffer.from([0xf2, ...Array(30).fill(0xff), 0x7f]).toString('base64') }, 'publicKey'],
     ])('rejects %s with a 400 naming the field', async (_name, overrides, field) => {
       const attempt = registry.provision(meter(overrides as Partial<ProvisionDeviceInput>));
       await expect(attempt).rejects.toBeInstanceOf(InvalidInputError);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEVICE_ID_PATTERN, DEVICE_TYPES, FAMILIES, isValidPublicKey } from '@gridproof/telemetry';
+import { DEVICE_ID_PATTERN, DEVICE_TYPES, FAMILIES, publicKeyTextProblem } from '@gridproof/telemetry';
 
 /** Input of the registry's operations, shared by the REST API and the CLI. */
 
@@ -8,7 +8,11 @@ const SITE_ID_PATTERN = DEVICE_ID_PATTERN;
 
 export const deviceIdSchema = z.string().regex(DEVICE_ID_PATTERN, 'letters, digits, "_", "." or "-", 1-64 chars, starting with a letter or digit');
 
-const publicKeySchema = z.string().refine(isValidPublicKey, 'must be the base64 of a raw 32-byte Ed25519 public key');
+/** Registration and rotation refuse small-order and non-canonical keys (issue 13), each with its reason. */
+const publicKeySchema = z.string().superRefine((raw, ctx) => {
+  const problem = publicKeyTextProblem(raw);
+  if (problem) ctx.addIssue({ code: 'custom', message: `must be the base64 of a raw 32-byte Ed25519 public key; ${problem}` });
+});
 const ownerSchema = z.string().regex(EVM_ADDRESS_PATTERN, 'must be an EVM address: 0x and 40 hex digits');
 const metadataSchema = z.record(z.string(), z.unknown());
 
@@ -54,7 +58,7 @@ export type UpdateDeviceInput = z.input<typeof updateDeviceSchema>;
 export const listDevicesSchema = z
   .object({
     type: z.enum(DEVICE_TYPES).optional(),
-    site: z.string().optional(),
+    site: z.string().regex(SITE_ID_PATTERN, 'a site id: letters, digits, "_", "." or "-", 1-64 chars').optional(),
     state: z.enum(['active', 'disabled']).optional(),
     family: z.enum(FAMILIES).optional(),
   })

@@ -2,6 +2,7 @@ import { Body, Controller, Delete, Get, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiKeys, ApiKeyView, createApiKeySchema, CreatedApiKey } from '../api-keys/api-keys.service';
 import { parseInput } from '../registry.errors';
+import { parsePathId } from './http-params';
 import { openApiSchema } from './openapi';
 
 /** API-key management: admin only (no @Roles, so the guard's default applies). */
@@ -27,6 +28,6 @@ export class ApiKeysController {
   @Delete(':id')
   @ApiOperation({ summary: 'Revoke an API key; it is refused from the next request on' })
   revoke(@Param('id') keyId: string): Promise<ApiKeyView> {
-    return this.keys.revoke(keyId);
+    return this.keys.revoke(parsePathId(keyId));
   }
 }

@@ -125,6 +125,19 @@ describe.each(SQL_STORES)(`${ApiKeyGuard.name} and the registry API on %s`, (sto
       expect((await call('GET', '/api/devices?state=broken', { key: api.adminKey })).status).toBe(400);
     });
 
+    it('answers 400 for a small-order public key at registration and at rotation (the identity point of issue 13)', async () => {
+      const identity = Buffer.concat([Buffer.from([1]), Buffer.alloc(31)]).toString('base64');
+      const registered = await call('POST', '/api/devices', { key: api.adminKey, body: { ...newDevice(), publicKey: identity } });
+      expect(registered.status).toBe(400);
+      expect(registered.body?.message).toMatch(/publicKey: .*small-order point/);
+      const device = newDevice();
+      expect((await call('POST', '/api/devices', { key: api.adminKey, body: device })).status).toBe(201);
+      const rotated = await call('PATCH', `/api/devices/${device.id}`, { key: api.adminKey, body: { publicKey: identity } });
+      expect(rotated.status).toBe(400);
+      expect(rotated.body?.message).toMatch(/publicKey: .*small-order point/);
+      expect((await call('GET', `/api/devices/${device.id}`, { key: api.adminKey })).body?.publicKey).toBe(device.publicKey);
+    });
+
     it('walks a device through its life cycle', async () => {
       const device = newDevice();
       const created = await call('POST', '/api/devices', { key: api.adminKey, body: device });

@@ -14,6 +14,10 @@ export interface FaultRigOptions {
   ownInflux?: boolean;
   /** More environment for the app (GP_SPOOL_MAX_BYTES, ...). */
   env?: Record<string, string>;
+  /** Compile and prepare, but leave the app stopped. */
+  noStart?: boolean;
+  /** No INFLUX_URL: the app starts and supervises its own influxd on this port (and port + 2). */
+  localInfluxPort?: number;
 }
 
 export interface FaultRig {
@@ -22,6 +26,9 @@ export interface FaultRig {
   influx: TestInfluxd | null;
   influxUrl: string;
   database: string;
+  /** The compiled main.js, for more processes of the same build. */
+  entry: string;
+  dataDir: string;
 }
 
 /**
@@ -34,20 +41,23 @@ export async function startFaultRig(options: FaultRigOptions, cleanups: Cleanups
   cleanups.add(() => build.remove());
   const database = uniqueName(`fault_${options.name}`);
   let influx: TestInfluxd | null = null;
-  if (options.ownInflux) {
+  if (options.localInfluxPort) {
+    // Nothing to drop: the app's own influxd keeps its data in the data folder.
+  } else if (options.ownInflux) {
     influx = await startTestInfluxd();
     const started = influx;
     cleanups.add(() => started.dispose());
   } else {
     cleanups.add(() => dropDatabase(sharedInfluxUrl(), database));
   }
-  const influxUrl = influx?.url ?? sharedInfluxUrl();
+  const influxUrl = options.localInfluxPort ? `http://127.0.0.1:${options.localInfluxPort}` : (influx?.url ?? sharedInfluxUrl());
+  const env = options.localInfluxPort ? { ...options.env, INFLUX_URL: '', INFLUX_LOCAL_PORT: String(options.localInfluxPort) } : options.env;
   const dataDir = mkdtempSync(join(tmpdir(), `gp-fault-${options.name}-`));
   cleanups.add(() => rmSync(dataDir, { recursive: true, force: true }));
-  const app = await GridProofProcess.create({ entry: build.entry, dataDir, influxUrl, influxDatabase: database, ...(options.env ? { env: options.env } : {}) });
+  const app = await GridProofProcess.create({ entry: build.entry, dataDir, influxUrl, influxDatabase: database, ...(env ? { env } : {}) });
   cleanups.add(() => app.stop());
-  await app.start();
-  return { app, influx, influxUrl, database };
+  if (!options.noStart) await app.start();
+  return { app, influx, influxUrl, database, entry: build.entry, dataDir };
 }
 
 export interface Qos1Load {

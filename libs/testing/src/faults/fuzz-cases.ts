@@ -61,8 +61,17 @@ export function payloadCases(rand: () => number, d: FuzzDevice, count: number, m
       const text = valid();
       return { expected: 'not_json', payload: Buffer.from(text.slice(0, int(0, text.length - 1))) };
     },
-    // Bytes outside printable ASCII: never JSON, never a NaN/Infinity token.
-    () => ({ expected: 'not_json', payload: Buffer.from(Array.from({ length: int(1, 300) }, () => pick([int(0, 0x1f), int(0x80, 0xff)])).concat([0xff])) }),
+    // Control characters: never JSON, never a NaN/Infinity token.
+    () => ({ expected: 'not_json', payload: Buffer.from(Array.from({ length: int(1, 300) }, () => int(0, 0x1f))) }),
+    // Bytes that are not UTF-8 (0xff never is), refused before JSON.parse (issue 15, I-JSON).
+    () => ({ expected: 'not_utf8', payload: Buffer.from(Array.from({ length: int(1, 300) }, () => pick([int(0, 0x1f), int(0x80, 0xff)])).concat([0xff])) }),
+    // Canonical input only (issue 15): the signed message verifies as JSON.parse reads it.
+    () => {
+      const metric = pick(Object.keys(GOOD_READINGS));
+      return { expected: 'duplicate_key', payload: Buffer.from(signed(message()).replace('"readings":{', `"readings":{"${metric}":${int(0, 100)},`)) };
+    },
+    () => ({ expected: 'proto_member', payload: Buffer.from(signed(message()).replace('"readings":{', '"readings":{"__proto__":{},')) }),
+    () => ({ expected: 'lone_surrogate', payload: Buffer.from(signed(message()).replace('"readings":{', `"readings":{"x\\u${pick(['d800', 'dbff', 'dc00', 'dfff'])}":1,`)) }),
     () => {
       const variants: Array<Record<string, unknown>> = [
         { v: int(2, 99) },

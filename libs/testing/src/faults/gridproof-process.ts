@@ -102,6 +102,29 @@ export class GridProofProcess {
 
   /** Starts the process and waits until the API answers and the MQTT port accepts connections. */
   async start(timeoutMs = 60_000): Promise<void> {
+    const child = this.spawnChild();
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (this.child !== child) throw new Error(`GridProof exited during start-up:\n${this.tail()}`);
+      if ((await this.apiAnswers()) && (await tcpOpen(this.ports.mqtt))) return;
+      if (Date.now() > deadline) throw new Error(`GridProof did not start within ${timeoutMs} ms:\n${this.tail()}`);
+      await sleep(100);
+    }
+  }
+
+  /**
+   * Starts a process that is expected to stop by itself (a start that must be refused) and
+   * waits for its exit; SIGKILL after `timeoutMs`.
+   */
+  async runUntilExit(timeoutMs = 60_000): Promise<{ code: number | null; output: string }> {
+    const child = this.spawnChild();
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    const code = await this.exited;
+    clearTimeout(timer);
+    return { code, output: this.output };
+  }
+
+  private spawnChild(): ChildProcess {
     if (this.child) throw new Error('already running');
     this.output = '';
     const child = spawn(process.execPath, [...SERVER_NODE_ARGS, ...(this.options.nodeArgs ?? []), this.options.entry], {
@@ -133,13 +156,7 @@ export class GridProofProcess {
       if (this.child === child) this.child = null;
       resolve(code);
     }));
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      if (this.child !== child) throw new Error(`GridProof exited during start-up:\n${this.tail()}`);
-      if ((await this.apiAnswers()) && (await tcpOpen(this.ports.mqtt))) return;
-      if (Date.now() > deadline) throw new Error(`GridProof did not start within ${timeoutMs} ms:\n${this.tail()}`);
-      await sleep(100);
-    }
+    return child;
   }
 
   /** True while the process runs. */
