@@ -12,8 +12,15 @@
  * very small p dominates (as Bonferroni's min-p) while several moderately small ones add up.
  */
 
-/** p-values at or above this count as this (tan((½ − p)π) → −∞ at p = 1 would veto any evidence). */
-const P_CAP = 0.99;
+/**
+ * p-values above ½ count as ½: their term is 0 (a truncated Cauchy combination). Untruncated,
+ * tan((½ − p)π) → −∞ as p → 1, so a few quiet metrics veto clear evidence from one: with 38
+ * metrics at p ≈ 0.99 (term −31.8 each) a metric at p = 1e-4 left the row at p ≈ 0.9. The
+ * truncation only raises terms that are ≤ 0, so it can only make the combined p smaller, and
+ * only where it is above ½ for each of them; the small-p tail, where alarms are decided, keeps
+ * its Cauchy form (each term's tail ≈ 1/(πt)).
+ */
+const P_CAP = 0.5;
 /** Below this, tan((½ − p)π) is computed as 1/(pπ) (the two agree to 1e-30; the tangent loses digits). */
 const P_SMALL = 1e-15;
 

@@ -24,7 +24,9 @@ describe(StreamDetector.name, () => {
     expect(detector.season).toBe('week');
     expect(flagged / late.length).toBeLessThan(0.005);
     const sorted = late.map((x) => x.score).sort((a, b) => a - b);
-    expect(sorted[Math.floor(sorted.length / 2)]).toBeLessThan(0.1);
+    // Typical readings sit far from any alarm. (Below 0.15, not 0.1: the truncated Cauchy
+    // combination of the four kinds, p-values.ts, lowers p-values above ½, never those near an alarm.)
+    expect(sorted[Math.floor(sorted.length / 2)]).toBeLessThan(0.15);
   });
 
   it('scores every reading in [0, 1], from the first one', () => {
@@ -65,8 +67,7 @@ describe(StreamDetector.name, () => {
     expect(scores[at + lag].kind).toBe('drift');
   });
 
-  // Known regression of the #14 calibration (learning from every value, 32 readings late): see docs/detection.md.
-  it.failing('flags a stuck sensor within 5 readings', () => {
+  it('flags a stuck sensor within 5 readings', () => {
     const at = LEARN + 700;
     const { scores } = scoresOf(withStuck(cleanSeries({ seed: 8, length: LENGTH }), at, 40));
     expect(firstFlagAfter(scores, at)).toBeLessThan(5);

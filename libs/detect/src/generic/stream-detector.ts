@@ -157,8 +157,8 @@ export class StreamDetector {
       pMin = stuck.p;
       kind = 'stuck';
     }
-    // (Nothing below ACAT's cap of 0.99: nothing to combine, and a quiet stream keeps p = 1.)
-    const p = pMin >= 0.99 ? pMin : cauchyP(0.25 * (cauchyTerm(chosen.pPoint) + cauchyTerm(chosen.pShift) + cauchyTerm(chosen.pDrift) + cauchyTerm(stuck.p)));
+    // (Nothing below ½, ACAT's cap: nothing to combine, and a quiet stream keeps its p.)
+    const p = pMin >= 0.5 ? pMin : cauchyP(0.25 * (cauchyTerm(chosen.pPoint) + cauchyTerm(chosen.pShift) + cauchyTerm(chosen.pDrift) + cauchyTerm(stuck.p)));
     // Anomalies (and drifts) must not be learned as "what this hour looks like".
     if (this.seasonal) {
       const outlier = p < 1e-2 || chosen.z > 6;

@@ -6,23 +6,26 @@ import { TailCalibrator, TailPrior } from './tail-calibrator';
  * how often this stream's own readings sat in a run at least that long (TailCalibrator: peaks
  * over threshold, so a run longer than any seen is extrapolated, not called impossible). A
  * metric idling at 0 for hours every night learns that; a stream that rarely repeats finds a
- * run of a few identical readings rare. While history is short, the prior is a fair coin per
- * repeat: a run of r has p = 2^−(r−1).
+ * run of a few identical readings rare. The prior, mixed in while the history is short, is the
+ * stream's own repeat rate q (each reading equal to the previous one with probability q, as if
+ * independent): a run of r has p = q^(r−1).
  */
-// u0 = 0: in a stream that rarely repeats, 99 % of readings are in no run of 3 (statistic 0);
-// the threshold starts where it settles, so the tail is the learned share of readings in runs.
-const COIN_PRIOR: TailPrior = { p: (r) => Math.pow(2, -(r - 1)), u0: 0, beta0: 1 / Math.LN2 };
-
 export class StuckTracker {
   private prev = NaN;
   /** Length of the current run of identical values. */
   run = 0;
   /** The last step's tail probability. */
   p = 1;
+  private repeatRate = 0.1;
   /** Geometric run lengths: an exponential tail (maxShape 0). */
-  private readonly calibration = new TailCalibrator(COIN_PRIOR, 10_000, 0.01, 100, 0);
+  private readonly calibration: TailCalibrator;
   private readings = 0;
   private changes = 0;
+
+  constructor() {
+    const prior: TailPrior = { p: (r) => Math.pow(this.repeatRate, r - 1), u0: 0, beta0: 1 / Math.LN2 };
+    this.calibration = new TailCalibrator(prior, 10_000, 0.01, 100, 0);
+  }
 
   /**
    * Tail probability that a run of identical values gets as long as the current one. Returns
@@ -30,7 +33,8 @@ export class StuckTracker {
    */
   step(x: number): { readonly p: number; readonly run: number } {
     this.readings++;
-    if (x === this.prev) this.run++;
+    const repeated = x === this.prev;
+    if (repeated) this.run++;
     else {
       if (this.readings > 1) this.changes++;
       this.run = 1;
@@ -40,6 +44,7 @@ export class StuckTracker {
     const s = this.run >= 3 ? this.run : 0;
     this.p = this.changes >= 20 ? this.calibration.tail(s) : 1;
     this.calibration.observe(s);
+    this.repeatRate += Math.max(1 / 4096, 1 / (this.readings + 20)) * ((repeated ? 1 : 0) - this.repeatRate);
     return this;
   }
 }

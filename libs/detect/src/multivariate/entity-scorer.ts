@@ -24,7 +24,7 @@ export interface MetricScore {
  * One scored row of an entity (a device, a machine, a CSV row): the documented output of the
  * detection engine for the CLI and the benchmarks.
  */
-export interface RowScore {
+export interface EntityRowScore {
   /** The fused p-value: per-metric and multivariate evidence combined (ACAT). */
   p: number;
   /** −log10 p, unclipped: ranks rows; 6 ⇔ one in a million. */
@@ -81,7 +81,7 @@ export class EntityScorer {
    * Scores one row. values[i] is the value of names[i]; NaN (an empty cell) is skipped by that
    * metric's detector and takes its previous value in the multivariate model.
    */
-  score(ts: number, values: ArrayLike<number>): RowScore {
+  score(ts: number, values: ArrayLike<number>): EntityRowScore {
     this.rows++;
     const metrics: MetricScore[] = [];
     let sum = 0;
