@@ -1,4 +1,5 @@
 export * from './generic';
+export * from './multivariate';
 export * from './fleet';
 export * from './csv';
 export * from './models';

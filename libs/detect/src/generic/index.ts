@@ -5,3 +5,4 @@ export * from './stuck-tracker';
 export * from './stream-detector';
 export * from './generic-detector';
 export * from './synthetic';
+export * from './p-values';

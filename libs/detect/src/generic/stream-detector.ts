@@ -1,4 +1,5 @@
 import { Channel, ChannelEvidence } from './channel';
+import { cauchyP, cauchyTerm, nlpOf } from './p-values';
 import { SeasonalProfile } from './seasonal-profile';
 import { StuckTracker } from './stuck-tracker';
 
@@ -9,8 +10,9 @@ import { StuckTracker } from './stuck-tracker';
  *
  * Evidence: a point residual against robust level forecasts, a CUSUM for level shifts, a slow
  * baseline for drift, and runs of identical values. Each is turned into a tail probability by its
- * own online calibration; the smallest, Bonferroni-corrected over the four, is the reading's
- * p-value and the score is −log10(p)/6 clipped to [0, 1] (1 ⇔ rarer than one in a million).
+ * own online calibration; the four are combined by the Cauchy combination test (p-values.ts),
+ * valid under their dependence, into the reading's p-value. The unclipped figure is
+ * nlp = −log10 p; the score is nlp/6 clipped to [0, 1] (1 ⇔ rarer than one in a million).
  *
  * Seasonality: once the sampling interval is known (from timestamps, never assumed), daily and
  * weekly profiles are learned; a deseasonalised channel replaces the plain one only once it has
@@ -22,6 +24,8 @@ export interface GenericScore {
   score: number;
   /** The reading's p-value after combining the evidence. */
   p: number;
+  /** −log10 p, unclipped: ranks readings beyond the score's ceiling. */
+  nlp: number;
   /** Which evidence drives the score. */
   kind: EvidenceKind;
   z: number;
@@ -36,8 +40,6 @@ export type SeasonName = 'none' | 'day' | 'week';
 const DAY_MS = 86_400_000;
 const WEEK_MS = 7 * DAY_MS;
 const SCORE_DECADES = 6;
-/** Point, shift, drift, stuck: the Bonferroni factor. */
-const EVIDENCE_COUNT = 4;
 /** Intervals between readings the sampling interval is the median of. */
 const INTERVALS = 15;
 
@@ -85,12 +87,12 @@ export class StreamDetector {
   readings = 0;
 
   /** The last step's score, overwritten by the next (step() hands it out without a copy). */
-  private readonly current: GenericScore = { score: 0, p: 1, kind: 'point', z: 0, season: 'none', readings: 0 };
+  private readonly current: GenericScore = { score: 0, p: 1, nlp: 0, kind: 'point', z: 0, season: 'none', readings: 0 };
 
   /** ts: Unix ms (any monotone clock in ms works; seasonality needs real time). */
   update(ts: number, value: number): GenericScore {
     const s = this.step(ts, value);
-    return { score: s.score, p: s.p, kind: s.kind, z: s.z, season: s.season, readings: s.readings };
+    return { score: s.score, p: s.p, nlp: s.nlp, kind: s.kind, z: s.z, season: s.season, readings: s.readings };
   }
 
   /**
@@ -139,7 +141,7 @@ export class StreamDetector {
     }
     this.active = chosenName;
 
-    // The smallest of the four p-values (the first on ties), Bonferroni-corrected.
+    // The four p-values combined (ACAT); the kind is the one with the smallest (the first on ties).
     let kind: EvidenceKind = 'point';
     let pMin = 1;
     if (chosen.pPoint < pMin) pMin = chosen.pPoint;
@@ -155,7 +157,8 @@ export class StreamDetector {
       pMin = stuck.p;
       kind = 'stuck';
     }
-    const p = Math.min(1, pMin * EVIDENCE_COUNT);
+    // (Nothing below ½, ACAT's cap: nothing to combine, and a quiet stream keeps its p.)
+    const p = pMin >= 0.5 ? pMin : cauchyP(0.25 * (cauchyTerm(chosen.pPoint) + cauchyTerm(chosen.pShift) + cauchyTerm(chosen.pDrift) + cauchyTerm(stuck.p)));
     // Anomalies (and drifts) must not be learned as "what this hour looks like".
     if (this.seasonal) {
       const outlier = p < 1e-2 || chosen.z > 6;
@@ -167,6 +170,7 @@ export class StreamDetector {
     const out = this.current;
     out.score = scoreFromP(p);
     out.p = p;
+    out.nlp = nlpOf(p);
     out.kind = kind;
     out.z = chosen.z;
     out.season = this.active;

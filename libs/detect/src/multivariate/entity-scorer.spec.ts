@@ -1,0 +1,68 @@
+import { gaussian, mulberry32 } from '../generic/synthetic';
+import { DEFAULT_ALARM_SCORE, EntityScorer } from './entity-scorer';
+
+const MINUTE = 60_000;
+const T0 = Date.UTC(2025, 0, 6);
+
+/**
+ * Two metrics that move together (a load and the temperature it causes, both wandering slowly
+ * over their whole range); from row `breakAt` on the second one follows the mirror image of the
+ * first instead. Each stays inside its usual range and moves as smoothly as before, so only
+ * their relation says something is wrong.
+ */
+function coupled(rows: number, breakAt: number, seed = 1): number[][] {
+  const g = gaussian(mulberry32(seed));
+  const out: number[][] = [];
+  for (let i = 0; i < rows; i++) {
+    const load = 50 + 40 * Math.sin((2 * Math.PI * i) / 700) + g();
+    const temp = i < breakAt ? 20 + 0.5 * load + 0.5 * g() : 20 + 0.5 * (100 - load) + 0.5 * g();
+    out.push([load, temp]);
+  }
+  return out;
+}
+
+function scoreAll(rows: number[][]) {
+  const scorer = new EntityScorer(['load_w', 'temp_c']);
+  return rows.map((r, i) => scorer.score(T0 + i * MINUTE, r));
+}
+
+describe(EntityScorer.name, () => {
+  it('catches a correlation break that each metric on its own misses', () => {
+    // The mirror image crosses the old relation at load = 50: start the break there.
+    const breakAt = 3 * 700;
+    const scores = scoreAll(coupled(3_000, breakAt));
+    const window = scores.slice(breakAt, breakAt + 200);
+    // Per metric: nothing unusual (no reading anywhere near the alarm level).
+    const perMetricMax = Math.max(...window.map((s) => s.metricsNlp));
+    expect(perMetricMax).toBeLessThan(DEFAULT_ALARM_SCORE * 6);
+    // The multivariate model: the broken relation, named as such, and the row alarms.
+    const alarms = window.filter((s) => s.score >= DEFAULT_ALARM_SCORE);
+    expect(alarms.length).toBeGreaterThan(10);
+    expect(alarms.every((s) => s.evidence === 'correlation')).toBe(true);
+  });
+
+  it('stays quiet while the relation holds', () => {
+    const scores = scoreAll(coupled(3_000, Infinity));
+    expect(scores.slice(200).filter((s) => s.score >= DEFAULT_ALARM_SCORE)).toHaveLength(0);
+  });
+
+  it('gives every row its fused figure unclipped, per-metric evidence and the kind that fired', () => {
+    const rows = coupled(600, Infinity);
+    rows[500][0] += 400; // a spike on the load
+    const scores = scoreAll(rows);
+    const spike = scores[500];
+    expect(spike.nlp).toBeGreaterThan(6);
+    expect(spike.score).toBe(1);
+    expect(spike.metrics.map((m) => m.name)).toEqual(['load_w', 'temp_c']);
+    expect(spike.metrics[0].kind).toBe('point');
+    expect(spike.metrics[0].nlp).toBeGreaterThan(spike.metrics[1].nlp);
+    expect(spike.t2Nlp).not.toBeNull();
+    expect(scores[10].t2Nlp).toBeNull(); // the multivariate model is still learning
+  });
+
+  it('skips empty cells (NaN) for a metric and keeps scoring the others', () => {
+    const scorer = new EntityScorer(['a', 'b']);
+    const r = scorer.score(T0, [1, NaN]);
+    expect(r.metrics.map((m) => m.name)).toEqual(['a']);
+  });
+});

@@ -1,0 +1,227 @@
+import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
+import { EXPONENTIAL_PRIOR, gaussianUpperNegLog, TailCalibrator } from '../generic/tail-calibrator';
+import { wilsonHilferty } from './chi-square';
+
+/**
+ * Streaming principal component analysis of one entity's metrics (a device's readings, a CSV
+ * row), for what no per-metric detector can see: metrics that stop moving together.
+ *
+ * - An exponentially weighted mean and covariance of the raw columns are updated at every row
+ *   (window ≈ `window` rows; a cumulative mean before that), so a new regime is absorbed within
+ *   about that many rows.
+ * - Every `refitEvery` rows the model is refitted: columns standardised by that covariance,
+ *   eigen-decomposition of their correlation matrix (ml-matrix), the leading components that
+ *   explain `varianceKept` of the variance. Between refits the model is frozen, so the rows it
+ *   scores are judged by one model and its calibration stays comparable.
+ * - Per row (before learning from it: no look-ahead), the two classic statistics of
+ *   multivariate statistical process control (Jackson & Mudholkar, Technometrics 1979):
+ *   Hotelling's T² (unusual inside the subspace: a combination of normal-looking values that
+ *   is far from the usual ones) and the squared prediction error SPE or Q (off the subspace:
+ *   the usual relations between the metrics are broken). Each is turned into a normal score
+ *   (T² ~ χ²_k; SPE ~ g·χ²_h after Box 1954, g = θ2/θ1, h = θ1²/θ2 from the discarded
+ *   eigenvalues, both via Wilson–Hilferty), then to −ln of that parametric p (Exp(1) under the
+ *   ideal model), and then into a p-value by its own empirical tail calibration
+ *   (TailCalibrator: the parametric model is only a common scale, real data are not Gaussian).
+ * A column's deviation is clipped at ±Z_CLIP standard deviations, so one wild or once-constant
+ * metric (its own detector's business) cannot take the statistics to infinity.
+ */
+export interface SubspaceEvidence {
+  /** False until the first fit: the p-values are 1 then. */
+  ready: boolean;
+  pT2: number;
+  pSpe: number;
+  /** The column with the largest share of the SPE (-1 before the first fit). */
+  topColumn: number;
+}
+
+export interface StreamingPcaOptions {
+  /** Rows the mean and covariance average over (exponential weights). */
+  window: number;
+  refitEvery: number;
+  /** Rows before the first fit (at least 4 per column, so the covariance is not degenerate). */
+  firstFit: number;
+  varianceKept: number;
+}
+
+const Z_CLIP = 8;
+const DEFAULTS: StreamingPcaOptions = { window: 2_000, refitEvery: 250, firstFit: 100, varianceKept: 0.9 };
+
+export class StreamingPca implements SubspaceEvidence {
+  ready = false;
+  pT2 = 1;
+  pSpe = 1;
+  topColumn = -1;
+  /** The last row's statistics on the −ln p scale of the parametric model (before calibration). */
+  t2Stat = 0;
+  speStat = 0;
+  rows = 0;
+  /** Components kept by the last fit. */
+  components = 0;
+  private readonly o: StreamingPcaOptions;
+  private readonly mean: Float64Array;
+  private readonly cov: Float64Array;
+  private readonly last: Float64Array;
+  /** Smallest change seen per column: its resolution, which floors its standard deviation. */
+  private readonly resolution: Float64Array;
+  // The frozen model.
+  private readonly mu: Float64Array;
+  private readonly sd: Float64Array;
+  private basis = new Float64Array(0);
+  private lambda = new Float64Array(0);
+  private speScale = 1;
+  private speDof = 1;
+  private lastFit = 0;
+  private readonly z: Float64Array;
+  /** The row's coordinates in the subspace. */
+  private readonly t: Float64Array;
+  // The model is refitted as the entity changes, so its statistics' calibration must follow
+  // faster than a single stream's: a half-life of `window` rows, and a quantile that can
+  // move by 5 % of a mean excess per row.
+  private readonly t2Cal: TailCalibrator;
+  private readonly speCal: TailCalibrator;
+
+  constructor(
+    readonly columns: number,
+    options: Partial<StreamingPcaOptions> = {},
+  ) {
+    this.o = { ...DEFAULTS, ...options };
+    this.o.firstFit = Math.max(this.o.firstFit, 4 * columns);
+    this.mean = new Float64Array(columns);
+    this.cov = new Float64Array(columns * columns);
+    this.last = new Float64Array(columns).fill(NaN);
+    this.resolution = new Float64Array(columns).fill(Infinity);
+    this.mu = new Float64Array(columns);
+    this.sd = new Float64Array(columns);
+    this.z = new Float64Array(columns);
+    this.t = new Float64Array(columns);
+    this.t2Cal = new TailCalibrator(EXPONENTIAL_PRIOR, this.o.window, 0.05);
+    this.speCal = new TailCalibrator(EXPONENTIAL_PRIOR, this.o.window, 0.05);
+  }
+
+  /**
+   * Scores one row (all columns finite), then learns from it. Returns this object's own
+   * evidence fields, valid until the next step.
+   */
+  step(x: ArrayLike<number>): SubspaceEvidence {
+    const d = this.columns;
+    if (this.ready) this.score(x);
+    this.rows++;
+    const a = Math.max(1 / this.o.window, 1 / this.rows);
+    const diff = this.z; // scratch: the deviation from the running mean
+    for (let i = 0; i < d; i++) {
+      const v = x[i];
+      const prev = this.last[i];
+      const step = Math.abs(v - prev);
+      if (step > 0 && step < this.resolution[i]) this.resolution[i] = step;
+      this.last[i] = v;
+      diff[i] = v - this.mean[i];
+      this.mean[i] += a * diff[i];
+    }
+    // EW covariance (upper triangle): C ← (1 − a)(C + a·δδᵀ), the exponentially weighted form of Welford's update.
+    const c = this.cov;
+    for (let i = 0; i < d; i++) {
+      const di = diff[i];
+      const row = i * d;
+      for (let j = i; j < d; j++) c[row + j] = (1 - a) * (c[row + j] + a * di * diff[j]);
+    }
+    if (this.rows >= this.o.firstFit && this.rows - this.lastFit >= (this.ready ? this.o.refitEvery : 0)) this.refit();
+    return this;
+  }
+
+  private score(x: ArrayLike<number>): void {
+    const d = this.columns;
+    const z = this.z;
+    let sumsq = 0;
+    for (let i = 0; i < d; i++) {
+      let v = (x[i] - this.mu[i]) / this.sd[i];
+      if (v > Z_CLIP) v = Z_CLIP;
+      else if (v < -Z_CLIP) v = -Z_CLIP;
+      else if (!(v === v)) v = 0;
+      z[i] = v;
+      sumsq += v * v;
+    }
+    const k = this.components;
+    let t2 = 0;
+    let explained = 0;
+    const b = this.basis;
+    for (let j = 0; j < k; j++) {
+      let t = 0;
+      const row = j * d;
+      for (let i = 0; i < d; i++) t += b[row + i] * z[i];
+      this.t[j] = t;
+      t2 += (t * t) / this.lambda[j];
+      explained += t * t;
+    }
+    const spe = Math.max(0, sumsq - explained);
+    // On the −ln p scale of the parametric model, where a χ² tail is close to exponential (a
+    // normal score would compress it by a cube root and make the tail fit far too heavy).
+    const sT2 = gaussianUpperNegLog(wilsonHilferty(t2, k));
+    const sSpe = gaussianUpperNegLog(wilsonHilferty(spe / this.speScale, this.speDof));
+    this.t2Stat = sT2;
+    this.speStat = sSpe;
+    this.pT2 = this.t2Cal.tail(sT2);
+    this.t2Cal.observe(sT2);
+    this.pSpe = this.speCal.tail(sSpe);
+    this.speCal.observe(sSpe);
+    // Which column the relations broke on: the largest residual off the subspace.
+    let top = -1;
+    let worst = -1;
+    for (let i = 0; i < d && spe > 1e-12; i++) {
+      let r = z[i];
+      for (let j = 0; j < k; j++) r -= this.t[j] * b[j * d + i];
+      if (Math.abs(r) > worst) {
+        worst = Math.abs(r);
+        top = i;
+      }
+    }
+    this.topColumn = top;
+  }
+
+  private refit(): void {
+    const d = this.columns;
+    this.lastFit = this.rows;
+    for (let i = 0; i < d; i++) {
+      this.mu[i] = this.mean[i];
+      // A column rounded to q has at least q/√12 of noise; a constant one gets a tiny floor (any move is news).
+      const res = Number.isFinite(this.resolution[i]) ? this.resolution[i] : 0;
+      const floor = Math.max(res / Math.sqrt(12), 1e-9 * (1 + Math.abs(this.mean[i])));
+      this.sd[i] = Math.max(Math.sqrt(Math.max(0, this.cov[i * d + i])), floor);
+    }
+    const corr = new Matrix(d, d);
+    for (let i = 0; i < d; i++) {
+      for (let j = i; j < d; j++) {
+        const r = this.cov[i * d + j] / (this.sd[i] * this.sd[j]);
+        corr.set(i, j, r);
+        corr.set(j, i, r);
+      }
+    }
+    const eig = new EigenvalueDecomposition(corr, { assumeSymmetric: true });
+    const values = eig.realEigenvalues;
+    const vectors = eig.eigenvectorMatrix;
+    const order = values.map((_, i) => i).sort((p, q) => values[q] - values[p]);
+    const total = values.reduce((s, v) => s + Math.max(0, v), 0);
+    // Eigenvalues are floored so a direction that never varied does not divide by ~0.
+    const floor = Math.max(1e-3 * (total / d), 1e-9);
+    let k = 0;
+    let kept = 0;
+    while (k < d - 1 && kept < this.o.varianceKept * total) kept += Math.max(0, values[order[k++]]);
+    k = Math.max(1, Math.min(k, d - 1));
+    this.components = k;
+    this.basis = new Float64Array(k * d);
+    this.lambda = new Float64Array(k);
+    for (let j = 0; j < k; j++) {
+      this.lambda[j] = Math.max(values[order[j]], floor);
+      for (let i = 0; i < d; i++) this.basis[j * d + i] = vectors.get(i, order[j]);
+    }
+    let th1 = 0;
+    let th2 = 0;
+    for (let j = k; j < d; j++) {
+      const l = Math.max(values[order[j]], floor);
+      th1 += l;
+      th2 += l * l;
+    }
+    this.speScale = th2 / th1;
+    this.speDof = (th1 * th1) / th2;
+    this.ready = true;
+  }
+}
