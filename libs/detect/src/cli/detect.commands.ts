@@ -1,4 +1,4 @@
-import { createReadStream, createWriteStream, existsSync, readdirSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, openSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { Command, Option } from 'commander';
@@ -84,7 +84,8 @@ function openInput(path: string): { input: Readable; bytes: number | null } {
   if (!existsSync(path)) throw new Error(`no input file ${path}`);
   const st = statSync(path);
   if (st.isDirectory()) throw new Error(`${path} is a folder: give a CSV file`);
-  return { input: createReadStream(path), bytes: st.size };
+  // Opened now, not on the first read: an error or a missing file shows here, not later on its own.
+  return { input: createReadStream(path, { fd: openSync(path, 'r') }), bytes: st.size };
 }
 
 interface DetectFlags extends TableFlags {
@@ -151,6 +152,8 @@ export function registerDetectCommands(program: Command, io: DetectCliIo = { std
         const ep = f.episodes ? ` in ${stats.episodes} episodes (${f.episodes})` : '';
         io.stderr.write(`detect: ${stats.rows} rows of ${stats.entities} entit${stats.entities === 1 ? 'y' : 'ies'}, metrics ${stats.metrics.join(', ')}${m}; ${stats.alarms} alarm rows (score ≥ ${threshold})${ep}${bad}\n`);
       } finally {
+        // After an error the rest of the file is not read, nor the outputs finished: close them.
+        for (const s of [input, output, episodes]) if (s && s !== process.stdin && s !== io.stdout && !s.destroyed) s.destroy();
         typeModel?.dispose();
       }
     });
@@ -186,8 +189,9 @@ export function registerDetectCommands(program: Command, io: DetectCliIo = { std
       // `--csv FILE`: a file is any CSV, as with --input.
       const input = opts.input ?? (opts.csv && existsSync(opts.csv) && statSync(opts.csv).isFile() ? opts.csv : undefined);
       if (input) {
-        const { input: stream } = openInput(input);
         const rt = await loadTf((m) => io.stderr.write(`${m}\n`));
+        const { input: stream } = openInput(input);
+        // An error before the end (a bad option, a bad row) leaves the file open: close it.
         const r = await trainOnCsv(rt, store, stream, {
           type: opts.type,
           profile: opts.profile,
@@ -200,7 +204,7 @@ export function registerDetectCommands(program: Command, io: DetectCliIo = { std
           window: count('--window', opts.window)!,
           maxWindows: count('--max-windows', opts.maxWindows)!,
           onEpoch: (p) => bar(`${opts.type ?? opts.profile} train`, p.epoch, p.epochs, `loss ${p.loss.toFixed(4)}`),
-        });
+        }).finally(() => stream.destroy());
         if (showProgress) io.stderr.write('\n');
         const use = isDeviceType(r.name) ? `the service loads it for ${r.name} devices; ` : '';
         io.stdout.write(

@@ -151,26 +151,14 @@ export async function detectCsv(input: Readable, output: Writable, o: CsvDetectO
     return cells;
   };
 
-  let batch: Pending[] = [];
-  for await (const row of table.rows) {
-    stats.rows++;
-    let score: RowScore | null = null;
-    let figures: Float64Array | null = null;
-    let kinds: string[] | null = null;
-    if (!row.error) {
-      score = engine.score(row.entity, row.ts, row.values);
-      figures = Float64Array.from(score.metrics, (e) => e.figure);
-      kinds = score.metrics.map((e) => e.kind);
-      score = { ...score, metrics: [] };
-      model?.push(batch.length, row.entity, row.ts, row.values);
-    }
-    batch.push({ row, score, figures, kinds });
-    if (batch.length >= BATCH) {
-      await finish(batch);
-      batch = [];
-    }
+  try {
+    await scoreRows();
+  } catch (err) {
+    // Stop the writer too, so nothing is written after the error, then report the error.
+    out.destroy(err as Error);
+    await written.catch(() => undefined);
+    throw err;
   }
-  await finish(batch);
   out.end();
   await written;
   stats.entities = seen.size;
@@ -186,6 +174,29 @@ export async function detectCsv(input: Readable, output: Writable, o: CsvDetectO
   }
   o.progress?.done(stats.rows, bytes(), `${stats.alarms} alarm rows`);
   return stats;
+
+  async function scoreRows(): Promise<void> {
+    let batch: Pending[] = [];
+    for await (const row of table.rows) {
+      stats.rows++;
+      let score: RowScore | null = null;
+      let figures: Float64Array | null = null;
+      let kinds: string[] | null = null;
+      if (!row.error) {
+        score = engine.score(row.entity, row.ts, row.values);
+        figures = Float64Array.from(score.metrics, (e) => e.figure);
+        kinds = score.metrics.map((e) => e.kind);
+        score = { ...score, metrics: [] };
+        model?.push(batch.length, row.entity, row.ts, row.values);
+      }
+      batch.push({ row, score, figures, kinds });
+      if (batch.length >= BATCH) {
+        await finish(batch);
+        batch = [];
+      }
+    }
+    await finish(batch);
+  }
 }
 
 /**

@@ -145,7 +145,7 @@ function resolveLayout(header: string[], delimiter: Delimiter, sample: Record_[]
     header.forEach((h, i) => {
       if ((KEY_COLUMNS as readonly string[]).includes(h) || OUTPUT_COLUMN.test(h) || o.exclude?.includes(h)) skip.add(i);
     });
-    // A metric: most of its filled cells in the first rows are numbers. Its other cells are then
+    // A metric: at least half of its filled cells in the first rows are numbers. Its other cells are then
     // bad values, reported by line, rather than a reason to drop the column without a word.
     metrics = header
       .map((name, index) => ({ name, index }))
@@ -158,7 +158,7 @@ function resolveLayout(header: string[], delimiter: Delimiter, sample: Record_[]
           if (v === null) text++;
           else if (!Number.isNaN(v)) numbers++;
         }
-        return numbers > text;
+        return numbers > 0 && numbers >= text;
       });
   }
   if (!metrics.length) {
