@@ -63,7 +63,7 @@ describe('registerDetectCommands', () => {
     const scored = join(dir, 'scored.csv');
     const episodes = join(dir, 'episodes.csv');
     await c.run('detect', '--model', join(models, 'pump-station'), '--input', file, '--output', scored, '--episodes', episodes, '--warmup-rows', '2000');
-    const rows = parse(readFileSync(scored), { columns: true, delimiter: ',' }) as Array<Record<string, string>>;
+    const rows = parse(readFileSync(scored), { columns: true, delimiter: ';' }) as Array<Record<string, string>>;
     expect(rows).toHaveLength(6000);
     const model = (host: string, from: number, to: number) => rows.filter((r, k) => r.host === host && k >= 2 * from && k < 2 * to).map((r) => Number(r.anomaly_model_score || 0));
     const max = (a: number[]) => Math.max(...a);

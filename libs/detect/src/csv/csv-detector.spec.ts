@@ -15,7 +15,7 @@ async function run(csv: string, o: CsvDetectOptions = {}) {
   const out = sink();
   const ep = sink();
   const stats = await detectCsv(Readable.from([csv]), out.stream, { ...o, episodes: ep.stream });
-  const rows = parse(out.text(), { columns: true }) as Array<Record<string, string>>;
+  const rows = parse(out.text(), { columns: true, delimiter: stats.delimiter }) as Array<Record<string, string>>;
   const episodes = parse(ep.text(), { columns: true }) as Array<Record<string, string>>;
   return { rows, episodes, stats, text: out.text() };
 }
@@ -117,5 +117,14 @@ describe('detectCsv', () => {
     await run(csvOf('timestamp,value', s.ts.map((t, i) => `${t},${s.values[i]}`)), { progress });
     expect(lines.length).toBeGreaterThanOrEqual(5);
     expect(lines[lines.length - 1]).toMatch(/^detect: 3,000 rows, [\d,]+ rows\/s, \d+ alarm rows\n$/);
+  });
+});
+
+describe('detectCsv output format', () => {
+  it('writes with the delimiter and decimal mark it read', async () => {
+    const out = sink();
+    await detectCsv(Readable.from(['time;power\n2025-01-01T00:00:00Z;1,5\n2025-01-01T00:01:00Z;1,6\n']), out.stream, { decimalComma: true });
+    expect(out.text().split('\n')[0]).toBe('time;power;anomaly_score;anomaly_neg_log10_p;anomaly_alarm');
+    expect(out.text().split('\n')[1]).toMatch(/^2025-01-01T00:00:00Z;1,5;\d,\d{4};\d+,\d{3};0$/);
   });
 });

@@ -43,6 +43,8 @@ export interface CsvDetectStats {
   badRows: number;
   firstBad: string[];
   metrics: string[];
+  /** The input's delimiter, which the output keeps. */
+  delimiter: string;
 }
 
 export interface CsvDetectOptions extends TableOptions {
@@ -93,11 +95,13 @@ export async function detectCsv(input: Readable, output: Writable, o: CsvDetectO
   const names = tableMetrics.map((m) => m.name);
   const engine = (o.engine ?? ((m) => new GenericRowScorer(m)))(names);
   const model = o.model ? o.model(names) : null;
-  const stats: CsvDetectStats = { rows: 0, scored: 0, alarms: 0, episodes: 0, entities: 0, badRows: 0, firstBad: [], metrics: names };
+  const stats: CsvDetectStats = { rows: 0, scored: 0, alarms: 0, episodes: 0, entities: 0, badRows: 0, firstBad: [], metrics: names, delimiter: table.layout.delimiter };
   const episodes = new EpisodeTracker(o.episodeGapRows ?? DEFAULT_EPISODE_GAP_ROWS);
   const seen = new Map<string, number>();
 
-  const out = stringify();
+  // Written as it was read: same delimiter, and decimal commas when the file has them.
+  const out = stringify({ delimiter: table.layout.delimiter });
+  const fixed = (x: number, digits: number) => (o.decimalComma ? x.toFixed(digits).replace('.', ',') : x.toFixed(digits));
   const written = pipeline(out, output);
   const write = async (cells: string[]) => {
     if (!out.write(cells)) await once(out, 'drain');
@@ -126,7 +130,7 @@ export async function detectCsv(input: Readable, output: Writable, o: CsvDetectO
     seen.set(row.entity, n);
     if (!s || !s.scored) {
       episodes.row(row.entity, row.ts, null);
-      return [...row.cells, '0.0000', '0.000', '0', ...(model ? [''] : []), ...(o.explain ? ['', '', ...names.map(() => '')] : [])];
+      return [...row.cells, fixed(0, 4), fixed(0, 3), '0', ...(model ? [''] : []), ...(o.explain ? ['', '', ...names.map(() => '')] : [])];
     }
     stats.scored++;
     const modelScore = m ? m.score : NaN;
@@ -142,11 +146,11 @@ export async function detectCsv(input: Readable, output: Writable, o: CsvDetectO
       stats.alarms++;
       episodes.row(row.entity, row.ts, alarmDetail(p, s, m, genericAlarm, modelAlarm, threshold, names));
     } else episodes.row(row.entity, row.ts, null);
-    const cells = [...row.cells, score.toFixed(4), s.figure.toFixed(3), alarm ? '1' : '0'];
-    if (model) cells.push(m ? m.score.toFixed(4) : '');
+    const cells = [...row.cells, fixed(score, 4), fixed(s.figure, 3), alarm ? '1' : '0'];
+    if (model) cells.push(m ? fixed(m.score, 4) : '');
     if (o.explain) {
       cells.push(kinds.join(';'), top);
-      for (let j = 0; j < names.length; j++) cells.push(Number.isNaN(p.figures![j]) ? '' : p.figures![j].toFixed(3));
+      for (let j = 0; j < names.length; j++) cells.push(Number.isNaN(p.figures![j]) ? '' : fixed(p.figures![j], 3));
     }
     return cells;
   };
