@@ -20,7 +20,7 @@ import type { EvaluationReport } from '../train/evaluation';
 import { scoreFleet } from '../train/fleet-scores';
 import { readInfluxSeries } from '../train/influx-source';
 import { findModel, ModelOnDisk } from '../train/profile-file';
-import { trainOnCsv } from '../train/profile-trainer';
+import { CsvTrainResult, ProfileTrainOptions, trainOnCsv, trainOnInflux } from '../train/profile-trainer';
 import { exportTypes, readLabels, readTypeSeries } from '../train/sim-export';
 import { trainType, TypeTrainResult } from '../train/trainer';
 
@@ -28,6 +28,8 @@ import { trainType, TypeTrainResult } from '../train/trainer';
 export interface DetectCliIo {
   stdout: Writable;
   stderr: Writable & { isTTY?: boolean };
+  /** The environment the configuration is read from (INFLUX_URL, GP_MODELS_DIR...). */
+  env?: NodeJS.ProcessEnv;
 }
 
 const list = (text: string | undefined) => (text === undefined ? undefined : text.split(',').map((s) => s.trim()).filter(Boolean));
@@ -164,9 +166,9 @@ export function registerDetectCommands(program: Command, io: DetectCliIo = { std
     .addOption(new Option('--csv <dir>', 'firmware-sim CSV export directory').conflicts(['influxFrom', 'input']))
     .option('--input <file>', 'any CSV: train a model for --type or --profile on its columns');
   addTableOptions(train)
-    .option('--type <type>', 'with --input: the built-in device type the model is for (the service loads it)')
+    .option('--type <type>', 'with --input or an InfluxDB range: the built-in device type the model is for (the service loads it)')
     .option('--profile <name>', 'with --input: your own profile name (apply it with gridproof detect --model)')
-    .option('--train-rows <n>', 'with --input: train on the first n rows of each entity')
+    .option('--train-rows <n>', 'with --input or --type from InfluxDB: train on the first n rows of each entity')
     .option('--train-until <time>', 'with --input: train on the rows before this time (ISO 8601 or Unix time)')
     .option('--eval-csv <dir>', 'evaluate on this export (e.g. simulated with another seed) instead of held-out devices')
     .option('--influx-from <iso>', 'start of the InfluxDB time range')
@@ -182,29 +184,27 @@ export function registerDetectCommands(program: Command, io: DetectCliIo = { std
     .option('--calibrate-alarms', 'also choose the alarm layer on the training export (needs labels) and write alarm-rules.json to the models directory')
     .option('--progress', 'report progress on stderr even when it is not a terminal')
     .action(async (opts: Record<string, string | undefined> & TableFlags) => {
-      const config = loadConfig();
+      const config = loadConfig(io.env);
       const store = new ModelStore(opts.modelsDir ?? config.detect.modelsDir);
       const showProgress = opts.progress !== undefined || io.stderr.isTTY === true;
       const bar = (label: string, done: number, total: number, extra: string) => showProgress && progressBar(io.stderr, label, done, total, extra);
       // `--csv FILE`: a file is any CSV, as with --input.
       const input = opts.input ?? (opts.csv && existsSync(opts.csv) && statSync(opts.csv).isFile() ? opts.csv : undefined);
-      if (input) {
-        const rt = await loadTf((m) => io.stderr.write(`${m}\n`));
-        const { input: stream } = openInput(input);
-        // An error before the end (a bad option, a bad row) leaves the file open: close it.
-        const r = await trainOnCsv(rt, store, stream, {
-          type: opts.type,
-          profile: opts.profile,
-          table: tableOptions(opts),
-          trainRows: count('--train-rows', opts.trainRows),
-          trainUntil: opts.trainUntil,
-          source: `csv:${input}`,
-          seed: Number(opts.seed),
-          epochs: count('--epochs', opts.epochs)!,
-          window: count('--window', opts.window)!,
-          maxWindows: count('--max-windows', opts.maxWindows)!,
-          onEpoch: (p) => bar(`${opts.type ?? opts.profile} train`, p.epoch, p.epochs, `loss ${p.loss.toFixed(4)}`),
-        }).finally(() => stream.destroy());
+      const profileOptions = (source: string): ProfileTrainOptions => ({
+        type: opts.type,
+        profile: opts.profile,
+        columns: list(opts.columns),
+        exclude: list(opts.exclude),
+        trainRows: count('--train-rows', opts.trainRows),
+        trainUntil: opts.trainUntil,
+        source,
+        seed: Number(opts.seed),
+        epochs: count('--epochs', opts.epochs)!,
+        window: count('--window', opts.window)!,
+        maxWindows: count('--max-windows', opts.maxWindows)!,
+        onEpoch: (p) => bar(`${opts.type ?? opts.profile} train`, p.epoch, p.epochs, `loss ${p.loss.toFixed(4)}`),
+      });
+      const trained = (r: CsvTrainResult) => {
         if (showProgress) io.stderr.write('\n');
         const use = isDeviceType(r.name) ? `the service loads it for ${r.name} devices; ` : '';
         io.stdout.write(
@@ -213,10 +213,32 @@ export function registerDetectCommands(program: Command, io: DetectCliIo = { std
             `  columns: ${r.columns.join(', ')}\n` +
             `  ${use}score a file with: gridproof detect --model ${r.dir} --input FILE\n`,
         );
+      };
+      if (input) {
+        const rt = await loadTf((m) => io.stderr.write(`${m}\n`));
+        const { input: stream } = openInput(input);
+        // An error before the end (a bad option, a bad row) leaves the file open: close it.
+        const r = await trainOnCsv(rt, store, stream, { ...profileOptions(`csv:${input}`), table: tableOptions(opts) }).finally(() => stream.destroy());
+        trained(r);
+        return;
+      }
+      const influxRange = () => {
+        const from = new Date(opts.influxFrom ?? '');
+        const to = new Date(opts.influxTo ?? '');
+        if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime())) throw new Error('--influx-from/--influx-to must be ISO 8601 times');
+        const url = config.influx.url ?? `http://127.0.0.1:${config.influx.localPort}`;
+        return { from, to, target: { url, database: config.influx.database, username: config.influx.username, password: config.influx.password } };
+      };
+      if (opts.influxFrom && opts.influxTo && opts.type !== undefined) {
+        // One built-in type from InfluxDB with chosen columns and span: the --input path's trainer.
+        for (const flag of ['entityColumn', 'timestampColumn', 'delimiter', 'trainUntil'] as const) if (opts[flag] !== undefined) throw new Error(`${optionName(flag)} applies to --input FILE; InfluxDB has its device tag and time (end the span with --influx-to)`);
+        const { from, to, target } = influxRange();
+        const rt = await loadTf((m) => io.stderr.write(`${m}\n`));
+        trained(await trainOnInflux(rt, store, target, from, to, profileOptions(`influx:${opts.influxFrom}..${opts.influxTo}`)));
         return;
       }
       for (const flag of ['type', 'profile', 'trainRows', 'trainUntil', 'columns', 'exclude', 'entityColumn', 'timestampColumn', 'delimiter'] as const) {
-        if (opts[flag] !== undefined) throw new Error(`--${flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} applies to --input FILE (any CSV); a firmware-sim export or InfluxDB range has the catalogue's columns`);
+        if (opts[flag] !== undefined) throw new Error(`${optionName(flag)} applies to --input FILE (any CSV) or to one --type from InfluxDB; a firmware-sim export has the catalogue's columns`);
       }
       const rt = await loadTf((m) => io.stderr.write(`${m}\n`));
       let types: DeviceType[];
@@ -231,11 +253,7 @@ export function registerDetectCommands(program: Command, io: DetectCliIo = { std
         load = (t) => readTypeSeries(dir, t);
         source = `csv:${dir}`;
       } else if (opts.influxFrom && opts.influxTo) {
-        const from = new Date(opts.influxFrom);
-        const to = new Date(opts.influxTo);
-        if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime())) throw new Error('--influx-from/--influx-to must be ISO 8601 times');
-        const url = config.influx.url ?? `http://127.0.0.1:${config.influx.localPort}`;
-        const target = { url, database: config.influx.database, username: config.influx.username, password: config.influx.password };
+        const { from, to, target } = influxRange();
         types = ['smart-meter', 'pv-inverter', 'battery', 'ev-charger', 'air-quality', 'weather'];
         load = (t) => readInfluxSeries(target, t, from, to);
         source = `influx:${opts.influxFrom}..${opts.influxTo}`;
@@ -294,6 +312,8 @@ export function registerDetectCommands(program: Command, io: DetectCliIo = { std
       }
     });
 }
+
+const optionName = (flag: string) => `--${flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 
 /** A note on what to do instead, for a --csv folder that is not a firmware-sim export. */
 function notAnExport(dir: string): string {
