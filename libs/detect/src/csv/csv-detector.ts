@@ -8,7 +8,7 @@ import { readTable, TableOptions, TableRow } from './csv-table';
 import { AlarmDetail, EPISODE_HEADER, episodeRow, EpisodeTracker } from './episodes';
 import type { ModelRows } from './model-scores';
 import type { Progress } from './progress';
-import { GenericRowScorer, RowScore, RowScorer } from './row-scorer';
+import { GenericRowScorer, ScoredRow, RowScorer } from './row-scorer';
 
 /**
  * `gridproof detect`: backtests detection on a CSV file, streaming. Each row is read once, in
@@ -66,7 +66,7 @@ export interface CsvDetectOptions extends TableOptions {
 
 interface Pending {
   row: TableRow;
-  score: RowScore | null;
+  score: ScoredRow | null;
   /** A copy of the per-metric figures and kinds (the scorer reuses its own). */
   figures: Float64Array | null;
   kinds: string[] | null;
@@ -183,7 +183,7 @@ export async function detectCsv(input: Readable, output: Writable, o: CsvDetectO
     let batch: Pending[] = [];
     for await (const row of table.rows) {
       stats.rows++;
-      let score: RowScore | null = null;
+      let score: ScoredRow | null = null;
       let figures: Float64Array | null = null;
       let kinds: string[] | null = null;
       if (!row.error) {
@@ -208,7 +208,7 @@ export async function detectCsv(input: Readable, output: Writable, o: CsvDetectO
  * alarm (its own p-value, corrected for the metrics scored with it, reaches the threshold), and
  * for a model alarm the metrics that make up half of its reconstruction error.
  */
-function alarmDetail(p: Pending, s: RowScore, m: ModelScore | null, genericAlarm: boolean, modelAlarm: boolean, threshold: number, names: string[]): AlarmDetail {
+function alarmDetail(p: Pending, s: ScoredRow, m: ModelScore | null, genericAlarm: boolean, modelAlarm: boolean, threshold: number, names: string[]): AlarmDetail {
   const involved: Array<[string, number]> = [];
   const kinds: string[] = [];
   const figures = p.figures!;

@@ -8,6 +8,6 @@ export type { Episode } from './episodes';
 export { ModelRows } from './model-scores';
 export { Progress } from './progress';
 export { GenericRowScorer } from './row-scorer';
-export type { RowMetricEvidence, RowScore, RowScorer } from './row-scorer';
+export type { RowMetricEvidence, ScoredRow, RowScorer } from './row-scorer';
 export { EPOCH_UNITS, formatTimestamp, parseTimestamp } from './timestamps';
 export type { EpochUnit } from './timestamps';

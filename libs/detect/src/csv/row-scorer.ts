@@ -17,7 +17,7 @@ export interface RowMetricEvidence {
   kind: string;
 }
 
-export interface RowScore {
+export interface ScoredRow {
   /** The row's fused p-value over all its evidence. */
   p: number;
   /** −log10 p, unclipped. */
@@ -39,7 +39,7 @@ export interface RowScorer {
   readonly name: string;
   readonly metrics: readonly string[];
   /** values: one per metric, NaN = missing. */
-  score(entity: string, ts: number, values: Float64Array): RowScore;
+  score(entity: string, ts: number, values: Float64Array): ScoredRow;
 }
 
 /**
@@ -58,7 +58,7 @@ export class GenericRowScorer implements RowScorer {
     this.evidence = metrics.map(() => ({ figure: NaN, kind: '' }));
   }
 
-  score(entity: string, ts: number, values: Float64Array): RowScore {
+  score(entity: string, ts: number, values: Float64Array): ScoredRow {
     let keys = this.keys.get(entity);
     if (!keys) this.keys.set(entity, (keys = this.metrics.map((m) => `${entity}\u0000${m}`)));
     let pMin = 1;
