@@ -38,5 +38,7 @@ program.parseAsync(process.argv).catch((err: unknown) => {
     return;
   }
   console.error(`gridproof: ${err instanceof Error ? err.message : String(err)}`);
-  process.exitCode = 1;
+  // An error may carry its own code: bad input data is 65 (EX_DATAERR, sysexits(3)).
+  const code = (err as { exitCode?: unknown } | null)?.exitCode;
+  process.exitCode = typeof code === 'number' && code > 0 ? code : 1;
 });

@@ -1,1 +1,13 @@
 export * from './csv-detector';
+export { CsvInputError, readTable, cellNumber } from './csv-table';
+export type { Table, TableLayout, TableOptions, TableRow } from './csv-table';
+export { DELIMITERS, parseDelimiterOption, sniffDelimiter } from './delimiter';
+export type { Delimiter } from './delimiter';
+export { EPISODE_HEADER, EpisodeTracker } from './episodes';
+export type { Episode } from './episodes';
+export { ModelRows } from './model-scores';
+export { Progress } from './progress';
+export { GenericRowScorer } from './row-scorer';
+export type { RowMetricEvidence, ScoredRow, RowScorer } from './row-scorer';
+export { EPOCH_UNITS, formatTimestamp, parseTimestamp } from './timestamps';
+export type { EpochUnit } from './timestamps';

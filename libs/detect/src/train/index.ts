@@ -6,3 +6,7 @@ export * from './alarm-rules';
 export * from './calibration';
 export * from './alarm-rules-file';
 export * from './fleet-scores';
+export * from './csv-source';
+export * from './profile-file';
+export * from './profile-trainer';
+export * from './window-fit';

@@ -1,14 +1,16 @@
 import { DeviceType, numericMetrics } from '@gridproof/telemetry';
 import { GenericDetector } from '../generic/generic-detector';
 import { scoreFromP } from '../generic/stream-detector';
-import { mulberry32 } from '../generic/synthetic';
-import { cumulativeFlags, FeatureExtractor, fitNormalisation, normalise } from '../models/features';
+import { cumulativeFlags } from '../models/features';
 import { ModelMeta, ModelStore, newVersion } from '../models/model-store';
 import { TfRuntime } from '../models/tf-runtime';
 import { TypeModel } from '../models/type-model';
-import { WindowAutoencoder } from '../models/window-autoencoder';
 import { DeviceAlarms, evaluate, EvaluationReport } from './evaluation';
 import type { DeviceSeries, FaultLabel } from './sim-export';
+import { shuffled } from './shuffle';
+import { fitWindowModel } from './window-fit';
+
+export { shuffled } from './shuffle';
 
 /**
  * Trains one type's window autoencoder on the fleet's normal data and evaluates it on devices it
@@ -40,16 +42,6 @@ export interface TypeTrainResult {
   throughputWindowsPerS: number;
 }
 
-export function shuffled<T>(items: T[], seed: number): T[] {
-  const r = mulberry32(seed);
-  const out = [...items];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(r() * (i + 1));
-    [out[i], out[j]] = [out[j], out[i]];
-  }
-  return out;
-}
-
 export async function trainType(rt: TfRuntime, store: ModelStore, type: DeviceType, series: DeviceSeries[], labels: FaultLabel[], o: TrainOptions): Promise<TypeTrainResult> {
   const metrics = numericMetrics(type);
   const cumulative = cumulativeFlags(type);
@@ -60,51 +52,22 @@ export async function trainType(rt: TfRuntime, store: ModelStore, type: DeviceTy
   const firstFault = new Map<string, number>();
   for (const l of labels) firstFault.set(l.device, Math.min(firstFault.get(l.device) ?? Infinity, l.start));
 
-  // Normal feature rows per training device.
-  const perDevice: number[][][] = train.map((d) => {
-    const fx = new FeatureExtractor(metrics, cumulative);
-    const rows: number[][] = [];
+  // Normal readings per training device: those before its first labelled fault.
+  const normal = train.map((d) => {
     const cut = firstFault.get(d.device) ?? Infinity;
-    for (let i = 0; i < d.ts.length && d.ts[i] < cut; i++) {
-      const f = fx.next(d.readings[i]);
-      if (f) rows.push(f);
-    }
-    return rows;
+    let n = 0;
+    while (n < d.ts.length && d.ts[n] < cut) n++;
+    return d.readings.slice(0, n);
   });
-  const allRows = perDevice.flat();
-  if (allRows.length < o.window * 10) throw new Error(`${type}: only ${allRows.length} normal readings to train on`);
-  const norm = fitNormalisation(metrics, cumulative, allRows);
-  const w = o.window;
-  const m = metrics.length;
-  const possible = perDevice.reduce((a, rows) => a + Math.max(0, rows.length - w + 1), 0);
-  const stride = Math.max(1, Math.ceil(possible / o.maxWindows));
-  const windows: Float32Array[] = [];
-  const scratch = new Float32Array(m);
-  for (const rows of perDevice) {
-    const normed = rows.map((r) => {
-      normalise(norm, r, scratch, 0);
-      return Float32Array.from(scratch);
-    });
-    for (let i = 0; i + w <= normed.length; i += stride) {
-      const win = new Float32Array(w * m);
-      for (let t = 0; t < w; t++) win.set(normed[i + t], t * m);
-      windows.push(win);
-    }
-  }
-  const data = new Float32Array(windows.length * w * m);
-  windows.forEach((win, i) => data.set(win, i * w * m));
-  const shape = { window: w, metrics: m, hidden: 64, latent: 8 };
-  const ae = WindowAutoencoder.create(rt.tf, shape, o.seed);
-  const rand = mulberry32(o.seed + 1);
-  const order = (n: number) => Uint32Array.from(shuffled(Array.from({ length: n }, (_, i) => i), Math.floor(rand() * 2 ** 31)));
-  await ae.train(data, windows.length, { epochs: o.epochs, order, onEpoch: (p) => o.onProgress?.({ type, phase: 'train', done: p.epoch, total: p.epochs, loss: p.loss }) });
-
-  const t0 = performance.now();
-  const { errors } = ae.score(data, windows.length);
-  const throughput = windows.length / ((performance.now() - t0) / 1000);
-  const sorted = Array.from(errors).sort((a, b) => a - b);
-  // Training windows are normal by construction: alarm only well beyond their tail.
-  const threshold = 2 * sorted[Math.min(sorted.length - 1, Math.floor(0.999 * sorted.length))];
+  const fit = await fitWindowModel(rt, type, metrics, cumulative, normal, {
+    seed: o.seed,
+    epochs: o.epochs,
+    window: o.window,
+    maxWindows: o.maxWindows,
+    onEpoch: (p) => o.onProgress?.({ type, phase: 'train', done: p.epoch, total: p.epochs, loss: p.loss }),
+  });
+  const { ae, shape, normalisation: norm, threshold } = fit;
+  const throughput = fit.throughputWindowsPerS;
 
   let tsFrom = Infinity;
   let tsTo = -Infinity;
@@ -121,7 +84,7 @@ export async function trainType(rt: TfRuntime, store: ModelStore, type: DeviceTy
     shape,
     normalisation: norm,
     threshold,
-    dataRange: { from: new Date(tsFrom).toISOString(), to: new Date(tsTo).toISOString(), source: o.source, windows: windows.length, devices: train.length },
+    dataRange: { from: new Date(tsFrom).toISOString(), to: new Date(tsTo).toISOString(), source: o.source, windows: fit.windows, devices: train.length },
   };
 
   let evaluation: TypeTrainResult['evaluation'] = null;
@@ -159,5 +122,5 @@ export async function trainType(rt: TfRuntime, store: ModelStore, type: DeviceTy
   }
   const dir = await store.publish(meta, (d) => ae.save(d));
   ae.dispose();
-  return { type, version: meta.version, dir, trainDevices: train.length, heldOutDevices: heldOut.length, windows: windows.length, evaluation, throughputWindowsPerS: throughput };
+  return { type, version: meta.version, dir, trainDevices: train.length, heldOutDevices: heldOut.length, windows: fit.windows, evaluation, throughputWindowsPerS: throughput };
 }
