@@ -4,6 +4,7 @@ import { GP_CONFIG } from '@gridproof/core';
 import { AnchorModule, AnchorRepository, AnchorService, InfluxRecordReader } from '@gridproof/anchor';
 import { DeviceRegistry, RegistryModule } from '@gridproof/registry';
 import { AuditService } from './audit.service';
+import { BatchExportService } from './batch-export';
 import { AuditController } from './http/audit.controller';
 import { ProofService } from './proof.service';
 
@@ -19,12 +20,18 @@ import { ProofService } from './proof.service';
       inject: [GP_CONFIG, AnchorRepository, InfluxRecordReader, AnchorService],
     },
     {
+      provide: BatchExportService,
+      useFactory: (config: GridProofConfig, repo: AnchorRepository, reader: InfluxRecordReader) =>
+        new BatchExportService(repo, reader, { maxBackfillMs: config.ingest.maxBackfillMs, maxFutureSkewMs: config.ingest.maxFutureSkewMs }),
+      inject: [GP_CONFIG, AnchorRepository, InfluxRecordReader],
+    },
+    {
       provide: ProofService,
       useFactory: (repo: AnchorRepository, reader: InfluxRecordReader, registry: DeviceRegistry) => new ProofService(repo, reader, registry),
       inject: [AnchorRepository, InfluxRecordReader, DeviceRegistry],
     },
   ],
-  exports: [AuditService, ProofService],
+  exports: [AuditService, ProofService, BatchExportService],
 })
 export class AuditModule {}
 

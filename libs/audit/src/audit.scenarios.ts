@@ -1,5 +1,6 @@
 import { JsonRpcProvider, Network } from 'ethers';
-import { ChainPort } from '@gridproof/anchor';
+import { ChainPort, leafHash, MerkleFrontier } from '@gridproof/anchor';
+import { jcs } from '@gridproof/telemetry';
 import { IngestRecord } from '@gridproof/telemetry';
 import { AuditFixture, lineOf } from './testing/audit-fixture';
 import { verifyBundle } from './verify-bundle';
@@ -14,7 +15,7 @@ export interface ChainVariant {
   close(): Promise<void>;
 }
 
-const ref = (r: IngestRecord) => ({ device: r.device, seq: r.seq });
+const ref = (r: Pick<IngestRecord, 'device' | 'seq'>) => ({ device: r.device, seq: r.seq });
 
 /**
  * The audit and proof behaviours of issue 6, run against each chain (embedded and JSON-RPC):
@@ -102,6 +103,70 @@ export function auditScenarios(variant: () => ChainVariant): void {
     } finally {
       await f.query(`DELETE FROM "${lineOf(model.device, fake).split(',')[0]}" WHERE "device" = '${fake.device}' AND time >= ${fake.ts}ms AND time <= ${fake.ts}ms`);
     }
+  });
+
+  it('never anchors a row forged into InfluxDB before its window is sealed, and names it injected', async () => {
+    const since = f.service.clock.now();
+    const genuine = await f.ingest(4);
+    // Written straight to InfluxDB with an rx inside the still open window, as an operator with
+    // database access could: the ingest never accepted it, so it was never committed.
+    const model = entry(genuine[1]);
+    const forged: IngestRecord = { ...model.record, seq: 8_888, ts: model.record.ts + 1, rx: f.service.clock.now(), sig: null };
+    await f.writePoints([{ device: model.device, record: forged }]);
+    const until = Math.max(forged.rx, ...genuine.map((r) => r.rx)) + 1;
+    await f.anchoredUpTo(until);
+    try {
+      const batches = await f.repo.batchesOverlapping(since, until);
+      expect(batches.reduce((n, b) => n + b.count, 0)).toBe(genuine.length);
+      const leaves = (await Promise.all(batches.map((b) => f.repo.leaves(b.id)))).flat();
+      expect(leaves.map((l) => `${l!.device}#${l!.seq}`)).not.toContain(`${forged.device}#${forged.seq}`);
+      const report = await f.audit.audit(since, until);
+      const failed = report.batches.filter((b) => !b.verified);
+      expect(failed).toHaveLength(1);
+      expect(failed[0].injected.map(ref)).toEqual([ref(forged)]);
+      expect(failed[0].altered).toEqual([]);
+      expect(failed[0].missing).toEqual([]);
+    } finally {
+      await f.query(`DELETE FROM "${lineOf(model.device, forged).split(',')[0]}" WHERE "device" = '${forged.device}' AND time >= ${forged.ts}ms AND time <= ${forged.ts}ms`);
+    }
+  });
+
+  it('offers a consistency proof from a bundle\'s head to the latest head, which the verifier checks', async () => {
+    const target = records[2];
+    const bundle = await f.proofs.proof(target.device, { seq: target.seq }, { consistencyTo: 'latest' });
+    expect(bundle.consistency!.treeSize).toBeGreaterThan(bundle.batch.treeSize);
+    const report = await verifyBundle(bundle, chain.verifierUrl());
+    expect(report.checks.filter((c) => c.name === 'consistency').map((c) => c.ok)).toEqual([true, true]);
+    expect(report.ok).toBe(true);
+    // A proof that does not fit the heads fails visibly.
+    const bent = { ...bundle, consistency: { ...bundle.consistency!, proof: [...bundle.consistency!.proof].reverse() } };
+    if (bent.consistency.proof.length > 1) expect((await verifyBundle(bent, chain.verifierUrl())).ok).toBe(false);
+    const shorter = { ...bundle, consistency: { ...bundle.consistency!, treeSize: bundle.consistency!.treeSize - 1 } };
+    expect((await verifyBundle(shorter, chain.verifierUrl())).ok).toBe(false);
+  });
+
+  it('exports every leaf of a batch, from which the tree head on chain is recomputed without InfluxDB', async () => {
+    const batch = (await f.repo.batchesOverlapping(from, to)).find((b) => b.count > 1)!;
+    const exported = JSON.parse(JSON.stringify(await f.exports.exportBatch(batch.id))) as Awaited<ReturnType<typeof f.exports.exportBatch>>;
+    expect(exported.entries).toHaveLength(batch.count);
+    expect(exported.entries.every((e) => e.stored === 'ok')).toBe(true);
+    // What an auditor does with the file alone: the previous head's frontier, then each leaf.
+    const log = MerkleFrontier.from(exported.previous.treeSize, exported.previous.frontier.map((h) => Buffer.from(h, 'hex')));
+    for (const e of exported.entries) {
+      const leaf = leafHash(jcs(e.record));
+      expect(leaf.toString('hex')).toBe(e.leaf);
+      log.append(leaf);
+    }
+    const onChain = await f.service.currentChain()!.getBatch(batch.id);
+    expect({ size: log.size, root: log.root().toString('hex') }).toEqual({ size: onChain!.count, root: onChain!.root });
+  });
+
+  it('checks the RFC 6962 consistency of every anchored head with the one before', async () => {
+    const report = await f.audit.audit(from, to);
+    const later = report.batches.filter((b) => b.batchId > 0);
+    expect(later.length).toBeGreaterThan(0);
+    for (const b of later) expect(b.consistency).toMatchObject({ verified: true });
+    expect(report.batches.some((b) => (b.consistency?.proofLength ?? 0) > 0)).toBe(true);
   });
 
   it('exports a bundle that verifies with only the chain running, and fails with any one bit flipped', async () => {

@@ -27,9 +27,23 @@ export const proofBundleSchema = z
     device: z.object({ id: z.string().min(1), publicKey: z.string().nullable() }).strict(),
     signature: z.string().nullable(),
     leaf: hash,
+    /** The leaf's index in the whole log (not in the batch). */
     leafIndex: z.number().int().nonnegative(),
+    /** RFC 6962 §2.1.1 audit path of the leaf in the tree of batch.treeSize leaves. */
     path: z.array(hash),
-    batch: z.object({ id: z.number().int().nonnegative(), start: ms, end: ms, count: z.number().int().positive(), root: hash, prevRoot: hash }).strict(),
+    batch: z
+      .object({
+        id: z.number().int().nonnegative(),
+        start: ms,
+        end: ms,
+        /** Leaves this batch added to the log. */
+        count: z.number().int().positive(),
+        /** The log's size at this batch's head (RFC 6962 tree_size; on chain as `count`). */
+        treeSize: z.number().int().positive(),
+        root: hash,
+        prevRoot: hash,
+      })
+      .strict(),
     chain: z
       .object({
         chainId: z.number().int().positive(),
@@ -38,6 +52,11 @@ export const proofBundleSchema = z
         blockNumber: z.number().int().nonnegative(),
       })
       .strict(),
+    /**
+     * Optional (asked for with consistencyTo): RFC 6962 §2.1.2 proof that the later anchored head
+     * `batchId` (treeSize, root) extends this bundle's head: the log was only appended to since.
+     */
+    consistency: z.object({ batchId: z.number().int().nonnegative(), treeSize: z.number().int().positive(), root: hash, proof: z.array(hash) }).strict().optional(),
   })
   .strict();
 

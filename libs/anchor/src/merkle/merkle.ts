@@ -219,8 +219,8 @@ export function verifyConsistency(size1: number, size2: number, root1: Uint8Arra
     fn = Math.floor(fn / 2);
     sn = Math.floor(sn / 2);
   }
-  let fr = path[0];
-  let sr = path[0];
+  let fr: Buffer = path[0];
+  let sr: Buffer = path[0];
   for (const c of path.slice(1)) {
     if (sn === 0) return false;
     if (fn % 2 === 1 || fn === sn) {

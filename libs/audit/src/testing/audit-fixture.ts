@@ -4,6 +4,7 @@ import { DeviceType, familyOf, IngestRecord, privateKeyFromBase64, generateDevic
 import { SqlStore } from '@gridproof/store';
 import { sharedInfluxUrl, uniqueName } from '@gridproof/testing';
 import { AuditService } from '../audit.service';
+import { BatchExportService } from '../batch-export';
 import { ProofService } from '../proof.service';
 
 export interface FixtureDevice {
@@ -23,6 +24,7 @@ export interface FixtureDevice {
 export class AuditFixture {
   readonly devices: FixtureDevice[];
   readonly written: Array<{ device: FixtureDevice; record: IngestRecord }> = [];
+  readonly exports: BatchExportService;
 
   private constructor(
     readonly influxUrl: string,
@@ -35,6 +37,7 @@ export class AuditFixture {
     readonly audit: AuditService,
     readonly proofs: ProofService,
   ) {
+    this.exports = new BatchExportService(repo, reader, { maxBackfillMs: 3_600_000, maxFutureSkewMs: 60_000 });
     this.devices = (['smart-meter', 'pv-inverter', 'ev-charger'] as DeviceType[]).map((type, i) => {
       const keys = generateDeviceKeyPair();
       return { id: `dev-${i}`, type, site: `site-${i % 2}`, publicKey: keys.publicKey, privateKey: keys.privateKey, seq: 0 };
