@@ -15,9 +15,9 @@ import { ProofService } from './proof.service';
   providers: [
     {
       provide: AuditService,
-      useFactory: (config: GridProofConfig, repo: AnchorRepository, reader: InfluxRecordReader, anchors: AnchorService) =>
-        new AuditService(repo, reader, () => anchors.currentChain(), { maxBackfillMs: config.ingest.maxBackfillMs, maxFutureSkewMs: config.ingest.maxFutureSkewMs }, reader.client),
-      inject: [GP_CONFIG, AnchorRepository, InfluxRecordReader, AnchorService],
+      useFactory: (config: GridProofConfig, repo: AnchorRepository, reader: InfluxRecordReader, anchors: AnchorService, registry: DeviceRegistry) =>
+        new AuditService(repo, reader, () => anchors.currentChain(), { maxBackfillMs: config.ingest.maxBackfillMs, maxFutureSkewMs: config.ingest.maxFutureSkewMs }, reader.client, registry),
+      inject: [GP_CONFIG, AnchorRepository, InfluxRecordReader, AnchorService, DeviceRegistry],
     },
     {
       provide: BatchExportService,

@@ -1,6 +1,6 @@
 import { JsonRpcProvider, Network } from 'ethers';
 import { ChainPort, leafHash, MerkleFrontier } from '@gridproof/anchor';
-import { jcs } from '@gridproof/telemetry';
+import { generateDeviceKeyPair, jcs } from '@gridproof/telemetry';
 import { IngestRecord } from '@gridproof/telemetry';
 import { AuditFixture, lineOf } from './testing/audit-fixture';
 import { verifyBundle } from './verify-bundle';
@@ -52,6 +52,10 @@ export function auditScenarios(variant: () => ChainVariant): void {
     expect(report.batches.length).toBeGreaterThanOrEqual(2);
     expect(report.failed).toBe(0);
     expect(report.records).toBe(records.length);
+    // Every record's signature was checked against its device's key, none is off.
+    expect(report.batches.reduce((n, b) => n + b.signatures!.checked, 0)).toBe(records.length);
+    expect(report.batches.flatMap((b) => [...b.signatures!.invalid, ...b.signatures!.unsigned, ...b.signatures!.noKey])).toEqual([]);
+    expect(report.sequences).toMatchObject({ devices: 3, missingSeqs: 0, gaps: [], reordered: [], deadLettered: 0 });
   });
 
   it('names the record whose stored row had one field changed', async () => {
@@ -100,6 +104,9 @@ export function auditScenarios(variant: () => ChainVariant): void {
       expect(failed[0].injected.map((r) => ({ device: r.device, seq: r.seq }))).toEqual([ref(fake)]);
       expect(failed[0].altered).toEqual([]);
       expect(failed[0].missing).toEqual([]);
+      // Unsigned from a device that must sign, and a jump in its device's seq.
+      expect(failed[0].signatures!.unsigned.map(ref)).toEqual([ref(fake)]);
+      expect(report.sequences.gaps).toContainEqual({ device: fake.device, after: expect.any(Number), next: 9_999 });
     } finally {
       await f.query(`DELETE FROM "${lineOf(model.device, fake).split(',')[0]}" WHERE "device" = '${fake.device}' AND time >= ${fake.ts}ms AND time <= ${fake.ts}ms`);
     }
@@ -167,6 +174,44 @@ export function auditScenarios(variant: () => ChainVariant): void {
     expect(later.length).toBeGreaterThan(0);
     for (const b of later) expect(b.consistency).toMatchObject({ verified: true });
     expect(report.batches.some((b) => (b.consistency?.proofLength ?? 0) > 0)).toBe(true);
+  });
+
+  it('flags a stored record whose signature does not verify with the key valid at its receive time', async () => {
+    const victim = records[5];
+    const w = entry(victim);
+    const other = records.find((r) => r.device === victim.device && r.seq !== victim.seq)!;
+    await f.writePoints([{ device: w.device, record: { ...victim, sig: other.sig } }]);
+    try {
+      const report = await f.audit.audit(from, to);
+      const failed = report.batches.filter((b) => !b.verified);
+      expect(failed).toHaveLength(1);
+      expect(failed[0].signatures!.invalid.map(ref)).toEqual([ref(victim)]);
+      expect(failed[0].altered.map(ref)).toEqual([ref(victim)]);
+    } finally {
+      await f.writePoints([w]);
+    }
+  });
+
+  it('proves readings made before a key rotation and before a device deletion with the key they were signed with', async () => {
+    const rotated = records.find((r) => r.device === 'dev-0')!;
+    const deleted = records.find((r) => r.device === 'dev-2')!;
+    const before = { rotated: (await f.proofs.proof(rotated.device, { seq: rotated.seq })).device.publicKey, deleted: (await f.proofs.proof(deleted.device, { seq: deleted.seq })).device.publicKey };
+    await f.registry.update('dev-0', { publicKey: generateDeviceKeyPair().publicKey });
+    await f.registry.delete('dev-2');
+    const afterRotation = await f.proofs.proof(rotated.device, { seq: rotated.seq });
+    const afterDeletion = await f.proofs.proof(deleted.device, { seq: deleted.seq });
+    expect(afterRotation.device.publicKey).toBe(before.rotated);
+    expect(afterDeletion.device.publicKey).toBe(before.deleted);
+    for (const bundle of [afterRotation, afterDeletion]) {
+      const report = await verifyBundle(bundle, chain.verifierUrl());
+      expect(report.checks.filter((c) => !c.ok)).toEqual([]);
+    }
+    // The registry's history keeps every key with its validity.
+    expect((await f.registry.keyHistory('dev-0')).map((e) => e.event)).toEqual(['registered', 'rotated']);
+    expect((await f.registry.keyHistory('dev-2')).map((e) => e.event)).toEqual(['registered', 'deleted']);
+    // And the bulk audit still checks the earlier readings against their own keys.
+    const report = await f.audit.audit(from, to);
+    expect(report.failed).toBe(0);
   });
 
   it('exports a bundle that verifies with only the chain running, and fails with any one bit flipped', async () => {

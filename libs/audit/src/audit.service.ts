@@ -1,7 +1,10 @@
 import type { InfluxDB } from 'influx';
+import type { KeyEvent } from '@gridproof/registry';
 import { AnchorRepository, BatchRecord, ChainPort, compareRecords, InfluxRecordReader, LogProofs, MerkleFrontier, OnChainBatch, recordKey, recordLeaf, RecordRef, verifyConsistency } from '@gridproof/anchor';
 import { MEASUREMENTS } from '@gridproof/influx';
 import type { IngestRecord } from '@gridproof/telemetry';
+import type { DeviceKeyLookup } from './proof.service';
+import { checkSequences, checkSignatures, SequenceFindings, SignatureFindings } from './record-checks';
 
 export interface BatchAudit {
   batchId: number;
@@ -30,6 +33,8 @@ export interface BatchAudit {
    * the batch (what was anchored is intact), but a gap an auditor must see.
    */
   deadLettered: { count: number; readings: RecordRef[] };
+  /** Every stored record's Ed25519 signature against its device's key at the record's rx. */
+  signatures: SignatureFindings | null;
 }
 
 export interface AuditReport {
@@ -39,6 +44,11 @@ export interface AuditReport {
   verified: number;
   failed: number;
   records: number;
+  /**
+   * Per device over the period, in receive order: seq gaps and reordering, next to the count of
+   * readings InfluxDB refused (dead-lettered), which also leave gaps.
+   */
+  sequences: SequenceFindings & { deadLettered: number };
   durationMs: number;
 }
 
@@ -59,12 +69,14 @@ export class AuditService {
     private readonly chain: () => ChainPort | null,
     private readonly options: AuditOptions,
     private readonly influxWriter: InfluxDB | null = null,
+    /** The registry's key history; without it signatures are not checked (null findings). */
+    private readonly keys: DeviceKeyLookup | null = null,
   ) {}
 
   async audit(from: number, to: number): Promise<AuditReport> {
     const t0 = Date.now();
     const batches = await this.repo.batchesOverlapping(from, to);
-    if (!batches.length) return { from, to, batches: [], verified: 0, failed: 0, records: 0, durationMs: Date.now() - t0 };
+    if (!batches.length) return { from, to, batches: [], verified: 0, failed: 0, records: 0, sequences: { ...checkSequences([]), deadLettered: 0 }, durationMs: Date.now() - t0 };
     const start = batches[0].start;
     const end = batches[batches.length - 1].end;
     // One scan for the whole period, split by rx: InfluxDB cannot index rx (a field).
@@ -75,6 +87,7 @@ export class AuditService {
       const i = upperBound(starts, s.record.rx) - 1;
       if (i >= 0 && s.record.rx < batches[i].end) byBatch.get(batches[i].id)!.push(s.record);
     }
+    const histories = this.keys ? await this.keys.keyHistories([...new Set(stored.map((s) => s.record.device))]) : null;
     const chain = this.chain();
     const results: BatchAudit[] = [];
     const log = new LogProofs(this.repo);
@@ -83,7 +96,7 @@ export class AuditService {
     let prevOnChain = batches[0].id > 0 && chain ? await chain.getBatch(batches[0].id - 1) : null;
     for (const b of batches) {
       const onChain = chain ? await chain.getBatch(b.id) : null;
-      results.push(await this.auditBatch(b, byBatch.get(b.id)!, onChain, prevStored, prevOnChain, chain !== null, log));
+      results.push(await this.auditBatch(b, byBatch.get(b.id)!, onChain, prevStored, prevOnChain, chain !== null, log, histories));
       prevStored = b;
       prevOnChain = onChain;
     }
@@ -94,6 +107,7 @@ export class AuditService {
       verified: results.filter((r) => r.verified).length,
       failed: results.filter((r) => !r.verified).length,
       records: stored.length,
+      sequences: { ...checkSequences(results.flatMap((r) => byBatch.get(r.batchId)!)), deadLettered: results.reduce((n, r) => n + r.deadLettered.count, 0) },
       durationMs: Date.now() - t0,
     };
     this.writeResults(results);
@@ -108,10 +122,15 @@ export class AuditService {
     prev: OnChainBatch | null,
     chainUp: boolean,
     log: LogProofs,
+    histories: Map<string, KeyEvent[]> | null,
   ): Promise<BatchAudit> {
     records.sort(compareRecords);
     const leaves = records.map(recordLeaf);
     const problems: string[] = [];
+    const signatures = histories ? checkSignatures(records, histories) : null;
+    if (signatures?.invalid.length) problems.push(`${signatures.invalid.length} records do not verify with their device's key at their receive time`);
+    if (signatures?.unsigned.length) problems.push(`${signatures.unsigned.length} records are unsigned although their device had to sign`);
+    if (signatures?.noKey.length) problems.push(`${signatures.noKey.length} records are from devices with no key history at their receive time`);
     // The log before this batch, as the store's frontier of the previous head: trusted only when
     // it folds to the previous root on chain at the previous size (batch 0 starts empty).
     const base = b.id === 0 ? MerkleFrontier.empty() : prevStored && prev ? frontierOf(prevStored) : null;
@@ -151,6 +170,7 @@ export class AuditService {
       missing: [],
       injected: [],
       deadLettered: { count: b.deadLettered, readings: b.deadLetters },
+      signatures,
     };
     if (result.verified || !onChain || !base || !baseOk) return result;
 

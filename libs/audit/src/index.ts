@@ -6,3 +6,4 @@ export * from './audit.module';
 export * from './http/audit.controller';
 export * from './cli/audit.commands';
 export * from './batch-export';
+export * from './record-checks';

@@ -24,6 +24,10 @@ export const proofBundleSchema = z
         rx: ms,
       })
       .strict(),
+    /**
+     * The device key valid at the reading's rx, from the device's append-only key history (not
+     * the current key: a bundle made after a rotation or deletion still verifies).
+     */
     device: z.object({ id: z.string().min(1), publicKey: z.string().nullable() }).strict(),
     signature: z.string().nullable(),
     leaf: hash,

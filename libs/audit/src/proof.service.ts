@@ -1,9 +1,13 @@
 import { AnchorRepository, InfluxRecordReader, LogProofs, recordLeaf } from '@gridproof/anchor';
+import { KeyEvent, keyValidAt } from '@gridproof/registry';
 import { PROOF_BUNDLE_FORMAT, ProofBundle } from './proof-bundle';
 
-/** How the proof service learns a device's public key (the registry implements it). */
+/**
+ * How proofs and audits learn the key a device had at a reading's time: its append-only key
+ * history (the registry implements it), kept after rotation and deletion.
+ */
 export interface DeviceKeyLookup {
-  find(deviceId: string): Promise<{ publicKey: string | null } | null>;
+  keyHistories(deviceIds: readonly string[]): Promise<Map<string, KeyEvent[]>>;
 }
 
 export class ProofError extends Error {
@@ -40,13 +44,15 @@ export class ProofService {
     if (index < 0) throw new ProofError('mismatch', `batch ${batch.id} did not anchor ${device}#${record.seq}: the stored reading was added afterwards`);
     const leaf = recordLeaf(record);
     if (!leaves[index].leaf.equals(leaf)) throw new ProofError('mismatch', `the stored reading ${device}#${record.seq} differs from what batch ${batch.id} anchored`);
-    const registered = await this.devices.find(record.device);
+    // The key valid when the reading was received (rx: GridProof's clock, the clock of key
+    // events), not the current one: a proof made before a rotation or deletion still verifies.
+    const key = keyValidAt((await this.devices.keyHistories([record.device])).get(record.device) ?? [], record.rx);
     const log = new LogProofs(this.repo);
     const inclusion = await log.inclusion(batch, index);
     const bundle: ProofBundle = {
       format: PROOF_BUNDLE_FORMAT,
       record,
-      device: { id: record.device, publicKey: registered?.publicKey ?? null },
+      device: { id: record.device, publicKey: key?.publicKey ?? null },
       signature: record.sig,
       leaf: leaf.toString('hex'),
       leafIndex: inclusion.leafIndex,
