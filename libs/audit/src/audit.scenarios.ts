@@ -1,4 +1,8 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Ajv2020 from 'ajv/dist/2020';
 import { JsonRpcProvider, Network } from 'ethers';
+import { repoRoot } from '../../testing/src/faults/gridproof-process';
 import { ChainPort, leafHash, MerkleFrontier } from '@gridproof/anchor';
 import { generateDeviceKeyPair, jcs } from '@gridproof/telemetry';
 import { IngestRecord } from '@gridproof/telemetry';
@@ -218,6 +222,10 @@ export function auditScenarios(variant: () => ChainVariant): void {
     const target = records[10];
     const bundle = await f.proofs.proof(target.device, { seq: target.seq });
     expect(bundle.record).toEqual(target);
+    // The published JSON Schema (docs/proof-bundle.schema.json) accepts what the service writes.
+    const jsonSchema = JSON.parse(readFileSync(join(repoRoot(), 'docs', 'proof-bundle.schema.json'), 'utf8')) as object;
+    const validate = new Ajv2020({ strict: true, allowUnionTypes: true }).compile(jsonSchema);
+    expect(validate(JSON.parse(JSON.stringify(bundle)))).toBe(true);
     // Only the chain stays up: the anchoring service, the SQL store and the InfluxDB database go.
     await f.dispose();
     const report = await verifyBundle(bundle, chain.verifierUrl());

@@ -8,11 +8,38 @@ import { z } from 'zod';
 export const PROOF_BUNDLE_FORMAT = 'gridproof-proof/1';
 
 const hash = z.string().regex(/^[0-9a-f]{64}$/, 'a 32-byte lowercase hex hash');
+
+/**
+ * The algorithms a bundle is verified with, named in every bundle so a verifier written
+ * elsewhere knows exactly what to run (docs/anchoring.md): SHA-256 (FIPS 180-4) inside an
+ * RFC 6962 Merkle tree (leaf 0x00, node 0x01), records canonicalised with RFC 8785, Ed25519
+ * signatures (RFC 8032) over RFC 8785 of the record without sig and rx.
+ */
+export const PROOF_ALGORITHMS = { hash: 'sha-256', tree: 'rfc6962', canonicalization: 'rfc8785', signature: 'ed25519' } as const;
+
+/**
+ * The anchoring contract's ABI identifiers a verifier calls and reads (keccak-256 of the
+ * signatures; contract-artifact.spec.ts checks them against contracts/GridProofAnchor.json).
+ */
+export const ANCHOR_ABI_IDS = {
+  getBatch: '0x5ac44282',
+  anchor: '0xc6ae66a3',
+  anchoredEvent: '0xfdbe6cc011df251a01f178e769b2f584cd3826cc82336f040909e69452bc6d03',
+} as const;
 const ms = z.number().int().nonnegative();
 
 export const proofBundleSchema = z
   .object({
     format: z.literal(PROOF_BUNDLE_FORMAT),
+    algorithms: z
+      .object({
+        hash: z.literal(PROOF_ALGORITHMS.hash),
+        tree: z.literal(PROOF_ALGORITHMS.tree),
+        canonicalization: z.literal(PROOF_ALGORITHMS.canonicalization),
+        signature: z.literal(PROOF_ALGORITHMS.signature),
+      })
+      .strict(),
+    /** The device's signature: record.sig is authoritative (it is what the leaf hashes); this copies it. */
     record: z
       .object({
         v: z.literal(1),
@@ -54,6 +81,11 @@ export const proofBundleSchema = z
         contract: z.string().regex(/^0x[0-9a-f]{40}$/, 'a lowercase 0x address'),
         txHash: z.string().regex(/^0x[0-9a-f]{64}$/, 'a lowercase 0x transaction hash'),
         blockNumber: z.number().int().nonnegative(),
+        abi: z.object({ getBatch: z.literal(ANCHOR_ABI_IDS.getBatch), anchor: z.literal(ANCHOR_ABI_IDS.anchor), anchoredEvent: z.literal(ANCHOR_ABI_IDS.anchoredEvent) }).strict(),
+        /** Optional, filled by the chain's side when known: the anchoring block's hash and time, and whether the batch was re-anchored. */
+        blockHash: z.string().regex(/^0x[0-9a-f]{64}$/).optional(),
+        blockTimestamp: z.number().int().nonnegative().optional(),
+        reanchored: z.boolean().optional(),
       })
       .strict(),
     /**

@@ -1,6 +1,6 @@
 import { AnchorRepository, InfluxRecordReader, LogProofs, recordLeaf } from '@gridproof/anchor';
 import { KeyEvent, keyValidAt } from '@gridproof/registry';
-import { PROOF_BUNDLE_FORMAT, ProofBundle } from './proof-bundle';
+import { ANCHOR_ABI_IDS, PROOF_ALGORITHMS, PROOF_BUNDLE_FORMAT, ProofBundle } from './proof-bundle';
 
 /**
  * How proofs and audits learn the key a device had at a reading's time: its append-only key
@@ -51,6 +51,7 @@ export class ProofService {
     const inclusion = await log.inclusion(batch, index);
     const bundle: ProofBundle = {
       format: PROOF_BUNDLE_FORMAT,
+      algorithms: { ...PROOF_ALGORITHMS },
       record,
       device: { id: record.device, publicKey: key?.publicKey ?? null },
       signature: record.sig,
@@ -58,7 +59,7 @@ export class ProofService {
       leafIndex: inclusion.leafIndex,
       path: inclusion.path.map((h) => h.toString('hex')),
       batch: { id: batch.id, start: batch.start, end: batch.end, count: batch.count, treeSize: batch.treeSize, root: batch.root, prevRoot: batch.prevRoot },
-      chain: { chainId: batch.anchor.chainId, contract: batch.anchor.contract.toLowerCase(), txHash: batch.anchor.txHash.toLowerCase(), blockNumber: batch.anchor.blockNumber },
+      chain: { chainId: batch.anchor.chainId, contract: batch.anchor.contract.toLowerCase(), txHash: batch.anchor.txHash.toLowerCase(), blockNumber: batch.anchor.blockNumber, abi: { ...ANCHOR_ABI_IDS } },
     };
     if (opts.consistencyTo !== undefined) {
       const to = opts.consistencyTo === 'latest' ? await this.repo.lastAnchored() : await this.repo.batch(opts.consistencyTo);
