@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { CoreModule, CoreModuleOptions } from '@gridproof/core';
 import { AlertsModule } from '@gridproof/alerts';
-import { AnchorModule, ReceiveClock } from '@gridproof/anchor';
+import { AnchorModule, LeafJournal, ReceiveClock } from '@gridproof/anchor';
 import { AuditModule } from '@gridproof/audit';
 import { BrokerModule, BrokerService } from '@gridproof/broker';
 import { DetectModule } from '@gridproof/detect';
@@ -23,7 +23,7 @@ export class AppModule {
   static forRoot(options: CoreModuleOptions): DynamicModule {
     const publisher = new LateBrokerPublisher();
     // Anchoring's receive clock stamps rx, so every record falls into exactly one anchoring window.
-    const ingest = IngestModule.register({ imports: [AnchorModule], rxStamp: ReceiveClock });
+    const ingest = IngestModule.register({ imports: [AnchorModule], rxStamp: ReceiveClock, journal: LeafJournal });
     const broker = BrokerModule.register({ imports: [RegistryModule, ingest], directory: DeviceRegistry, sink: IngestPipeline });
     const alerts = AlertsModule.forRoot({ publish: publisher.publish });
     return {

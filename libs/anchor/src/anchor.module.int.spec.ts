@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Test } from '@nestjs/testing';
 import { loadConfig } from '@gridproof/config';
 import { CoreModule } from '@gridproof/core';
@@ -9,7 +12,8 @@ import { AnchorService } from './service/anchor.service';
 
 describe(AnchorModule.name, () => {
   it('boots with the embedded chain, deploys the contract and anchors the first window', async () => {
-    const config = loadConfig({ INFLUX_URL: sharedInfluxUrl(), INFLUX_DATABASE: uniqueName('anchormod'), GP_CHAIN_EMBEDDED_PORT: '0', GP_ANCHOR_INTERVAL_MS: '200', GP_ANCHOR_SETTLE_MS: '50' });
+    const dataDir = mkdtempSync(join(tmpdir(), 'gp-anchormod-'));
+    const config = loadConfig({ GP_DATA_DIR: dataDir, INFLUX_URL: sharedInfluxUrl(), INFLUX_DATABASE: uniqueName('anchormod'), GP_CHAIN_EMBEDDED_PORT: '0', GP_ANCHOR_INTERVAL_MS: '200', GP_ANCHOR_SETTLE_MS: '50' });
     // The ingest pipeline creates the database in the app; here the test does.
     const influx = InfluxRecordReader.connect(config.influx.url!, config.influx.database).client;
     await influx.createDatabase(config.influx.database);
@@ -29,6 +33,7 @@ describe(AnchorModule.name, () => {
       await app.close();
       await store.close();
       await influx.dropDatabase(config.influx.database);
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 });

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { Inject, Injectable, Logger, Module, OnApplicationBootstrap, BeforeApplicationShutdown } from '@nestjs/common';
 import type { GridProofConfig } from '@gridproof/config';
 import { GP_CONFIG } from '@gridproof/core';
@@ -9,6 +10,7 @@ import { ChainPort } from './chain/chain.port';
 import { EmbeddedChain } from './chain/embedded-chain';
 import { JsonRpcChain } from './chain/json-rpc-chain';
 import { AnchorsController } from './http/anchors.controller';
+import { LeafJournal } from './log/leaf-journal';
 import { InfluxRecordReader } from './records/influx-records';
 import { AnchorMetrics } from './service/anchor-metrics';
 import { AnchorService } from './service/anchor.service';
@@ -92,8 +94,19 @@ export class AnchorLifecycle implements OnApplicationBootstrap, BeforeApplicatio
     },
     ChainConnection,
     {
+      // The log's journal: the ingest commits every reading here before PUBACK (IngestModule's
+      // `journal`); opened before anything is ingested, with what the SQL store has sealed.
+      provide: LeafJournal,
+      useFactory: async (config: GridProofConfig, repo: AnchorRepository) => {
+        await repo.migrate();
+        const last = await repo.lastBatch();
+        return LeafJournal.open(join(config.dataDir, 'leaf-journal'), last?.end ?? 0, new Logger('Anchor'));
+      },
+      inject: [GP_CONFIG, AnchorRepository],
+    },
+    {
       provide: AnchorService,
-      useFactory: (config: GridProofConfig, repo: AnchorRepository, reader: InfluxRecordReader, chain: ChainConnection, clock: ReceiveClock, registry: Registry) => {
+      useFactory: (config: GridProofConfig, repo: AnchorRepository, reader: InfluxRecordReader, chain: ChainConnection, clock: ReceiveClock, registry: Registry, journal: LeafJournal) => {
         const logger = new Logger('Anchor');
         let service: AnchorService | null = null;
         const metrics = new AnchorMetrics(registry, () => service!.status());
@@ -119,13 +132,14 @@ export class AnchorLifecycle implements OnApplicationBootstrap, BeforeApplicatio
           reader.client,
           Date.now,
           config.chain.rpcUrl ? 'rpc' : 'embedded',
+          journal,
         );
         return service;
       },
-      inject: [GP_CONFIG, AnchorRepository, InfluxRecordReader, ChainConnection, ReceiveClock, Registry],
+      inject: [GP_CONFIG, AnchorRepository, InfluxRecordReader, ChainConnection, ReceiveClock, Registry, LeafJournal],
     },
     AnchorLifecycle,
   ],
-  exports: [ReceiveClock, AnchorService, AnchorRepository, InfluxRecordReader, ChainConnection],
+  exports: [ReceiveClock, AnchorService, AnchorRepository, InfluxRecordReader, ChainConnection, LeafJournal],
 })
 export class AnchorModule {}

@@ -16,3 +16,5 @@ export * from './service/anchor-metrics';
 export * from './service/anchor.service';
 export * from './anchor.module';
 export * from './http/anchors.controller';
+export * from './log/leaf-journal';
+export * from './log/log-proofs';

@@ -4,6 +4,7 @@ import { GP_CONFIG } from '@gridproof/core';
 import { AnchorModule, AnchorRepository, AnchorService, InfluxRecordReader } from '@gridproof/anchor';
 import { DeviceRegistry, RegistryModule } from '@gridproof/registry';
 import { AuditService } from './audit.service';
+import { BatchExportService } from './batch-export';
 import { AuditController } from './http/audit.controller';
 import { ProofService } from './proof.service';
 
@@ -14,9 +15,15 @@ import { ProofService } from './proof.service';
   providers: [
     {
       provide: AuditService,
-      useFactory: (config: GridProofConfig, repo: AnchorRepository, reader: InfluxRecordReader, anchors: AnchorService) =>
-        new AuditService(repo, reader, () => anchors.currentChain(), { maxBackfillMs: config.ingest.maxBackfillMs, maxFutureSkewMs: config.ingest.maxFutureSkewMs }, reader.client),
-      inject: [GP_CONFIG, AnchorRepository, InfluxRecordReader, AnchorService],
+      useFactory: (config: GridProofConfig, repo: AnchorRepository, reader: InfluxRecordReader, anchors: AnchorService, registry: DeviceRegistry) =>
+        new AuditService(repo, reader, () => anchors.currentChain(), { maxBackfillMs: config.ingest.maxBackfillMs, maxFutureSkewMs: config.ingest.maxFutureSkewMs }, reader.client, registry),
+      inject: [GP_CONFIG, AnchorRepository, InfluxRecordReader, AnchorService, DeviceRegistry],
+    },
+    {
+      provide: BatchExportService,
+      useFactory: (config: GridProofConfig, repo: AnchorRepository, reader: InfluxRecordReader) =>
+        new BatchExportService(repo, reader, { maxBackfillMs: config.ingest.maxBackfillMs, maxFutureSkewMs: config.ingest.maxFutureSkewMs }),
+      inject: [GP_CONFIG, AnchorRepository, InfluxRecordReader],
     },
     {
       provide: ProofService,
@@ -24,7 +31,7 @@ import { ProofService } from './proof.service';
       inject: [AnchorRepository, InfluxRecordReader, DeviceRegistry],
     },
   ],
-  exports: [AuditService, ProofService],
+  exports: [AuditService, ProofService, BatchExportService],
 })
 export class AuditModule {}
 

@@ -1,7 +1,10 @@
 import type { InfluxDB } from 'influx';
-import { AnchorRepository, BatchRecord, ChainPort, compareRecords, InfluxRecordReader, merkleRoot, OnChainBatch, recordKey, recordLeaf, RecordRef } from '@gridproof/anchor';
+import type { KeyEvent } from '@gridproof/registry';
+import { AnchorRepository, BatchRecord, ChainPort, compareRecords, InfluxRecordReader, LogProofs, MerkleFrontier, OnChainBatch, recordKey, recordLeaf, RecordRef, verifyConsistency } from '@gridproof/anchor';
 import { MEASUREMENTS } from '@gridproof/influx';
 import type { IngestRecord } from '@gridproof/telemetry';
+import type { DeviceKeyLookup } from './proof.service';
+import { checkSequences, checkSignatures, SequenceFindings, SignatureFindings } from './record-checks';
 
 export interface BatchAudit {
   batchId: number;
@@ -10,8 +13,17 @@ export interface BatchAudit {
   verified: boolean;
   /** Why not, in words (empty when verified). */
   problems: string[];
+  /** anchored: leaves the batch added to the log per the chain (its size minus the previous head's). */
   count: { anchored: number | null; stored: number };
-  roots: { onChain: string | null; rebuilt: string; store: string };
+  /** The log's size at this batch's head: on chain, and as rebuilt from InfluxDB. */
+  treeSize: { onChain: number | null; rebuilt: number | null };
+  roots: { onChain: string | null; rebuilt: string | null; store: string };
+  /**
+   * RFC 6962 §2.1.2: the consistency proof from the previous anchored head to this one, built
+   * from the store and checked against both roots on chain (null for batch 0 or when either
+   * head is not on chain). false means the log was rewritten, not appended to.
+   */
+  consistency: { fromTreeSize: number; toTreeSize: number; proofLength: number; verified: boolean } | null;
   altered: RecordRef[];
   missing: RecordRef[];
   injected: RecordRef[];
@@ -21,6 +33,8 @@ export interface BatchAudit {
    * the batch (what was anchored is intact), but a gap an auditor must see.
    */
   deadLettered: { count: number; readings: RecordRef[] };
+  /** Every stored record's Ed25519 signature against its device's key at the record's rx. */
+  signatures: SignatureFindings | null;
 }
 
 export interface AuditReport {
@@ -30,6 +44,11 @@ export interface AuditReport {
   verified: number;
   failed: number;
   records: number;
+  /**
+   * Per device over the period, in receive order: seq gaps and reordering, next to the count of
+   * readings InfluxDB refused (dead-lettered), which also leave gaps.
+   */
+  sequences: SequenceFindings & { deadLettered: number };
   durationMs: number;
 }
 
@@ -50,12 +69,14 @@ export class AuditService {
     private readonly chain: () => ChainPort | null,
     private readonly options: AuditOptions,
     private readonly influxWriter: InfluxDB | null = null,
+    /** The registry's key history; without it signatures are not checked (null findings). */
+    private readonly keys: DeviceKeyLookup | null = null,
   ) {}
 
   async audit(from: number, to: number): Promise<AuditReport> {
     const t0 = Date.now();
     const batches = await this.repo.batchesOverlapping(from, to);
-    if (!batches.length) return { from, to, batches: [], verified: 0, failed: 0, records: 0, durationMs: Date.now() - t0 };
+    if (!batches.length) return { from, to, batches: [], verified: 0, failed: 0, records: 0, sequences: { ...checkSequences([]), deadLettered: 0 }, durationMs: Date.now() - t0 };
     const start = batches[0].start;
     const end = batches[batches.length - 1].end;
     // One scan for the whole period, split by rx: InfluxDB cannot index rx (a field).
@@ -66,14 +87,18 @@ export class AuditService {
       const i = upperBound(starts, s.record.rx) - 1;
       if (i >= 0 && s.record.rx < batches[i].end) byBatch.get(batches[i].id)!.push(s.record);
     }
+    const histories = this.keys ? await this.keys.keyHistories([...new Set(stored.map((s) => s.record.device))]) : null;
     const chain = this.chain();
     const results: BatchAudit[] = [];
-    let previousOnChain: OnChainBatch | null = null;
+    const log = new LogProofs(this.repo);
+    // The head before the period: its stored frontier is where the log continues from.
+    let prevStored = batches[0].id > 0 ? await this.repo.batch(batches[0].id - 1) : null;
+    let prevOnChain = batches[0].id > 0 && chain ? await chain.getBatch(batches[0].id - 1) : null;
     for (const b of batches) {
       const onChain = chain ? await chain.getBatch(b.id) : null;
-      const prev = b.id === 0 ? null : previousOnChain?.batchId === b.id - 1 ? previousOnChain : chain ? await chain.getBatch(b.id - 1) : null;
-      results.push(await this.auditBatch(b, byBatch.get(b.id)!, onChain, prev, chain !== null));
-      previousOnChain = onChain;
+      results.push(await this.auditBatch(b, byBatch.get(b.id)!, onChain, prevStored, prevOnChain, chain !== null, log, histories));
+      prevStored = b;
+      prevOnChain = onChain;
     }
     const report: AuditReport = {
       from,
@@ -82,44 +107,77 @@ export class AuditService {
       verified: results.filter((r) => r.verified).length,
       failed: results.filter((r) => !r.verified).length,
       records: stored.length,
+      sequences: { ...checkSequences(results.flatMap((r) => byBatch.get(r.batchId)!)), deadLettered: results.reduce((n, r) => n + r.deadLettered.count, 0) },
       durationMs: Date.now() - t0,
     };
     this.writeResults(results);
     return report;
   }
 
-  private async auditBatch(b: BatchRecord, records: IngestRecord[], onChain: OnChainBatch | null, prev: OnChainBatch | null, chainUp: boolean): Promise<BatchAudit> {
+  private async auditBatch(
+    b: BatchRecord,
+    records: IngestRecord[],
+    onChain: OnChainBatch | null,
+    prevStored: BatchRecord | null,
+    prev: OnChainBatch | null,
+    chainUp: boolean,
+    log: LogProofs,
+    histories: Map<string, KeyEvent[]> | null,
+  ): Promise<BatchAudit> {
     records.sort(compareRecords);
     const leaves = records.map(recordLeaf);
-    const rebuilt = merkleRoot(leaves).toString('hex');
     const problems: string[] = [];
+    const signatures = histories ? checkSignatures(records, histories) : null;
+    if (signatures?.invalid.length) problems.push(`${signatures.invalid.length} records do not verify with their device's key at their receive time`);
+    if (signatures?.unsigned.length) problems.push(`${signatures.unsigned.length} records are unsigned although their device had to sign`);
+    if (signatures?.noKey.length) problems.push(`${signatures.noKey.length} records are from devices with no key history at their receive time`);
+    // The log before this batch, as the store's frontier of the previous head: trusted only when
+    // it folds to the previous root on chain at the previous size (batch 0 starts empty).
+    const base = b.id === 0 ? MerkleFrontier.empty() : prevStored && prev ? frontierOf(prevStored) : null;
+    const baseOk = b.id === 0 || (base !== null && prev !== null && base.root().toString('hex') === prev.root && base.size === prev.count);
+    let rebuilt: MerkleFrontier | null = null;
+    if (baseOk && base) {
+      rebuilt = base.clone();
+      for (const leaf of leaves) rebuilt.append(leaf);
+    }
+    const rebuiltRoot = rebuilt?.root().toString('hex') ?? null;
     if (!chainUp) problems.push('the chain is not connected');
     else if (!onChain) problems.push('the batch is not anchored on chain');
     else {
-      if (onChain.root !== rebuilt) problems.push('the records in InfluxDB do not hash to the root on chain');
-      if (onChain.count !== records.length) problems.push(`the chain anchored ${onChain.count} records, InfluxDB holds ${records.length}`);
+      if (!baseOk) problems.push(`the store's head before this batch does not match batch ${b.id - 1} on chain: the log cannot be rebuilt from it`);
+      else {
+        if (onChain.root !== rebuiltRoot) problems.push('the records in InfluxDB do not hash to the root on chain');
+        if (onChain.count !== rebuilt!.size) problems.push(`the chain anchored a log of ${onChain.count} records at this batch, InfluxDB's records make ${rebuilt!.size}`);
+      }
       if (onChain.start !== b.start || onChain.end !== b.end) problems.push(`the chain's window [${onChain.start}, ${onChain.end}) differs from the store's`);
       const expectedPrev = b.id === 0 ? '00'.repeat(32) : prev?.root;
       if (onChain.prevRoot !== expectedPrev) problems.push('the batch does not chain to the previous batch on chain');
       if (onChain.root !== b.root) problems.push('the store records a different root than the chain');
     }
+    const consistency = onChain && prev && prevStored && b.id > 0 ? await this.checkConsistency(log, prevStored, b, prev, onChain) : null;
+    if (consistency && !consistency.verified) problems.push(`the log at this batch (${onChain!.count} leaves) is not an extension of the previous head (${prev!.count} leaves): RFC 6962 consistency fails`);
     const result: BatchAudit = {
       batchId: b.id,
       start: b.start,
       end: b.end,
       verified: problems.length === 0,
       problems,
-      count: { anchored: onChain?.count ?? null, stored: records.length },
-      roots: { onChain: onChain?.root ?? null, rebuilt, store: b.root },
+      count: { anchored: onChain ? onChain.count - (b.id === 0 ? 0 : (prev?.count ?? 0)) : null, stored: records.length },
+      treeSize: { onChain: onChain?.count ?? null, rebuilt: rebuilt?.size ?? null },
+      roots: { onChain: onChain?.root ?? null, rebuilt: rebuiltRoot, store: b.root },
+      consistency,
       altered: [],
       missing: [],
       injected: [],
       deadLettered: { count: b.deadLettered, readings: b.deadLetters },
+      signatures,
     };
-    if (result.verified || !onChain) return result;
+    if (result.verified || !onChain || !base || !baseOk) return result;
 
     const index = await this.repo.leaves(b.id);
-    if (!index || merkleRoot(index.map((l) => l.leaf)).toString('hex') !== onChain.root) {
+    const fromIndex = base.clone();
+    for (const l of index ?? []) fromIndex.append(l.leaf);
+    if (!index || fromIndex.root().toString('hex') !== onChain.root) {
       problems.push('the leaf index in the store does not match the chain: records cannot be named');
       return result;
     }
@@ -137,6 +195,22 @@ export class AuditService {
     return result;
   }
 
+  /** Builds the consistency proof between two consecutive heads from the store; checks it against the chain's roots. */
+  private async checkConsistency(log: LogProofs, from: BatchRecord, to: BatchRecord, fromChain: OnChainBatch, toChain: OnChainBatch): Promise<BatchAudit['consistency']> {
+    let proof: Buffer[] = [];
+    let verified = false;
+    try {
+      if (fromChain.count === 0) verified = true; // every log extends the empty one
+      else {
+        proof = await log.consistency(from, to);
+        verified = verifyConsistency(fromChain.count, toChain.count, Buffer.from(fromChain.root, 'hex'), Buffer.from(toChain.root, 'hex'), proof);
+      }
+    } catch {
+      verified = false; // the store cannot even build one (its sizes or leaf index disagree)
+    }
+    return { fromTreeSize: fromChain.count, toTreeSize: toChain.count, proofLength: proof.length, verified };
+  }
+
   private writeResults(results: BatchAudit[]): void {
     if (!this.influxWriter || !results.length) return;
     this.influxWriter
@@ -149,6 +223,14 @@ export class AuditService {
         { precision: 'ms' },
       )
       .catch(() => undefined);
+  }
+}
+
+function frontierOf(b: BatchRecord): MerkleFrontier | null {
+  try {
+    return MerkleFrontier.from(b.treeSize, b.frontier.map((h) => Buffer.from(h, 'hex')));
+  } catch {
+    return null;
   }
 }
 

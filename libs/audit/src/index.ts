@@ -5,3 +5,5 @@ export * from './proof.service';
 export * from './audit.module';
 export * from './http/audit.controller';
 export * from './cli/audit.commands';
+export * from './batch-export';
+export * from './record-checks';

@@ -1,9 +1,13 @@
-import { AnchorRepository, inclusionPath, InfluxRecordReader, recordLeaf } from '@gridproof/anchor';
-import { PROOF_BUNDLE_FORMAT, ProofBundle } from './proof-bundle';
+import { AnchorRepository, InfluxRecordReader, LogProofs, recordLeaf } from '@gridproof/anchor';
+import { KeyEvent, keyValidAt } from '@gridproof/registry';
+import { ANCHOR_ABI_IDS, PROOF_ALGORITHMS, PROOF_BUNDLE_FORMAT, ProofBundle } from './proof-bundle';
 
-/** How the proof service learns a device's public key (the registry implements it). */
+/**
+ * How proofs and audits learn the key a device had at a reading's time: its append-only key
+ * history (the registry implements it), kept after rotation and deletion.
+ */
 export interface DeviceKeyLookup {
-  find(deviceId: string): Promise<{ publicKey: string | null } | null>;
+  keyHistories(deviceIds: readonly string[]): Promise<Map<string, KeyEvent[]>>;
 }
 
 export class ProofError extends Error {
@@ -23,7 +27,12 @@ export class ProofService {
     private readonly devices: DeviceKeyLookup,
   ) {}
 
-  async proof(device: string, by: { seq: number } | { ts: number }): Promise<ProofBundle> {
+  /**
+   * The bundle of one stored reading: the record, the device key, the RFC 6962 inclusion proof
+   * of its leaf in its batch's tree head, and with `consistencyTo` the §2.1.2 consistency proof
+   * from that head to a later anchored head ('latest': the newest anchored batch).
+   */
+  async proof(device: string, by: { seq: number } | { ts: number }, opts: { consistencyTo?: 'latest' | number } = {}): Promise<ProofBundle> {
     const found = await this.reader.findRecords(device, by);
     if (!found.length) throw new ProofError('not_found', `no stored reading of ${device} with ${'seq' in by ? `seq ${by.seq}` : `ts ${by.ts}`}`);
     const record = found[0].record;
@@ -35,20 +44,30 @@ export class ProofService {
     if (index < 0) throw new ProofError('mismatch', `batch ${batch.id} did not anchor ${device}#${record.seq}: the stored reading was added afterwards`);
     const leaf = recordLeaf(record);
     if (!leaves[index].leaf.equals(leaf)) throw new ProofError('mismatch', `the stored reading ${device}#${record.seq} differs from what batch ${batch.id} anchored`);
-    const registered = await this.devices.find(record.device);
-    return {
+    // The key valid when the reading was received (rx: GridProof's clock, the clock of key
+    // events), not the current one: a proof made before a rotation or deletion still verifies.
+    const key = keyValidAt((await this.devices.keyHistories([record.device])).get(record.device) ?? [], record.rx);
+    const log = new LogProofs(this.repo);
+    const inclusion = await log.inclusion(batch, index);
+    const bundle: ProofBundle = {
       format: PROOF_BUNDLE_FORMAT,
+      algorithms: { ...PROOF_ALGORITHMS },
       record,
-      device: { id: record.device, publicKey: registered?.publicKey ?? null },
+      device: { id: record.device, publicKey: key?.publicKey ?? null },
       signature: record.sig,
       leaf: leaf.toString('hex'),
-      leafIndex: index,
-      path: inclusionPath(
-        leaves.map((l) => l.leaf),
-        index,
-      ).map((h) => h.toString('hex')),
-      batch: { id: batch.id, start: batch.start, end: batch.end, count: batch.count, root: batch.root, prevRoot: batch.prevRoot },
-      chain: { chainId: batch.anchor.chainId, contract: batch.anchor.contract.toLowerCase(), txHash: batch.anchor.txHash.toLowerCase(), blockNumber: batch.anchor.blockNumber },
+      leafIndex: inclusion.leafIndex,
+      path: inclusion.path.map((h) => h.toString('hex')),
+      batch: { id: batch.id, start: batch.start, end: batch.end, count: batch.count, treeSize: batch.treeSize, root: batch.root, prevRoot: batch.prevRoot },
+      chain: { chainId: batch.anchor.chainId, contract: batch.anchor.contract.toLowerCase(), txHash: batch.anchor.txHash.toLowerCase(), blockNumber: batch.anchor.blockNumber, abi: { ...ANCHOR_ABI_IDS } },
     };
+    if (opts.consistencyTo !== undefined) {
+      const to = opts.consistencyTo === 'latest' ? await this.repo.lastAnchored() : await this.repo.batch(opts.consistencyTo);
+      if (!to?.anchor) throw new ProofError('not_anchored', `no anchored batch ${opts.consistencyTo} to prove consistency with`);
+      if (to.id < batch.id) throw new ProofError('mismatch', `batch ${to.id} is older than the reading's batch ${batch.id}`);
+      const proof = await log.consistency(batch, to);
+      bundle.consistency = { batchId: to.id, treeSize: to.treeSize, root: to.root, proof: proof.map((h) => h.toString('hex')) };
+    }
+    return bundle;
   }
 }

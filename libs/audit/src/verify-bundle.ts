@@ -1,10 +1,10 @@
 import { JsonRpcApiProvider, JsonRpcProvider, Network } from 'ethers';
-import { anchorContractInterface, fetchChainId, leafHash, rootFromPath } from '@gridproof/anchor';
+import { anchorContractInterface, fetchChainId, leafHash, rootFromPath, verifyConsistency } from '@gridproof/anchor';
 import { jcs, publicKeyFromBase64, verifyMessageSignature } from '@gridproof/telemetry';
 import { proofBundleSchema, ProofBundle } from './proof-bundle';
 
 export interface VerificationCheck {
-  name: 'format' | 'signature' | 'leaf' | 'inclusion' | 'window' | 'chain' | 'contract' | 'transaction';
+  name: 'format' | 'signature' | 'leaf' | 'inclusion' | 'window' | 'consistency' | 'chain' | 'contract' | 'transaction';
   ok: boolean;
   detail: string;
 }
@@ -38,9 +38,20 @@ export async function verifyBundle(input: unknown, rpc: string | JsonRpcApiProvi
   checkSignature(b, add);
   const leaf = leafHash(jcs(b.record));
   add('leaf', leaf.toString('hex') === b.leaf, `leaf = SHA-256(0x00 ‖ JCS(record)) = ${leaf.toString('hex')}`);
-  const root = rootFromPath(leaf, b.leafIndex, b.batch.count, b.path.map((h) => Buffer.from(h, 'hex')));
-  add('inclusion', root !== null && root.toString('hex') === b.batch.root, `audit path of leaf ${b.leafIndex} of ${b.batch.count} leads to ${root?.toString('hex') ?? 'nothing'}`);
+  // The leaf must be one this batch added: index in [treeSize − count, treeSize) of the log.
+  const inBatch = b.batch.count <= b.batch.treeSize && b.leafIndex >= b.batch.treeSize - b.batch.count;
+  const root = rootFromPath(leaf, b.leafIndex, b.batch.treeSize, b.path.map((h) => Buffer.from(h, 'hex')));
+  add(
+    'inclusion',
+    inBatch && root !== null && root.toString('hex') === b.batch.root,
+    `audit path of leaf ${b.leafIndex} (one of the ${b.batch.count} batch ${b.batch.id} added) in the log of ${b.batch.treeSize} leaves leads to ${root?.toString('hex') ?? 'nothing'}`,
+  );
   add('window', b.record.rx >= b.batch.start && b.record.rx < b.batch.end, `rx ${b.record.rx} in [${b.batch.start}, ${b.batch.end})`);
+  if (b.consistency) {
+    const c = b.consistency;
+    const ok = c.batchId >= b.batch.id && verifyConsistency(b.batch.treeSize, c.treeSize, Buffer.from(b.batch.root, 'hex'), Buffer.from(c.root, 'hex'), c.proof.map((h) => Buffer.from(h, 'hex')));
+    add('consistency', ok, `RFC 6962 consistency proof from head ${b.batch.treeSize} (batch ${b.batch.id}) to head ${c.treeSize} (batch ${c.batchId}): ${ok ? 'the later log extends this one' : 'does not verify'}`);
+  }
   if (checks.some((c) => !c.ok)) return { ok: false, checks };
 
   let provider: JsonRpcApiProvider | null = null;
@@ -97,8 +108,31 @@ async function checkChain(b: ProofBundle, provider: JsonRpcApiProvider, add: (n:
     end: Number(s.end),
     block: Number(s.anchoredAt),
   };
-  const same = stored.root === b.batch.root && stored.prevRoot === b.batch.prevRoot && stored.count === b.batch.count && stored.start === b.batch.start && stored.end === b.batch.end;
-  add('contract', same, `contract ${b.chain.contract} holds for batch ${b.batch.id}: root ${stored.root}, prevRoot ${stored.prevRoot}, count ${stored.count}, window [${stored.start}, ${stored.end})`);
+  // On chain, count is the log's size at the batch's head (docs/anchoring.md §4); the batch's
+  // own count is that minus the previous head's size.
+  let prevSize = 0;
+  if (b.batch.id > 0) {
+    const [p] = iface.decodeFunctionResult('getBatch', await provider.call({ to: b.chain.contract, data: iface.encodeFunctionData('getBatch', [b.batch.id - 1]) }));
+    prevSize = Number(p.count);
+  }
+  const same =
+    stored.root === b.batch.root &&
+    stored.prevRoot === b.batch.prevRoot &&
+    stored.count === b.batch.treeSize &&
+    stored.count - prevSize === b.batch.count &&
+    stored.start === b.batch.start &&
+    stored.end === b.batch.end;
+  add(
+    'contract',
+    same,
+    `contract ${b.chain.contract} holds for batch ${b.batch.id}: root ${stored.root}, prevRoot ${stored.prevRoot}, tree size ${stored.count} (${stored.count - prevSize} added), window [${stored.start}, ${stored.end})`,
+  );
+  if (b.consistency) {
+    const later = await provider.call({ to: b.chain.contract, data: iface.encodeFunctionData('getBatch', [b.consistency.batchId]) });
+    const [l] = later === '0x' ? [null] : iface.decodeFunctionResult('getBatch', later);
+    const ok = !!l && String(l.root).slice(2) === b.consistency.root && Number(l.count) === b.consistency.treeSize && Number(l.anchoredAt) > 0;
+    add('consistency', ok, ok ? `the later head (batch ${b.consistency.batchId}, ${b.consistency.treeSize} leaves) is the one on chain` : `the chain does not hold the later head of batch ${b.consistency.batchId} that the bundle names`);
+  }
 
   const receipt = await provider.getTransactionReceipt(b.chain.txHash);
   const event = iface.getEvent('Anchored');

@@ -17,6 +17,11 @@ export interface DeviceRef {
 export interface AcceptedReading {
   device: DeviceRef;
   record: IngestRecord;
+  /**
+   * RFC 6962 leaf hash of the record's bytes, set where the record was committed to the log's
+   * journal (docs/anchoring.md §3): anchoring uses it rather than hashing the record again.
+   */
+  leaf?: Buffer;
 }
 
 /**

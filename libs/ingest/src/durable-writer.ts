@@ -25,6 +25,12 @@ export interface DurableWriterOptions<T> {
   onDurable: (items: T[]) => void;
   onWriteLatency?: (seconds: number) => void;
   onInfluxUp?: (up: boolean) => void;
+  /**
+   * The log's journal (anchoring's commit at ingest, docs/anchoring.md §3): each batch is
+   * appended there at the same time as it goes to InfluxDB or the spool, and a batch is durable
+   * (acknowledged) only once both are. A journal failure fails the batch (not acknowledged).
+   */
+  journal?: (items: T[]) => Promise<void>;
   /** A refused body (its lines, as sent): the readings it names never reached InfluxDB. */
   onDeadLetter?: (lines: number, body: string) => void;
   /** Backoff of the reconnect loop while InfluxDB is down. */
@@ -38,6 +44,8 @@ interface Batch<T> {
   items: T[];
   waiters: Array<{ resolve: () => void; reject: (err: Error) => void }>;
   startedAt: number;
+  /** The journal append started with the batch (settles to null or its error). */
+  journaled?: Promise<Error | null>;
   settled?: { ok: true } | { ok: false; error: Error };
 }
 
@@ -187,6 +195,8 @@ export class DurableWriter<T> {
     this.current = null;
     batch.startedAt = performance.now();
     this.unfinished.set(batch.n, batch);
+    const journal = this.options.journal;
+    if (journal) batch.journaled = journal(batch.items).then(() => null, (err: unknown) => err as Error);
     this.dispatch(batch);
   }
 
@@ -262,8 +272,20 @@ export class DurableWriter<T> {
     }
   }
 
-  /** Settles batches strictly in formation order, so listeners see ingest order. */
+  /** The batch's write is done: once its journal append is done too, it settles. */
   private complete(batch: Batch<T>, error: Error | null): void {
+    if (!batch.journaled) {
+      this.settle(batch, error);
+      return;
+    }
+    void batch.journaled.then((journalError) => {
+      if (journalError && !error) this.options.logger.error(`could not journal ${batch.items.length} readings for anchoring (not acknowledged): ${journalError.message}`);
+      this.settle(batch, error ?? journalError);
+    });
+  }
+
+  /** Settles batches strictly in formation order, so listeners see ingest order. */
+  private settle(batch: Batch<T>, error: Error | null): void {
     batch.settled = error ? { ok: false, error } : { ok: true };
     for (;;) {
       const next = this.unfinished.get(this.nextToComplete);

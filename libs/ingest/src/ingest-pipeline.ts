@@ -15,6 +15,18 @@ import { Spool } from './spool/spool';
 import { StatsWriter } from './stats-writer';
 import type { IngestOutcome, TelemetrySink } from './telemetry-sink';
 
+/**
+ * The log's journal (anchoring's LeafJournal): accepted readings are committed there before they
+ * are acknowledged, and the readings of unsealed windows it holds after a restart are written
+ * to InfluxDB again (a crash may have come between the journal's fsync and InfluxDB's answer).
+ */
+export interface ReadingJournal {
+  append(readings: AcceptedReading[]): Promise<void>;
+  recovered(): readonly AcceptedReading[];
+  /** Called by close() once the writer is closed: no append comes after it. */
+  close(): Promise<void>;
+}
+
 export interface IngestPipelineOptions {
   config: { ingest: GridProofConfig['ingest']; mqtt: Pick<GridProofConfig['mqtt'], 'maxPayloadBytes'> };
   store: InfluxTelemetryStore;
@@ -30,6 +42,8 @@ export interface IngestPipelineOptions {
   stampRx?: (receivedAt: number) => number;
   /** gp_ingest / gp_rejections interval; 0 disables. Default 10 s. */
   statsIntervalMs?: number;
+  /** Commit at ingest: each batch is journaled for anchoring before it is acknowledged. */
+  journal?: ReadingJournal;
   /** Spool segment size (tests use tiny ones). */
   spoolSegmentBytes?: number;
   /** Backoff of the InfluxDB reconnect loops. */
@@ -123,6 +137,7 @@ export class IngestPipeline implements TelemetrySink {
       },
     );
     if (spool.records) options.logger.warn(`the spool holds ${spool.records} readings from an earlier run (${spool.bytes} bytes): replaying them to InfluxDB`);
+    await rewriteJournaled(options, spool, spooledSeqs);
 
     let schemaPending = false;
     try {
@@ -143,6 +158,7 @@ export class IngestPipeline implements TelemetrySink {
       logger: options.logger,
       retryMinMs: options.retryMinMs,
       retryMaxMs: options.retryMaxMs,
+      journal: options.journal ? (items) => options.journal!.append(items) : undefined,
       onDurable: (items) => pipeline?.onDurable(items),
       onWriteLatency: (s) => metrics.writeLatency.observe(s),
       onInfluxUp: (up) => {
@@ -255,6 +271,7 @@ export class IngestPipeline implements TelemetrySink {
       while (this.admitting.size) await Promise.all(this.admitting);
       await this.statsWriter.stop();
       await this.writer.close();
+      await this.options.journal?.close();
       await this.verifier.close();
       this.refreshGauges();
     })();
@@ -356,6 +373,27 @@ export class IngestPipeline implements TelemetrySink {
     this.prom.spoolRecords.set(this.spool.records);
     this.prom.spoolFull.set(this.spool.full ? 1 : 0);
   }
+}
+
+/**
+ * The journal's unsealed readings go to InfluxDB again through the spool (idempotent: the same
+ * point with the same fields), and their seqs count as accepted: a device resending a reading
+ * whose PUBACK a crash swallowed gets it refused as a replay, so it is stored and anchored once.
+ */
+async function rewriteJournaled(options: IngestPipelineOptions, spool: Spool, seqs: Map<string, LastAccepted>): Promise<void> {
+  const recovered = options.journal?.recovered() ?? [];
+  if (!recovered.length) return;
+  const size = Math.max(1, options.config.ingest.batchSize);
+  for (let i = 0; i < recovered.length; i += size) {
+    const chunk = recovered.slice(i, i + size);
+    const body = chunk.map((r) => telemetryLine(r.device.family, { device: r.record.device, site: r.device.site, type: r.device.type }, r.record)).join('\n');
+    await spool.append(body, chunk.length);
+  }
+  for (const { record } of recovered) {
+    const known = seqs.get(record.device);
+    seqs.set(record.device, { seq: Math.max(known?.seq ?? -1, record.seq), ts: Math.max(known?.ts ?? -1, record.ts) });
+  }
+  options.logger.warn(`the leaf journal holds ${recovered.length} readings of unsealed windows from an earlier run: written to InfluxDB again through the spool`);
 }
 
 function outcomeOf(admitted: Admitted): Promise<IngestOutcome> | IngestOutcome {

@@ -8,7 +8,7 @@ import { InfluxTelemetryStore } from '@gridproof/influx';
 import { Registry } from '@gridproof/metrics';
 import { RegistryModule } from '@gridproof/registry';
 import { TelemetryController } from './http/telemetry.controller';
-import { IngestPipeline } from './ingest-pipeline';
+import { IngestPipeline, ReadingJournal } from './ingest-pipeline';
 import { InlineSignatureVerifier, SignatureVerifier } from './signatures/signature-verifier';
 import { WorkerPoolVerifier } from './signatures/worker-pool-verifier';
 
@@ -17,6 +17,9 @@ import { WorkerPoolVerifier } from './signatures/worker-pool-verifier';
  * with now() (anchoring's ReceiveClock). Bind it with IngestModule.register({ rxStamp }).
  */
 export const INGEST_RX_STAMP = 'GP_INGEST_RX_STAMP';
+
+/** Optional provider of the log's journal (ReadingJournal); bind it with register({ journal }). */
+export const INGEST_JOURNAL = 'GP_INGEST_JOURNAL';
 
 type RxStamp = ((receivedAt: number) => number) | { now(): number };
 
@@ -35,6 +38,8 @@ export interface IngestModuleOptions {
   imports?: ModuleMetadata['imports'];
   /** Token of the rx stamp (e.g. ReceiveClock); rx = receivedAt when omitted. */
   rxStamp?: InjectionToken;
+  /** Token of the log's journal (e.g. LeafJournal): readings are committed there before PUBACK. */
+  journal?: InjectionToken;
 }
 
 /**
@@ -52,6 +57,7 @@ export class IngestModule {
       controllers: [TelemetryController],
       providers: [
         ...(options.rxStamp ? [{ provide: INGEST_RX_STAMP, useExisting: options.rxStamp }] : []),
+        ...(options.journal ? [{ provide: INGEST_JOURNAL, useExisting: options.journal }] : []),
         {
           provide: InfluxTelemetryStore,
           useFactory: (config: GridProofConfig) => {
@@ -62,7 +68,7 @@ export class IngestModule {
         },
         {
           provide: IngestPipeline,
-          useFactory: (config: GridProofConfig, store: InfluxTelemetryStore, events: PipelineEvents, metrics: Registry, rxStamp?: RxStamp) =>
+          useFactory: (config: GridProofConfig, store: InfluxTelemetryStore, events: PipelineEvents, metrics: Registry, rxStamp?: RxStamp, journal?: ReadingJournal) =>
             IngestPipeline.start({
               config,
               store,
@@ -71,8 +77,9 @@ export class IngestModule {
               logger: new Logger('Ingest'),
               verifier: verifierFor(config),
               stampRx: stampRxOf(rxStamp),
+              journal,
             }),
-          inject: [GP_CONFIG, InfluxTelemetryStore, PipelineEvents, Registry, { token: INGEST_RX_STAMP, optional: true }],
+          inject: [GP_CONFIG, InfluxTelemetryStore, PipelineEvents, Registry, { token: INGEST_RX_STAMP, optional: true }, { token: INGEST_JOURNAL, optional: true }],
         },
         { provide: TELEMETRY_SINK, useExisting: IngestPipeline },
         IngestLifecycle,

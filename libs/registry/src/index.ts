@@ -13,3 +13,4 @@ export * from './http/openapi';
 export { instantParam, LAST_STORABLE_MS, parsePathId, textParam } from './http/http-params';
 export * from './cli/device.commands';
 export * from './cli/key.commands';
+export * from './devices/device-key-history';

@@ -4,3 +4,4 @@ export * from './postgres';
 export * from './cleanup';
 export * from './sql-stores';
 export * from './alertmanager';
+export * from './vectors';

@@ -1,4 +1,5 @@
 import type { DeadLetteredReading } from '@gridproof/events';
+import type { IndexedLeaf } from '../records/leaf-index';
 import { recordKey } from '../records/record-leaf';
 
 /**
@@ -11,9 +12,14 @@ import { recordKey } from '../records/record-leaf';
 export interface OpenWindow {
   start: number;
   end: number;
-  /** Accepted records seen in this process for the window (a lower bound after a restart). */
+  /** Records committed to the window (its leaves, counted once per device and seq). */
   seen: number;
-  /** Device-time bounds of the records seen; narrows the InfluxDB scan when seal-time comes. */
+  /**
+   * The window's leaves, committed at ingest (docs/anchoring.md §3): by device and seq, so a
+   * record recovered from the journal after a restart and seen again counts once.
+   */
+  leaves: Map<string, IndexedLeaf>;
+  /** Device-time bounds of the records seen (reports only). */
   minTs: number;
   maxTs: number;
   /** Largest rx seen: a size cut happens only after it, so one millisecond is never split. */
@@ -54,8 +60,9 @@ export class WindowPlanner {
     return this.windows;
   }
 
-  /** Counts a record into its window; false when its window is already sealed (late). */
-  add(rx: number, ts: number): boolean {
+  /** Adds a committed record's leaf to its window; false when its window is already sealed (late). */
+  add(leaf: IndexedLeaf): boolean {
+    const { rx, ts } = leaf;
     if (rx < this.sealedUpTo) return false;
     this.advanceTo(rx);
     let i = this.windows.length - 1;
@@ -63,9 +70,12 @@ export class WindowPlanner {
     let w = this.windows[i];
     if (i === this.windows.length - 1 && w.seen >= this.maxRecords && rx > w.maxRx) {
       w.end = rx;
-      w = { start: rx, end: this.boundaryAfter(rx), seen: 0, minTs: Infinity, maxTs: -Infinity, maxRx: -Infinity, partial: false, deadLettered: new Map() };
+      w = { start: rx, end: this.boundaryAfter(rx), seen: 0, leaves: new Map(), minTs: Infinity, maxTs: -Infinity, maxRx: -Infinity, partial: false, deadLettered: new Map() };
       this.windows.push(w);
     }
+    const key = recordKey(leaf.device, leaf.seq);
+    if (w.leaves.has(key)) return true;
+    w.leaves.set(key, leaf);
     w.seen++;
     if (ts < w.minTs) w.minTs = ts;
     if (ts > w.maxTs) w.maxTs = ts;
@@ -111,7 +121,7 @@ export class WindowPlanner {
   }
 
   private window(start: number, now: number, partial: boolean): OpenWindow {
-    return { start, end: this.boundaryAfter(Math.max(start, now - this.intervalMs)), seen: 0, minTs: Infinity, maxTs: -Infinity, maxRx: -Infinity, partial, deadLettered: new Map() };
+    return { start, end: this.boundaryAfter(Math.max(start, now - this.intervalMs)), seen: 0, leaves: new Map(), minTs: Infinity, maxTs: -Infinity, maxRx: -Infinity, partial, deadLettered: new Map() };
   }
 
   private boundaryAfter(t: number): number {

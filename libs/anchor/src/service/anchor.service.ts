@@ -5,16 +5,15 @@ import { MEASUREMENTS } from '@gridproof/influx';
 import { ReceiveClock } from '../batch/receive-clock';
 import { OpenWindow, WindowPlanner } from '../batch/window-planner';
 import { AnchorRejectedError, ChainPort } from '../chain/chain.port';
-import { merkleRootYielding } from '../merkle/merkle';
-import { InfluxRecordReader, StoredRecord, TimeBounds } from '../records/influx-records';
-import { IndexedLeaf } from '../records/leaf-index';
+import { LeafJournal } from '../log/leaf-journal';
+import { MerkleFrontier } from '../merkle/merkle';
+import { InfluxRecordReader } from '../records/influx-records';
 import { compareRecords, recordKey, recordLeaf, RecordRef } from '../records/record-leaf';
 import { AnchorRepository, BatchRecord } from '../store/anchor.repository';
 import { AnchorMetrics } from './anchor-metrics';
 import { AnchorStatus } from './anchor-status';
 
 export const ZERO_ROOT = '00'.repeat(32);
-const READ_SLICE = 20_000;
 
 export interface AnchorServiceOptions {
   intervalMs: number;
@@ -40,13 +39,15 @@ export interface AnchorLogger {
 const silent: AnchorLogger = { log: () => undefined, warn: () => undefined, error: () => undefined };
 
 /**
- * Seals receive-time windows into batches and anchors them on chain, continuously.
+ * Seals receive-time windows into batches of one append-only RFC 6962 log and anchors each
+ * batch's tree head (size, root) on chain, continuously.
  *
- * Sealing: a window is sealed once it ended settleMs ago and InfluxDB holds at least as many of
- * its records as this process saw accepted (so readings still in the ingest spool are waited
- * for), less the ones InfluxDB refused for good (dead-lettered by the ingest: they will never
- * arrive; the batch records them, docs/anchoring.md). Its leaves are always rebuilt from InfluxDB, the source of truth, never from memory: a
- * crash between accept and anchoring loses nothing, the window is rebuilt after restart.
+ * Commit at ingest: a window's leaves are the records the ingest committed to the LeafJournal
+ * (fsynced before PUBACK), hashed from the bytes the device's accepted message produced; they
+ * are never read back from InfluxDB, so a row forged there is never anchored (the audit names
+ * it injected). After a crash the unsealed records come back from the journal. A window is
+ * sealed once it ended settleMs ago; readings InfluxDB refused for good (dead-lettered) are
+ * left out and recorded on the batch (docs/anchoring.md §3).
  *
  * Anchoring: batches go on chain strictly in id order (the contract refuses a gap). Chain
  * errors are retried with exponential backoff; meanwhile batches queue in the SQL store. The
@@ -72,11 +73,13 @@ export class AnchorService {
   private chainError: string | null = null;
   private chainId: number | null = null;
   private sealing: Promise<void> = Promise.resolve();
-  private waitingSince: number | null = null;
+  /** The log's right edge after the last sealed batch. */
+  private frontier = MerkleFrontier.empty();
 
   constructor(
     private readonly repo: AnchorRepository,
-    private readonly reader: InfluxRecordReader,
+    /** Asked only whether dead-lettered readings reached InfluxDB after all (partial refusals). */
+    private readonly reader: InfluxRecordReader | null,
     private readonly openChain: () => Promise<ChainPort>,
     readonly clock: ReceiveClock,
     private readonly options: AnchorServiceOptions,
@@ -85,6 +88,8 @@ export class AnchorService {
     private readonly influxWriter: InfluxDB | null = null,
     private readonly wallClock: () => number = Date.now,
     private readonly chainKind: 'embedded' | 'rpc' = 'embedded',
+    /** Where the ingest commits records before PUBACK; null: records come through onAccepted. */
+    private readonly journal: LeafJournal | null = null,
   ) {}
 
   /** Restores the windows from the SQL store, subscribes to accepted readings and starts both loops. */
@@ -93,6 +98,7 @@ export class AnchorService {
     await this.repo.migrate();
     const now = this.wallClock();
     this.lastSealed = await this.repo.lastBatch();
+    this.frontier = this.lastSealed ? MerkleFrontier.from(this.lastSealed.treeSize, this.lastSealed.frontier.map((h) => Buffer.from(h, 'hex'))) : MerkleFrontier.empty();
     this.lastAnchored = await this.repo.lastAnchored();
     this.backlog = await this.repo.unanchoredCount();
     let genesis = Number(await this.repo.state('genesis'));
@@ -104,8 +110,15 @@ export class AnchorService {
     this.clock.raiseFloor(this.planner.openStart);
     this.running = true;
     this.stopping = false;
+    if (this.journal) {
+      const recovered = this.journal.recovered();
+      if (recovered.length) this.logger.warn(`recovered ${recovered.length} committed readings of unsealed windows from the leaf journal`);
+      this.onAccepted(recovered);
+      this.journal.onCommit((readings) => this.onAccepted(readings));
+    }
     if (events) {
-      const offAccepted = events.on('accepted', (batch) => this.onAccepted(batch));
+      // With a journal, records arrive when committed (before PUBACK), not when InfluxDB has them.
+      const offAccepted = this.journal ? () => undefined : events.on('accepted', (batch) => this.onAccepted(batch));
       const offDead = events.on('deadLettered', (readings) => this.onDeadLettered(readings));
       this.unsubscribe = () => {
         offAccepted();
@@ -121,6 +134,7 @@ export class AnchorService {
     this.stopping = true;
     this.unsubscribe?.();
     this.unsubscribe = null;
+    this.journal?.onCommit(null);
     if (this.sealTimer) clearTimeout(this.sealTimer);
     this.sealTimer = null;
     this.wake?.();
@@ -131,12 +145,12 @@ export class AnchorService {
     // The chain belongs to whoever opened it (AnchorModule closes it after the service).
   }
 
-  /** Counts accepted readings into their windows (cheap: the ingest path calls it). */
-  onAccepted(readings: readonly Pick<AcceptedReading, 'record'>[]): void {
+  /** Adds committed readings' leaves to their windows (cheap: the ingest path calls it). */
+  onAccepted(readings: readonly Pick<AcceptedReading, 'record' | 'leaf'>[]): void {
     const planner = this.planner;
     if (!planner) return;
-    for (const { record } of readings) {
-      if (!planner.add(record.rx, record.ts)) {
+    for (const { record, leaf } of readings) {
+      if (!planner.add({ device: record.device, seq: record.seq, ts: record.ts, rx: record.rx, leaf: leaf ?? recordLeaf(record) })) {
         this.lateRecords++;
         this.metrics?.lateRecords.inc();
         this.logger.error(`record ${record.device}#${record.seq} has rx ${record.rx} in an already sealed window (sealed up to ${planner.sealedUpTo}): it is not anchored`);
@@ -174,13 +188,14 @@ export class AnchorService {
       byBatch.set(batch.id, entry);
     }
     for (const { batch, refs } of byBatch.values()) {
-      // A refusal can be partial: what the batch holds did reach InfluxDB.
-      const anchored = new Set((await this.repo.leaves(batch.id))?.map((l) => recordKey(l.device, l.seq)) ?? []);
-      const missing = refs.filter((r) => !anchored.has(recordKey(r.device, r.seq)));
+      // Committed at ingest, so in the batch; a refusal can be partial: the ones InfluxDB holds
+      // after all are not missing.
+      const refused = await this.refusedForGood(refs);
+      const missing = refs.filter((r) => refused.has(recordKey(r.device, r.seq)));
       if (!missing.length) continue;
       await this.repo.addDeadLetters(batch.id, missing);
       this.deadLettered += missing.length;
-      this.logger.error(`batch ${batch.id}: ${missing.length} of its readings were refused by InfluxDB after it was sealed; recorded as dead-lettered`);
+      this.logger.error(`batch ${batch.id}: ${missing.length} of its readings were refused by InfluxDB after it was sealed; they stay in the log (committed at ingest) and are recorded as dead-lettered`);
     }
   }
 
@@ -227,6 +242,7 @@ export class AnchorService {
       if (!(await this.seal(w))) break;
       planner.shift();
       this.clock.raiseFloor(planner.openStart);
+      await this.journal?.release(planner.sealedUpTo);
       sealed++;
     }
     if (sealed) this.wake?.();
@@ -234,42 +250,32 @@ export class AnchorService {
   }
 
   private async seal(w: OpenWindow): Promise<boolean> {
-    const bounds = w.partial || w.seen === 0 || !Number.isFinite(w.minTs)
-      ? { fromTs: w.start - this.options.maxBackfillMs, toTs: w.end + this.options.maxFutureSkewMs }
-      : { fromTs: w.minTs, toTs: w.maxTs };
-    const stored = await this.readWindow(w.start, w.end, bounds, w.seen);
-    // Dead-lettered readings never arrive; those of a partially refused write that InfluxDB did
-    // store are ordinary leaves.
+    let leaves = [...w.leaves.values()];
+    // Dead-lettered readings never reached InfluxDB: they are left out of the log and named on
+    // the batch. A refusal can be partial (InfluxDB stored some points of the refused write):
+    // those, found in InfluxDB, stay leaves. Only this membership question asks InfluxDB.
     let deadLetters: RecordRef[] = [];
     if (w.deadLettered.size) {
-      const storedKeys = new Set(stored.map((s) => recordKey(s.record.device, s.record.seq)));
-      deadLetters = [...w.deadLettered.entries()].filter(([key]) => !storedKeys.has(key)).map(([, r]) => ({ device: r.device, seq: r.seq, ts: r.ts, rx: r.rx }));
+      const refused = await this.refusedForGood([...w.deadLettered.values()]);
+      leaves = leaves.filter((l) => !refused.has(recordKey(l.device, l.seq)));
+      deadLetters = [...w.deadLettered.entries()].filter(([key]) => refused.has(key)).map(([, r]) => ({ device: r.device, seq: r.seq, ts: r.ts, rx: r.rx }));
       deadLetters.sort(compareRecords);
     }
-    if (stored.length < w.seen - deadLetters.length) {
-      // Accepted but not in InfluxDB yet (spooled while InfluxDB was away): wait for the replay.
-      const now = this.wallClock();
-      this.waitingSince ??= now;
-      if (now - this.waitingSince > 60_000) {
-        this.logger.warn(`window [${w.start}, ${w.end}) waits for ${w.seen - deadLetters.length - stored.length} accepted records to reach InfluxDB`);
-        this.waitingSince = now;
-      }
-      return false;
+    leaves.sort(compareRecords);
+    // A full window (GP_ANCHOR_MAX_RECORDS, 100,000) costs ≈0.1 s of hashing: done in slices, so
+    // the broker keeps acknowledging meanwhile.
+    const frontier = this.frontier.clone();
+    for (let i = 0; i < leaves.length; i++) {
+      frontier.append(leaves[i].leaf);
+      if (i % 4_096 === 4_095) await nextTurn();
     }
-    this.waitingSince = null;
-    const records = stored.map((s) => s.record).sort(compareRecords);
-    // A full window (GP_ANCHOR_MAX_RECORDS, 100,000) costs ≈1 s of hashing: done in slices, so
-    // the broker keeps acknowledging meanwhile (it stalled ingest for 2-3 s per seal otherwise).
-    const leaves: IndexedLeaf[] = [];
-    for (const r of records) {
-      leaves.push({ device: r.device, seq: r.seq, ts: r.ts, rx: r.rx, leaf: recordLeaf(r) });
-      if (leaves.length % 2_048 === 0) await nextTurn();
-    }
-    const root = (await merkleRootYielding(leaves.map((l) => l.leaf))).toString('hex');
+    const root = frontier.root().toString('hex');
     const id = this.lastSealed ? this.lastSealed.id + 1 : 0;
     const prevRoot = this.lastSealed?.root ?? ZERO_ROOT;
-    await this.repo.insertBatch({ id, start: w.start, end: w.end, count: leaves.length, root, prevRoot, deadLetters }, leaves);
-    this.lastSealed = { id, start: w.start, end: w.end, count: leaves.length, root, prevRoot, sealedAt: this.wallClock(), deadLettered: deadLetters.length, deadLetters, anchor: null };
+    const head = { id, start: w.start, end: w.end, count: leaves.length, treeSize: frontier.size, root, prevRoot, frontier: frontier.hashes.map((h) => h.toString('hex')) };
+    await this.repo.insertBatch({ ...head, deadLetters }, leaves);
+    this.frontier = frontier;
+    this.lastSealed = { ...head, sealedAt: this.wallClock(), deadLettered: deadLetters.length, deadLetters, anchor: null };
     if (deadLetters.length) {
       this.deadLettered += deadLetters.length;
       this.logger.error(
@@ -280,19 +286,14 @@ export class AnchorService {
     return true;
   }
 
-  /**
-   * The window's records, read in device-time slices of about READ_SLICE records: one answer for
-   * a full window is tens of MB of JSON, parsed in one piece on the broker's thread.
-   */
-  private async readWindow(start: number, end: number, bounds: TimeBounds, expected: number): Promise<StoredRecord[]> {
-    const from = Math.floor(bounds.fromTs);
-    const to = Math.ceil(bounds.toTs);
-    const step = Math.max(1, Math.ceil((to - from + 1) / Math.max(1, Math.ceil(expected / READ_SLICE))));
-    const out: StoredRecord[] = [];
-    for (let a = from; a <= to; a += step) {
-      for (const r of await this.reader.recordsByRx(start, end, { fromTs: a, toTs: Math.min(to, a + step - 1) })) out.push(r);
+  /** Of these dead-lettered readings, the keys of those InfluxDB does not hold. */
+  private async refusedForGood(readings: DeadLetteredReading[]): Promise<Set<string>> {
+    const refused = new Set<string>();
+    for (const r of readings) {
+      const stored = this.reader ? await this.reader.findRecords(r.device, { seq: r.seq }) : [];
+      if (!stored.some((s) => s.record.rx === r.rx)) refused.add(recordKey(r.device, r.seq));
     }
-    return out;
+    return refused;
   }
 
   private scheduleSeal(): void {
@@ -363,7 +364,8 @@ export class AnchorService {
       } else {
         const receipt = await this.guard(() =>
           chain.anchor(
-            { batchId: batch.id, root: batch.root, prevRoot: batch.prevRoot, count: batch.count, start: batch.start, end: batch.end },
+            // The tree head: on chain, `count` is the log's size after the batch (RFC 6962 tree_size).
+            { batchId: batch.id, root: batch.root, prevRoot: batch.prevRoot, count: batch.treeSize, start: batch.start, end: batch.end },
             {
               confirmations: this.options.confirmations,
               dropTimeoutMs: this.options.dropTimeoutMs,

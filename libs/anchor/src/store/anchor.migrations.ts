@@ -45,4 +45,8 @@ export const ANCHOR_MIGRATIONS: readonly Migration[] = [
   { id: '0400_anchor_06_state', sql: 'create table anchor_state (key text primary key, value text not null)' },
   { id: '0400_anchor_07_batches_dead_lettered', sql: 'alter table anchor_batches add column dead_lettered integer not null default 0' },
   { id: '0400_anchor_08_batches_dead_letters', sql: "alter table anchor_batches add column dead_letters jsonb not null default '[]'::jsonb" },
+  // One RFC 6962 log across batches (docs/anchoring.md §3): the log's size after the batch and
+  // the frontier (right-edge subtree roots, hex, comma-separated) it continues from.
+  { id: '0400_anchor_09_batches_tree_size', sql: 'alter table anchor_batches add column tree_size bigint' },
+  { id: '0400_anchor_10_batches_frontier', sql: "alter table anchor_batches add column frontier text not null default ''" },
 ];

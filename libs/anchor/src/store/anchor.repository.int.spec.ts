@@ -30,7 +30,7 @@ describe.each(SQL_STORES)(`${AnchorRepository.name} on %s`, (storeName, open) =>
 
   it('stores a batch with its leaf index and reads both back byte for byte', async () => {
     const index = leaves(3);
-    await repo.insertBatch({ id: 1, start: 1_000, end: 61_000, count: 3, root: hex32('root 1'), prevRoot: '0'.repeat(64) }, index);
+    await repo.insertBatch({ id: 1, start: 1_000, end: 61_000, count: 3, root: hex32('root 1'), prevRoot: '0'.repeat(64), treeSize: 3, frontier: [] }, index);
     expect(await repo.batch(1)).toMatchObject({ id: 1, start: 1_000, end: 61_000, count: 3, root: hex32('root 1'), deadLettered: 0, deadLetters: [], anchor: null });
     expect(await repo.leaves(1)).toEqual(index);
     expect(await repo.leaves(999)).toBeNull();
@@ -38,7 +38,7 @@ describe.each(SQL_STORES)(`${AnchorRepository.name} on %s`, (storeName, open) =>
 
   it('keeps a 100,000-leaf index intact', async () => {
     const index = leaves(100_000, 'meter-0001');
-    await repo.insertBatch({ id: 2, start: 61_000, end: 121_000, count: index.length, root: hex32('root 2'), prevRoot: hex32('root 1') }, index);
+    await repo.insertBatch({ id: 2, start: 61_000, end: 121_000, count: index.length, root: hex32('root 2'), prevRoot: hex32('root 1'), treeSize: 3, frontier: [] }, index);
     const back = await repo.leaves(2);
     expect(back).toHaveLength(100_000);
     expect(back![99_999]).toEqual(index[99_999]);
@@ -68,7 +68,7 @@ describe.each(SQL_STORES)(`${AnchorRepository.name} on %s`, (storeName, open) =>
 
   it('counts every dead letter of a batch and names at most MAX_NAMED_DEAD_LETTERS of them', async () => {
     const refs = (from: number, n: number) => Array.from({ length: n }, (_, i) => ({ device: 'bat-01', seq: from + i, ts: from + i, rx: from + i }));
-    await repo.insertBatch({ id: 3, start: 121_000, end: 181_000, count: 0, root: hex32('root 3'), prevRoot: hex32('root 2'), deadLetters: refs(1, 2) }, []);
+    await repo.insertBatch({ id: 3, start: 121_000, end: 181_000, count: 0, root: hex32('root 3'), prevRoot: hex32('root 2'), treeSize: 0, frontier: [], deadLetters: refs(1, 2) }, []);
     await repo.addDeadLetters(3, refs(3, MAX_NAMED_DEAD_LETTERS));
     const batch = await repo.batch(3);
     expect(batch?.deadLettered).toBe(MAX_NAMED_DEAD_LETTERS + 2);

@@ -5,15 +5,24 @@ import type { RecordRef } from '../records/record-leaf';
 import { anchorBatchesTable, anchorBatchLeavesTable, anchorContractsTable, anchorStateTable } from './anchor.tables';
 import { ANCHOR_MIGRATIONS } from './anchor.migrations';
 
-/** A sealed batch: its window, its Merkle root and, once anchored, where on chain. */
+/**
+ * A sealed batch: its window, the signed tree head of the log after it and, once anchored,
+ * where on chain. The records of all batches form one RFC 6962 log (docs/anchoring.md §3).
+ */
 export interface BatchRecord {
   id: number;
   start: number;
   end: number;
+  /** Leaves this batch added to the log. */
   count: number;
-  /** Lowercase hex, 32 bytes, no 0x. */
+  /** The log's size after this batch (RFC 6962 tree_size; on chain as `count`). */
+  treeSize: number;
+  /** The log's root at treeSize: lowercase hex, 32 bytes, no 0x. */
   root: string;
+  /** The previous batch's root (zero for batch 0). */
   prevRoot: string;
+  /** Right-edge subtree roots of the log at treeSize, largest first (MerkleFrontier), hex. */
+  frontier: string[];
   sealedAt: number;
   /**
    * Accepted readings of the window that InfluxDB refused for good (kept in the ingest's
@@ -43,8 +52,11 @@ function toBatch(r: BatchRow): BatchRecord {
     start: r.startMs,
     end: r.endMs,
     count: r.count,
+    // A batch sealed before the log spanned batches (no tree_size) was its own tree.
+    treeSize: r.treeSize ?? r.count,
     root: r.root,
     prevRoot: r.prevRoot,
+    frontier: r.frontier ? r.frontier.split(',') : [],
     sealedAt: r.sealedAt.getTime(),
     deadLettered: r.deadLettered,
     deadLetters: r.deadLetters,
@@ -76,6 +88,8 @@ export class AnchorRepository {
         startMs: batch.start,
         endMs: batch.end,
         count: batch.count,
+        treeSize: batch.treeSize,
+        frontier: batch.frontier.join(','),
         root: batch.root,
         prevRoot: batch.prevRoot,
         deadLettered: dead.length,
@@ -103,6 +117,17 @@ export class AnchorRepository {
 
   async lastBatch(): Promise<BatchRecord | null> {
     const rows = await this.db.select().from(anchorBatchesTable).orderBy(desc(anchorBatchesTable.id)).limit(1);
+    return rows[0] ? toBatch(rows[0]) : null;
+  }
+
+  /** The batch whose leaves hold log index `index` (treeSize − count ≤ index < treeSize). */
+  async batchHoldingLeaf(index: number): Promise<BatchRecord | null> {
+    const rows = await this.db
+      .select()
+      .from(anchorBatchesTable)
+      .where(and(gt(anchorBatchesTable.treeSize, index), gt(anchorBatchesTable.count, 0)))
+      .orderBy(asc(anchorBatchesTable.id))
+      .limit(1);
     return rows[0] ? toBatch(rows[0]) : null;
   }
 

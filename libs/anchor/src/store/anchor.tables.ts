@@ -21,6 +21,8 @@ export const anchorBatchesTable = pgTable('anchor_batches', {
   anchoredAt: timestamp('anchored_at', { withTimezone: true }),
   deadLettered: integer('dead_lettered').notNull().default(0),
   deadLetters: jsonb('dead_letters').$type<RecordRef[]>().notNull().default([]),
+  treeSize: bigint('tree_size', { mode: 'number' }),
+  frontier: text('frontier').notNull().default(''),
 });
 
 export const anchorBatchLeavesTable = pgTable('anchor_batch_leaves', {

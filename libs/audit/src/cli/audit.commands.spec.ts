@@ -5,13 +5,13 @@ import { Command } from 'commander';
 import { registerAuditCommands } from './audit.commands';
 
 describe('registerAuditCommands', () => {
-  it('registers audit, proof and verify, and verify refuses a malformed bundle without any chain', async () => {
+  it('registers audit, proof, export-batch and verify, and verify refuses a malformed bundle without any chain', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gp-verify-'));
     const out: string[] = [];
     try {
       const program = new Command().exitOverride();
       registerAuditCommands(program, { out: (t) => out.push(t), err: (t) => out.push(t) });
-      expect(program.commands.map((c) => c.name())).toEqual(['audit', 'proof', 'verify']);
+      expect(program.commands.map((c) => c.name())).toEqual(['audit', 'proof', 'export-batch', 'verify']);
       const file = join(dir, 'bundle.json');
       writeFileSync(file, JSON.stringify({ format: 'gridproof-proof/1', leaf: 'zz' }));
       await program.parseAsync(['node', 'gridproof', 'verify', file, '--rpc', 'http://127.0.0.1:9']);

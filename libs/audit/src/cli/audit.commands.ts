@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { apiClientFor, withApiOptions } from '@gridproof/api-client';
 import type { AuditReport } from '../audit.service';
+import type { BatchExport } from '../batch-export';
 import type { ProofBundle } from '../proof-bundle';
 import { verifyBundle } from '../verify-bundle';
 
@@ -51,13 +52,27 @@ export function registerAuditCommands(program: Command, io: AuditCliIo = stdio):
     .requiredOption('--device <id>', 'device id')
     .option('--seq <n>', 'sequence number of the reading')
     .option('--ts <time>', 'device timestamp of the reading (instead of --seq)', time)
+    .option('--consistency-to <batch>', "add the RFC 6962 consistency proof to this later batch's head ('latest' or an id)")
     .option('--out <file>', 'write the bundle to a file (default: stdout)')
-    .action(async (o: { device: string; seq?: string; ts?: string; out?: string }, command: Command) => {
-      const bundle = await apiClientFor(command).get<ProofBundle>('/api/proofs', { device: o.device, seq: o.seq, ts: o.ts });
+    .action(async (o: { device: string; seq?: string; ts?: string; consistencyTo?: string; out?: string }, command: Command) => {
+      const bundle = await apiClientFor(command).get<ProofBundle>('/api/proofs', { device: o.device, seq: o.seq, ts: o.ts, consistencyTo: o.consistencyTo });
       const text = `${JSON.stringify(bundle, null, 2)}\n`;
       if (o.out) {
         writeFileSync(o.out, text);
         io.out(`proof of ${o.device} seq ${bundle.record.seq} (batch ${bundle.batch.id}, tx ${bundle.chain.txHash}) written to ${o.out}`);
+      } else io.out(text.trimEnd());
+    });
+
+  withApiOptions(program.command('export-batch'))
+    .description('write every leaf of a batch with its record, to re-verify its tree head without InfluxDB')
+    .requiredOption('--id <n>', 'batch id')
+    .option('--out <file>', 'write the export to a file (default: stdout)')
+    .action(async (o: { id: string; out?: string }, command: Command) => {
+      const exported = await apiClientFor(command).get<BatchExport>(`/api/batches/${encodeURIComponent(o.id)}/entries`);
+      const text = `${JSON.stringify(exported, null, 2)}\n`;
+      if (o.out) {
+        writeFileSync(o.out, text);
+        io.out(`batch ${exported.batch.id}: ${exported.entries.length} leaves (log ${exported.batch.treeSize - exported.batch.count}..${exported.batch.treeSize - 1}) written to ${o.out}`);
       } else io.out(text.trimEnd());
     });
 

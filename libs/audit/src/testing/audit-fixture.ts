@@ -1,9 +1,11 @@
 import { InfluxDB } from 'influx';
 import { AnchorRepository, AnchorService, ChainPort, InfluxRecordReader, ReceiveClock } from '@gridproof/anchor';
 import { DeviceType, familyOf, IngestRecord, privateKeyFromBase64, generateDeviceKeyPair, signMessage, toIngestRecord } from '@gridproof/telemetry';
+import { DeviceRegistry, REGISTRY_MIGRATIONS } from '@gridproof/registry';
 import { SqlStore } from '@gridproof/store';
 import { sharedInfluxUrl, uniqueName } from '@gridproof/testing';
 import { AuditService } from '../audit.service';
+import { BatchExportService } from '../batch-export';
 import { ProofService } from '../proof.service';
 
 export interface FixtureDevice {
@@ -17,12 +19,14 @@ export interface FixtureDevice {
 
 /**
  * Everything the audit scenarios need, with real servers: the shared InfluxDB (own database),
- * an in-memory PGlite store, a chain, and the anchoring service fed straight with records
- * (written to InfluxDB per the layout first, as the ingest pipeline does, then announced).
+ * an in-memory PGlite store holding the registry (devices, key history) and the batches, a
+ * chain, and the anchoring service fed straight with records (written to InfluxDB per the
+ * layout first, as the ingest pipeline does, then committed).
  */
 export class AuditFixture {
   readonly devices: FixtureDevice[];
   readonly written: Array<{ device: FixtureDevice; record: IngestRecord }> = [];
+  readonly exports: BatchExportService;
 
   private constructor(
     readonly influxUrl: string,
@@ -34,7 +38,9 @@ export class AuditFixture {
     readonly service: AnchorService,
     readonly audit: AuditService,
     readonly proofs: ProofService,
+    readonly registry: DeviceRegistry,
   ) {
+    this.exports = new BatchExportService(repo, reader, { maxBackfillMs: 3_600_000, maxFutureSkewMs: 60_000 });
     this.devices = (['smart-meter', 'pv-inverter', 'ev-charger'] as DeviceType[]).map((type, i) => {
       const keys = generateDeviceKeyPair();
       return { id: `dev-${i}`, type, site: `site-${i % 2}`, publicKey: keys.publicKey, privateKey: keys.privateKey, seq: 0 };
@@ -47,6 +53,8 @@ export class AuditFixture {
     const reader = InfluxRecordReader.connect(influxUrl, database);
     await reader.client.createDatabase(database);
     const store = await SqlStore.open({ kind: 'pglite', dir: null });
+    await store.migrate(REGISTRY_MIGRATIONS);
+    const registry = new DeviceRegistry(store);
     const repo = new AnchorRepository(store);
     const options = {
       intervalMs: opts.intervalMs ?? 250,
@@ -62,8 +70,9 @@ export class AuditFixture {
     };
     let chain: ChainPort | null = null;
     const service = new AnchorService(repo, reader, async () => (chain ??= await openChain()), new ReceiveClock(), options);
-    const audit = new AuditService(repo, reader, () => service.currentChain(), options);
-    const fixture: AuditFixture = new AuditFixture(influxUrl, database, reader.client, store, repo, reader, service, audit, new ProofService(repo, reader, { find: async (id) => fixture.devices.find((d) => d.id === id) ?? null }));
+    const audit = new AuditService(repo, reader, () => service.currentChain(), options, null, registry);
+    const fixture: AuditFixture = new AuditFixture(influxUrl, database, reader.client, store, repo, reader, service, audit, new ProofService(repo, reader, registry), registry);
+    for (const d of fixture.devices) await registry.provision({ id: d.id, type: d.type, site: { id: d.site, lat: 52.5, lon: 13.4 }, publicKey: d.publicKey });
     await service.start();
     // Connect (and deploy) before ingesting: starting the embedded EVM blocks the event loop
     // for a moment, longer than this fixture's short settle delay.
@@ -120,6 +129,7 @@ export class AuditFixture {
     this.disposed = true;
     await this.service.stop();
     await this.influx.dropDatabase(this.database).catch(() => undefined);
+    await this.registry.close();
     await this.store.close();
   }
 }

@@ -24,7 +24,8 @@ interface SegmentInfo {
 interface PendingAppend {
   buf: Buffer;
   lines: number;
-  resolve: () => void;
+  /** Told the id of the segment the entry went into (the leaf journal releases by segment). */
+  resolve: (segment: number) => void;
   reject: (err: Error) => void;
 }
 
@@ -72,7 +73,7 @@ export class Spool {
    * closed (never appended to again, since its tail may be torn) and queued for replay.
    * `visit` sees every intact entry, oldest first (used to learn the last seq per device).
    */
-  static async open(options: SpoolOptions, visit?: (entry: DecodedEntry) => void): Promise<Spool> {
+  static async open(options: SpoolOptions, visit?: (entry: DecodedEntry, segment: number) => void): Promise<Spool> {
     const spool = new Spool(options);
     await mkdir(options.dir, { recursive: true });
     const ids = (await readdir(options.dir))
@@ -87,7 +88,7 @@ export class Spool {
       const decoded = decodeSegment(await readFile(path));
       for (const entry of decoded.entries) {
         lines += entry.lines;
-        visit?.(entry);
+        visit?.(entry, id);
       }
       if (decoded.tornBytes) options.onTorn?.(spool.nameOf(id), decoded.tornBytes, decoded.tornReason ?? 'torn');
       spool.closedSegments.push({ id, bytes, lines });
@@ -120,10 +121,13 @@ export class Spool {
     return this.closedSegments.length === 0 && this.active === null && this.pending.length === 0 && this.writing === null;
   }
 
-  /** Appends one batch; resolves once it is on disk (fdatasync), stays pending while full. */
-  append(body: string, lines: number): Promise<void> {
+  /**
+   * Appends one batch; resolves once it is on disk (fdatasync), with the id of the segment that
+   * holds it; stays pending while full.
+   */
+  append(body: string, lines: number): Promise<number> {
     if (this.closed) return Promise.reject(new SpoolClosedError());
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<number>((resolve, reject) => {
       this.pending.push({ buf: encodeEntry(body, lines), lines, resolve, reject });
       if (!this.writing) this.writing = this.pump();
     });
@@ -154,6 +158,11 @@ export class Spool {
       }
       return null;
     }
+  }
+
+  /** Ids of the closed segments (never appended to again), oldest first. */
+  closedSegmentIds(): number[] {
+    return this.closedSegments.map((s) => s.id);
   }
 
   /** Deletes a replayed segment and frees its space (wakes appends waiting for room). */
@@ -221,8 +230,10 @@ export class Spool {
   private async writeGroup(group: PendingAppend[]): Promise<void> {
     const buf = group.length === 1 ? group[0].buf : Buffer.concat(group.map((p) => p.buf));
     const lines = group.reduce((n, p) => n + p.lines, 0);
+    let segment: number;
     try {
       const active = await this.activeSegment();
+      segment = active.info.id;
       await active.fh.write(buf, 0, buf.length, active.info.bytes);
       await active.fh.datasync();
       active.info.bytes += buf.length;
@@ -237,7 +248,7 @@ export class Spool {
       for (const p of group) p.reject(err as Error);
       return;
     }
-    for (const p of group) p.resolve();
+    for (const p of group) p.resolve(segment);
   }
 
   private async activeSegment(): Promise<{ info: SegmentInfo; fh: FileHandle }> {

@@ -8,6 +8,7 @@ import type { DeviceRow } from '../sql/registry.tables';
 import { ConcurrencyLimit, FastVerifier, generateDeviceSecret, hashDeviceSecret, verifyDeviceSecret } from './device-secret';
 import type { Device, MqttCredentials, ProvisionedDevice } from './device.model';
 import { DevicePatch, DeviceRepository } from './device.repository';
+import { appendKeyEvent, KeyEvent, keyEventFor, keyEventsOf, keyValidAt, ValidKey } from './device-key-history';
 import { ListDevicesFilter, listDevicesSchema, ProvisionDeviceInput, provisionDeviceSchema, UpdateDeviceInput, updateDeviceSchema } from './device.schemas';
 
 export interface DeviceRegistryOptions {
@@ -111,6 +112,7 @@ export class DeviceRegistry implements DeviceDirectory, OnModuleDestroy {
       });
       // Throwing rolls the site upsert back too.
       if (!inserted) throw new DeviceExistsError(parsed.id);
+      await appendKeyEvent(tx, { device: parsed.id, event: 'registered', publicKey: parsed.publicKey ?? null, requireSignature: parsed.requireSignature, at: Date.now() });
     });
     // A lookup of the id before it existed may be in flight; do not let it cache "unknown".
     this.invalidate(parsed.id, false);
@@ -145,6 +147,8 @@ export class DeviceRegistry implements DeviceDirectory, OnModuleDestroy {
       if (parsed.owner !== undefined) patch.owner = parsed.owner;
       if (parsed.site) patch.siteId = parsed.site.id;
       await this.repo.update(id, patch, tx);
+      const event = keyEventFor(current, { publicKey, requireSignature });
+      if (event) await appendKeyEvent(tx, { device: id, event, publicKey, requireSignature, at: Date.now() });
     });
     // Site, key and signature policy are part of a broker session: the broker reconnects it.
     this.invalidate(id, changesAccess);
@@ -169,10 +173,31 @@ export class DeviceRegistry implements DeviceDirectory, OnModuleDestroy {
   }
 
   async delete(id: string): Promise<void> {
-    const deleted = await this.repo.delete(id);
+    const deleted = await this.repo.transaction(async (tx) => {
+      const current = await this.repo.findRow(id, tx);
+      if (!current || !(await this.repo.delete(id, tx))) return false;
+      // The old key stays in the history with its validity: proofs of earlier readings verify.
+      await appendKeyEvent(tx, { device: id, event: 'deleted', publicKey: null, requireSignature: current.requireSignature, at: Date.now() });
+      return true;
+    });
     if (!deleted) throw new DeviceNotFoundError(id);
     this.pendingLastSeen.delete(id);
     this.invalidate(id, true);
+  }
+
+  /** The device's key history, oldest first (also after deletion). */
+  async keyHistory(id: string): Promise<KeyEvent[]> {
+    return (await keyEventsOf(this.repo.db, [id])).get(id) ?? [];
+  }
+
+  /** The key valid at `at` (GridProof's clock, a reading's rx), or null (unknown, not yet registered, deleted). */
+  async keyAt(id: string, at: number): Promise<ValidKey | null> {
+    return keyValidAt(await this.keyHistory(id), at);
+  }
+
+  /** Key histories of many devices at once (the bulk audit). */
+  keyHistories(ids: readonly string[]): Promise<Map<string, KeyEvent[]>> {
+    return keyEventsOf(this.repo.db, ids);
   }
 
   // ---- DeviceDirectory (broker) ----

@@ -78,8 +78,12 @@ export class DeviceRepository {
     return rows[0] ?? null;
   }
 
-  async delete(id: string): Promise<boolean> {
-    const rows = await this.store.db.delete(devices).where(eq(devices.id, id)).returning({ id: devices.id });
+  get db(): SqlDatabase {
+    return this.store.db;
+  }
+
+  async delete(id: string, db: SqlDatabase = this.store.db): Promise<boolean> {
+    const rows = await db.delete(devices).where(eq(devices.id, id)).returning({ id: devices.id });
     return rows.length === 1;
   }
 

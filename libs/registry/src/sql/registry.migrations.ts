@@ -48,4 +48,22 @@ export const REGISTRY_MIGRATIONS: readonly Migration[] = [
       revoked_at timestamptz
     )`,
   },
+  {
+    // Key history (issue 15): append-only, kept after a device is deleted; existing devices get
+    // their current key as a registration at migration time.
+    id: '0100_registry_06_device_key_events',
+    sql: `create table device_key_events (
+      id bigserial primary key,
+      device_id text not null,
+      event text not null check (event in ('registered', 'rotated', 'revoked', 'policy', 'deleted')),
+      public_key text,
+      require_signature boolean not null,
+      at timestamptz not null
+    )`,
+  },
+  { id: '0100_registry_07_device_key_events_idx', sql: 'create index device_key_events_device_idx on device_key_events (device_id, id)' },
+  {
+    id: '0100_registry_08_device_key_events_seed',
+    sql: "insert into device_key_events (device_id, event, public_key, require_signature, at) select id, 'registered', public_key, require_signature, created_at from devices",
+  },
 ];

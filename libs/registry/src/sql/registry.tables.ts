@@ -1,4 +1,4 @@
-import { boolean, doublePrecision, index, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { bigserial, boolean, doublePrecision, index, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
 
 /**
  * The registry's tables for drizzle's query builder. The DDL that creates them is
@@ -43,6 +43,16 @@ export const apiKeys = pgTable('api_keys', {
   createdAt: ts('created_at').notNull(),
   lastUsedAt: ts('last_used_at'),
   revokedAt: ts('revoked_at'),
+});
+
+/** Append-only history of device keys (device-key-history.ts); no foreign key: it outlives the device. */
+export const deviceKeyEvents = pgTable('device_key_events', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  deviceId: text('device_id').notNull(),
+  event: text('event').notNull(),
+  publicKey: text('public_key'),
+  requireSignature: boolean('require_signature').notNull(),
+  at: ts('at').notNull(),
 });
 
 export type DeviceRow = typeof devices.$inferSelect;
