@@ -4,6 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import { stringify } from 'csv-stringify';
 import { scoreFromP } from '../generic/stream-detector';
 import type { ModelScore } from '../models/type-model';
+import { DEFAULT_ALARM_SCORE } from '../multivariate/entity-scorer';
 import { FusedRowScorer } from '../multivariate/fused-row-scorer';
 import { readTable, TableOptions, TableRow } from './csv-table';
 import { AlarmDetail, EPISODE_HEADER, episodeRow, EpisodeTracker } from './episodes';
@@ -32,7 +33,8 @@ export const SPE_COLUMN = 'anomaly_spe_neg_log10_p';
 export const metricFigureColumn = (metric: string) => `${metric}_neg_log10_p`;
 export { KEY_COLUMNS } from './csv-table';
 
-export const DEFAULT_DETECT_THRESHOLD = 0.7;
+/** The engine's default alarm (score 0.7 ⇔ p = 10^−4.2 ≈ 6e-5). */
+export const DEFAULT_DETECT_THRESHOLD = DEFAULT_ALARM_SCORE;
 export const DEFAULT_EPISODE_GAP_ROWS = 10;
 
 export interface CsvDetectStats {
