@@ -1,6 +1,6 @@
 import { PassThrough, Readable } from 'node:stream';
 import { parse } from 'csv-parse/sync';
-import { cleanSeries, withLevelShift, withSpikes } from '../generic/synthetic';
+import { cleanSeries, gaussian, mulberry32, withLevelShift, withSpikes } from '../generic/synthetic';
 import { CsvDetectOptions, detectCsv } from './csv-detector';
 import { Progress } from './progress';
 
@@ -76,13 +76,35 @@ describe('detectCsv', () => {
     const s = withSpikes(series(8, 600), [500], 50);
     const q = series(9, 600);
     const { rows } = await run(csvOf('timestamp,power,temp', s.ts.map((t, i) => `${new Date(t).toISOString()},${s.values[i]},${q.values[i]}`)), { explain: true });
-    expect(Object.keys(rows[0]).slice(3)).toEqual(['anomaly_score', 'anomaly_neg_log10_p', 'anomaly_alarm', 'anomaly_evidence', 'anomaly_top_metric', 'power_neg_log10_p', 'temp_neg_log10_p']);
+    expect(Object.keys(rows[0]).slice(3)).toEqual(['anomaly_score', 'anomaly_neg_log10_p', 'anomaly_alarm', 'anomaly_evidence', 'anomaly_top_metric', 'anomaly_t2_neg_log10_p', 'anomaly_spe_neg_log10_p', 'power_neg_log10_p', 'temp_neg_log10_p']);
     const r = rows[500];
     expect(r.anomaly_top_metric).toBe('power');
     expect(r.anomaly_evidence).toBe('point');
     expect(Number(r.power_neg_log10_p)).toBeGreaterThan(Number(r.temp_neg_log10_p) + 3);
-    // The row's figure is the top metric's, Bonferroni-corrected over the two metrics.
-    expect(Number(r.anomaly_neg_log10_p)).toBeCloseTo(Number(r.power_neg_log10_p) - Math.log10(2), 2);
+    expect(Number(r.anomaly_neg_log10_p)).toBeGreaterThan(6);
+    // The multivariate statistics are written once the model is warm, empty before.
+    expect(rows[5].anomaly_t2_neg_log10_p).toBe('');
+    expect(Number(r.anomaly_t2_neg_log10_p)).toBeGreaterThan(0);
+  });
+
+  it('names a correlation break, which no metric shows on its own, as such', async () => {
+    // Load and the temperature it causes, both wandering over their whole range; from row 2100 on
+    // the temperature follows the mirror image of the load: each stays in its range.
+    const g = gaussian(mulberry32(1));
+    const lines: string[] = [];
+    for (let i = 0; i < 2600; i++) {
+      const load = 50 + 40 * Math.sin((2 * Math.PI * i) / 700) + g();
+      const temp = 20 + 0.5 * (i < 2100 ? load : 100 - load) + 0.5 * g();
+      lines.push(`${1_736_121_600 + 60 * i},${load.toFixed(3)},${temp.toFixed(3)}`);
+    }
+    const { rows, episodes } = await run(csvOf('ts,load_w,temp_c', lines), { explain: true, warmupRows: 1400 });
+    const after = rows.slice(2100, 2300);
+    const alarms = after.filter((r) => r.anomaly_alarm === '1');
+    expect(alarms.length).toBeGreaterThan(10);
+    expect(alarms.every((r) => r.anomaly_evidence.split(';').includes('correlation'))).toBe(true);
+    expect(Math.max(...after.map((r) => Math.max(Number(r.load_w_neg_log10_p), Number(r.temp_c_neg_log10_p))))).toBeLessThan(4.2);
+    expect(episodes.some((e) => e.evidence.split(';').includes('correlation'))).toBe(true);
+    expect(rows.slice(1400, 2100).filter((r) => r.anomaly_alarm === '1')).toHaveLength(0);
   });
 
   it('--episodes writes one row per alarm episode with its span, peak, metrics and evidence', async () => {

@@ -4,11 +4,13 @@ import { pipeline } from 'node:stream/promises';
 import { stringify } from 'csv-stringify';
 import { scoreFromP } from '../generic/stream-detector';
 import type { ModelScore } from '../models/type-model';
+import { DEFAULT_ALARM_SCORE } from '../multivariate/entity-scorer';
+import { FusedRowScorer } from '../multivariate/fused-row-scorer';
 import { readTable, TableOptions, TableRow } from './csv-table';
 import { AlarmDetail, EPISODE_HEADER, episodeRow, EpisodeTracker } from './episodes';
 import type { ModelRows } from './model-scores';
 import type { Progress } from './progress';
-import { GenericRowScorer, ScoredRow, RowScorer } from './row-scorer';
+import type { RowScorer, ScoredRow } from './row-scorer';
 
 /**
  * `gridproof detect`: backtests detection on a CSV file, streaming. Each row is read once, in
@@ -26,10 +28,13 @@ export const ALARM_COLUMN = 'anomaly_alarm';
 export const MODEL_COLUMN = 'anomaly_model_score';
 export const EVIDENCE_COLUMN = 'anomaly_evidence';
 export const TOP_METRIC_COLUMN = 'anomaly_top_metric';
+export const T2_COLUMN = 'anomaly_t2_neg_log10_p';
+export const SPE_COLUMN = 'anomaly_spe_neg_log10_p';
 export const metricFigureColumn = (metric: string) => `${metric}_neg_log10_p`;
 export { KEY_COLUMNS } from './csv-table';
 
-export const DEFAULT_DETECT_THRESHOLD = 0.7;
+/** The engine's default alarm (score 0.7 ⇔ p = 10^−4.2 ≈ 6e-5). */
+export const DEFAULT_DETECT_THRESHOLD = DEFAULT_ALARM_SCORE;
 export const DEFAULT_EPISODE_GAP_ROWS = 10;
 
 export interface CsvDetectStats {
@@ -93,7 +98,7 @@ export async function detectCsv(input: Readable, output: Writable, o: CsvDetectO
   const table = await readTable(stream, o);
   const { header, metrics: tableMetrics } = table.layout;
   const names = tableMetrics.map((m) => m.name);
-  const engine = (o.engine ?? ((m) => new GenericRowScorer(m)))(names);
+  const engine = (o.engine ?? ((m) => new FusedRowScorer(m)))(names);
   const model = o.model ? o.model(names) : null;
   const stats: CsvDetectStats = { rows: 0, scored: 0, alarms: 0, episodes: 0, entities: 0, badRows: 0, firstBad: [], metrics: names, delimiter: table.layout.delimiter };
   const episodes = new EpisodeTracker(o.episodeGapRows ?? DEFAULT_EPISODE_GAP_ROWS);
@@ -106,7 +111,7 @@ export async function detectCsv(input: Readable, output: Writable, o: CsvDetectO
   const write = async (cells: string[]) => {
     if (!out.write(cells)) await once(out, 'drain');
   };
-  const added = [SCORE_COLUMN, FIGURE_COLUMN, ALARM_COLUMN, ...(model ? [MODEL_COLUMN] : []), ...(o.explain ? [EVIDENCE_COLUMN, TOP_METRIC_COLUMN, ...names.map(metricFigureColumn)] : [])];
+  const added = [SCORE_COLUMN, FIGURE_COLUMN, ALARM_COLUMN, ...(model ? [MODEL_COLUMN] : []), ...(o.explain ? [EVIDENCE_COLUMN, TOP_METRIC_COLUMN, ...(engine.multivariate ? [T2_COLUMN, SPE_COLUMN] : []), ...names.map(metricFigureColumn)] : [])];
   await write([...header, ...added]);
 
   const finish = async (batch: Pending[]) => {
@@ -130,7 +135,7 @@ export async function detectCsv(input: Readable, output: Writable, o: CsvDetectO
     seen.set(row.entity, n);
     if (!s || !s.scored) {
       episodes.row(row.entity, row.ts, null);
-      return [...row.cells, fixed(0, 4), fixed(0, 3), '0', ...(model ? [''] : []), ...(o.explain ? ['', '', ...names.map(() => '')] : [])];
+      return [...row.cells, fixed(0, 4), fixed(0, 3), '0', ...(model ? [''] : []), ...(o.explain ? added.slice(added.indexOf(EVIDENCE_COLUMN)).map(() => '') : [])];
     }
     stats.scored++;
     const modelScore = m ? m.score : NaN;
@@ -150,6 +155,7 @@ export async function detectCsv(input: Readable, output: Writable, o: CsvDetectO
     if (model) cells.push(m ? fixed(m.score, 4) : '');
     if (o.explain) {
       cells.push(kinds.join(';'), top);
+      if (engine.multivariate) cells.push(s.multivariate ? fixed(s.multivariate.t2, 3) : '', s.multivariate ? fixed(s.multivariate.spe, 3) : '');
       for (let j = 0; j < names.length; j++) cells.push(Number.isNaN(p.figures![j]) ? '' : fixed(p.figures![j], 3));
     }
     return cells;
@@ -217,13 +223,15 @@ function alarmDetail(p: Pending, s: ScoredRow, m: ModelScore | null, genericAlar
     for (let j = 0; j < names.length; j++) {
       const f = figures[j];
       if (Number.isNaN(f)) continue;
-      if (scoreFromP(Math.min(1, 10 ** -f * s.scored)) >= threshold) {
+      if (scoreFromP(Math.min(1, 10 ** -f * s.terms)) >= threshold) {
         involved.push([names[j], f]);
         set.add(p.kinds![j]);
       }
     }
-    if (!involved.length && s.top) involved.push([s.top, figures[names.indexOf(s.top)]]);
-    kinds.push(...(set.size ? set : [s.kind]));
+    // The evidence that drives the row fired, whatever it is: a metric's kind or a multivariate statistic.
+    set.add(s.kind);
+    if (s.top && !involved.some(([n]) => n === s.top)) involved.push([s.top, figures[names.indexOf(s.top)] || 0]);
+    kinds.push(...set);
   }
   if (modelAlarm && m) {
     kinds.push('autoencoder');

@@ -7,7 +7,6 @@ export { EPISODE_HEADER, EpisodeTracker } from './episodes';
 export type { Episode } from './episodes';
 export { ModelRows } from './model-scores';
 export { Progress } from './progress';
-export { GenericRowScorer } from './row-scorer';
 export type { RowMetricEvidence, ScoredRow, RowScorer } from './row-scorer';
 export { EPOCH_UNITS, formatTimestamp, parseTimestamp } from './timestamps';
 export type { EpochUnit } from './timestamps';

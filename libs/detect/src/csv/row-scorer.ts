@@ -1,6 +1,3 @@
-import { GenericDetector } from '../generic/generic-detector';
-import { scoreFromP } from '../generic/stream-detector';
-
 /**
  * The seam between the CSV driver (`gridproof detect`, the train report) and a detection engine:
  * one row of one entity in, its scores out. The driver owns files, entities, warm-up, alarms and
@@ -32,57 +29,21 @@ export interface ScoredRow {
   metrics: readonly RowMetricEvidence[];
   /** Metrics that carried a value in this row. */
   scored: number;
+  /**
+   * p-values fused into p (metrics, plus multivariate statistics): a metric alone takes the row
+   * to about its own p × terms (Bonferroni; ACAT behaves so for small p).
+   */
+  terms: number;
+  /** −log10 p of Hotelling's T² and of the SPE, when the engine has a multivariate model and it is warm. */
+  multivariate?: { t2: number; spe: number } | null;
 }
 
 export interface RowScorer {
   /** Names the engine in outputs (e.g. generic-1). */
   readonly name: string;
   readonly metrics: readonly string[];
+  /** The engine has multivariate statistics (T², SPE) for --explain. */
+  readonly multivariate?: boolean;
   /** values: one per metric, NaN = missing. */
   score(entity: string, ts: number, values: Float64Array): ScoredRow;
-}
-
-/**
- * Today's engine behind the seam: one generic online detector per entity × metric; the row's
- * p-value is the smallest metric p-value, Bonferroni-corrected over the metrics scored, as the
- * service combines a device's metrics.
- */
-export class GenericRowScorer implements RowScorer {
-  readonly name = 'generic-1';
-  private readonly detector: GenericDetector;
-  private readonly evidence: RowMetricEvidence[];
-  private readonly keys = new Map<string, string[]>();
-
-  constructor(readonly metrics: readonly string[], maxStreams = 1_000_000) {
-    this.detector = new GenericDetector(maxStreams);
-    this.evidence = metrics.map(() => ({ figure: NaN, kind: '' }));
-  }
-
-  score(entity: string, ts: number, values: Float64Array): ScoredRow {
-    let keys = this.keys.get(entity);
-    if (!keys) this.keys.set(entity, (keys = this.metrics.map((m) => `${entity}\u0000${m}`)));
-    let pMin = 1;
-    let top = -1;
-    let scored = 0;
-    for (let j = 0; j < values.length; j++) {
-      const e = this.evidence[j];
-      const v = values[j];
-      if (Number.isNaN(v)) {
-        e.figure = NaN;
-        e.kind = '';
-        continue;
-      }
-      const r = this.detector.update(keys[j], ts, v);
-      e.figure = -Math.log10(Math.max(r.p, Number.MIN_VALUE));
-      e.kind = r.kind;
-      scored++;
-      if (top < 0 || r.p < pMin) {
-        pMin = r.p;
-        top = j;
-      }
-    }
-    const p = scored ? Math.min(1, pMin * scored) : 1;
-    const figure = -Math.log10(Math.max(p, Number.MIN_VALUE));
-    return { p, figure: figure === 0 ? 0 : figure, score: scoreFromP(p), kind: top >= 0 ? this.evidence[top].kind : '', top: top >= 0 ? this.metrics[top] : '', metrics: this.evidence, scored };
-  }
 }

@@ -18,5 +18,8 @@ describe(FusedRowScorer.name, () => {
     expect(m2.figure).toBeLessThan(3);
     expect(m1.figure).toBeGreaterThan(6);
     expect(m1.kind).toBe('point');
+    // Warm multivariate model: T² and SPE are reported and fused with the three metrics.
+    expect(m2.multivariate).not.toBeNull();
+    expect(m2.terms).toBe(5);
   });
 });

@@ -20,21 +20,27 @@ export interface FusedRowScore {
   /** One per metric, in metric order (valid until the next call). */
   metrics: readonly FusedMetricEvidence[];
   scored: number;
+  /** p-values fused into p: the metrics, plus T² and SPE once the multivariate model is warm. */
+  terms: number;
+  /** −log10 p of Hotelling's T² and of the SPE; null while the multivariate model warms up or for one metric. */
+  multivariate: { t2: number; spe: number } | null;
 }
 
 /**
  * The default engine for CSV backtests: one EntityScorer (a StreamDetector per metric and the
  * StreamingPca over all of them, fused by ACAT) per entity. Shaped like the CLI's `RowScorer`
- * seam (h14cli: libs/detect/src/csv/row-scorer.ts), so it replaces `GenericRowScorer` there
- * with one line.
+ * seam (libs/detect/src/csv/row-scorer.ts), which `gridproof detect` uses by default.
  */
 export class FusedRowScorer {
   readonly name = 'fused-1';
+  /** Two metrics or more: T² and SPE figures for `detect --explain`. */
+  readonly multivariate: boolean;
   private readonly entities = new Map<string, EntityScorer>();
   private readonly evidence: FusedMetricEvidence[];
 
   constructor(readonly metrics: readonly string[]) {
     this.evidence = metrics.map(() => ({ figure: NaN, kind: '' }));
+    this.multivariate = metrics.length >= 2;
   }
 
   score(entity: string, ts: number, values: Float64Array): FusedRowScore {
@@ -53,6 +59,7 @@ export class FusedRowScorer {
       this.evidence[j].kind = m.kind;
       k++;
     }
-    return { p: r.p, figure: r.nlp, score: r.score, kind: r.evidence, top: r.topMetric, metrics: this.evidence, scored: r.metrics.length };
+    const mv = r.t2Nlp !== null && r.speNlp !== null ? { t2: r.t2Nlp, spe: r.speNlp } : null;
+    return { p: r.p, figure: r.nlp, score: r.score, kind: r.evidence, top: r.topMetric, metrics: this.evidence, scored: r.metrics.length, terms: r.metrics.length + (mv ? 2 : 0), multivariate: mv };
   }
 }
