@@ -42,7 +42,7 @@ export function auditScenarios(variant: () => ChainVariant): void {
     records.push(...(await f.ingest(9)));
     to = Math.max(...records.map((r) => r.rx)) + 1;
     await f.anchoredUpTo(to);
-  });
+  }, 120_000); // the chain, the registry (one scrypt hash per device) and two anchored windows
 
   afterAll(async () => {
     await f?.dispose();

@@ -72,5 +72,5 @@ describe('GridProof killed with SIGKILL under QoS 1 load', () => {
     const metrics = await app.metrics();
     expect(metricSum(metrics, 'gridproof_mqtt_sink_failures_total')).toBe(0);
     expect((await app.health()).status).toBe('up');
-  });
+  }, 180_000); // the load, the kill, the restart, then every batch sealed and exported
 });
