@@ -1,4 +1,5 @@
 import type { EventEmitter } from 'node:events';
+import type { Duplex } from 'node:stream';
 import type { Aedes, AedesOptions, AuthenticateError, Client, ConnectPacket, PublishPacket, Subscription } from 'aedes';
 import type { AuthFailure, DeviceRef, PipelineEvents } from '@gridproof/events';
 import type { TelemetrySink, IngestOutcome } from '@gridproof/ingest';
@@ -7,7 +8,9 @@ import { DEVICE_ID_PATTERN, topics } from '@gridproof/telemetry';
 import { BrokerLogger, printable, ThrottledWarnings } from './broker-logger';
 import { BrokerMetrics } from './broker-metrics';
 import { maySubscribe, publishChannel, STATUS_OFFLINE, STATUS_ONLINE } from './device-access';
+import { isBackedUp, SlowConsumerError } from './outgoing-budget';
 import { PacketTooLargeError } from './packet-size-guard';
+import { TokenBuckets } from './token-buckets';
 
 /** CONNACK return codes of MQTT 3.1.1 §3.2.2.3 that a refused login can get. */
 const CONNACK = {
@@ -16,6 +19,10 @@ const CONNACK = {
   badUserNameOrPassword: 4,
   notAuthorized: 5,
 } as const;
+
+/** Error replies one device gets per second on average, and at most in a row. */
+const ERROR_REPLIES_PER_S = 10;
+const ERROR_REPLY_BURST = 100;
 
 /**
  * An error the broker raises on purpose to drop a client (a refused publish, a failed ingest).
@@ -71,6 +78,8 @@ export class DeviceHooks {
   /** Packets handled here that aedes must not route to subscribers. */
   private readonly consumed = new WeakSet<object>();
   private readonly warnings: ThrottledWarnings;
+  /** Error replies per device: a device that floods invalid messages gets a sample, not one each. */
+  private readonly errorReplies = new TokenBuckets(ERROR_REPLIES_PER_S, ERROR_REPLY_BURST);
   private shuttingDown = false;
   private aedes: Aedes | null = null;
 
@@ -316,13 +325,29 @@ export class DeviceHooks {
     this.warnings.warn(`refused ${what} by device ${printable(deviceId)}: ${reason}`);
   }
 
+  /**
+   * Answers a refused message on the device's own errors topic, written straight to that
+   * device's connection (only that device may subscribe to it, so routing through the broker's
+   * shared emitter buys nothing and let one stuck device stall every other delivery; issue #13,
+   * finding 1). Best effort, as the topic always was: no reply when the device is not
+   * subscribed, and a counted drop when its socket is not draining or it exceeds its reply
+   * budget, so a device flooding invalid messages cannot make the broker queue for it.
+   */
   private publishError(deviceId: string, message: DeviceErrorMessage): void {
-    this.aedes?.publish(
-      { cmd: 'publish', topic: topics.errors(deviceId), payload: Buffer.from(JSON.stringify(message)), qos: 1, retain: false, dup: false },
-      (err) => {
-        if (err) this.options.logger.error(`could not publish an error to ${deviceId}: ${err.message}`);
-      },
-    );
+    const client = this.online.get(deviceId);
+    const topic = topics.errors(deviceId);
+    if (!client || client.closed || !isSubscribed(client, topic)) return;
+    if (isBackedUp(client.conn as Duplex)) {
+      this.options.metrics.errorRepliesDropped.inc({ reason: 'not_draining' });
+      return;
+    }
+    if (!this.errorReplies.take(deviceId)) {
+      this.options.metrics.errorRepliesDropped.inc({ reason: 'rate_limited' });
+      return;
+    }
+    client.publish({ cmd: 'publish', topic, payload: Buffer.from(JSON.stringify(message)), qos: 1, retain: false, dup: false }, (err) => {
+      if (err) this.options.metrics.errorRepliesDropped.inc({ reason: 'write_failed' });
+    });
   }
 
   private publishStatus(deviceId: string, status: typeof STATUS_ONLINE | typeof STATUS_OFFLINE): void {
@@ -349,6 +374,11 @@ function publishChannelOfAny(topic: string): string | null {
   return parts.length === 5 ? (publishChannel(parts[3], topic) ?? null) : null;
 }
 
+/** aedes keeps a client's granted filters in `subscriptions` (lib/client.js); not in its types. */
+function isSubscribed(client: Client, topic: string): boolean {
+  return topic in (client as unknown as { subscriptions: Record<string, unknown> }).subscriptions;
+}
+
 /** The "seq" of a rejected payload, so a device can match the error to its message. */
 function seqOf(payload: Buffer, maxBytes: number): { seq?: number } {
   if (payload.length > maxBytes) return {};
@@ -363,6 +393,7 @@ function seqOf(payload: Buffer, maxBytes: number): { seq?: number } {
 
 export function classifyClientError(err: Error): string {
   if (err instanceof PacketTooLargeError || /max payload size exceeded/i.test(err.message)) return 'packet_too_large';
+  if (err instanceof SlowConsumerError) return 'slow_consumer';
   // aedes lib/client.js: no complete CONNECT within connectTimeout (half-open, slow-loris).
   if (/connect did not arrive in time/i.test(err.message)) return 'connect_timeout';
   if (/keep ?alive timeout|did not arrive in time|drain timeout/i.test(err.message)) return 'timeout';

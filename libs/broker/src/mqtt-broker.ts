@@ -7,6 +7,7 @@ import { Aedes, AedesOptions } from 'aedes';
 import { createWebSocketStream, WebSocket, WebSocketServer } from 'ws';
 import { BrokerLogger } from './broker-logger';
 import { BrokerMetrics } from './broker-metrics';
+import { DEFAULT_MAX_OUTGOING_BYTES, limitOutgoingBytes } from './outgoing-budget';
 import { limitPacketSize } from './packet-size-guard';
 
 /** Path of MQTT over WebSocket, the one MQTT.js and most gateways use by default. */
@@ -26,6 +27,8 @@ export interface MqttBrokerOptions {
   logger: BrokerLogger;
   /** Milliseconds a new connection has to send CONNECT (default DEFAULT_CONNECT_TIMEOUT_MS). */
   connectTimeoutMs?: number;
+  /** Unsent bytes one client may have before it is closed as a slow consumer (default DEFAULT_MAX_OUTGOING_BYTES). */
+  maxOutgoingBytes?: number;
 }
 
 /**
@@ -74,7 +77,22 @@ export class MqttBroker {
 
   static async start(options: MqttBrokerOptions): Promise<MqttBroker> {
     const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
-    const aedes = await Aedes.createBroker({ ...options.hooks.aedesOptions(), connectTimeout: connectTimeoutMs });
+    const aedes = await Aedes.createBroker({
+      ...options.hooks.aedesOptions(),
+      connectTimeout: connectTimeoutMs,
+      // No cap on messages in flight in aedes's emitter (mqemitter). With a cap (default 100)
+      // further messages wait in one shared queue: a few deliveries parked on a client that
+      // stopped reading stalled every client, and messages queued for topics nobody is
+      // subscribed to any more are released synchronously, one stack frame each, so a long
+      // queue ended in "RangeError: Maximum call stack size exceeded" (issue #13, finding 1).
+      // Deliveries no longer park (limitOutgoingBytes answers every write at once and bounds
+      // the bytes per client instead), so each message is out of the emitter within a tick and
+      // there is nothing for a cap to protect. (aedes also uses it as 2× the per-connection
+      // listener limit; 0 lifts that warning limit too.)
+      concurrency: 0,
+      // A backstop only: with limitOutgoingBytes, aedes never waits for 'drain'.
+      drainTimeout: connectTimeoutMs,
+    });
     const detachHooks = options.hooks.attach(aedes);
     const tlsMaterial = options.tls ? { key: readFileSync(options.tls.keyPath), cert: readFileSync(options.tls.certPath) } : null;
 
@@ -128,6 +146,7 @@ export class MqttBroker {
     conn.once('close', closed);
     ws?.once('close', closed);
     limitPacketSize(conn, this.options.maxPacketBytes);
+    limitOutgoingBytes(conn, this.options.maxOutgoingBytes ?? DEFAULT_MAX_OUTGOING_BYTES);
     this.aedes.handle(conn, req);
   }
 

@@ -18,7 +18,8 @@ export const METRIC = {
   mqttAuthFailures: 'gridproof_mqtt_auth_failures_total', // label: reason (AuthFailure reasons incl. client_id_mismatch, and directory_unavailable)
   devicesOnline: 'gridproof_devices_online',
   mqttSinkFailures: 'gridproof_mqtt_sink_failures_total', // telemetry the sink threw on: not acked, client dropped
-  mqttClientErrors: 'gridproof_mqtt_client_errors_total', // label: reason (packet_too_large, protocol, connect_timeout, timeout, socket, bad_status)
+  mqttClientErrors: 'gridproof_mqtt_client_errors_total', // label: reason (packet_too_large, protocol, connect_timeout, timeout, socket, bad_status, slow_consumer)
+  mqttErrorRepliesDropped: 'gridproof_mqtt_error_replies_dropped_total', // label: reason (not_draining, rate_limited, write_failed): answers on a device's errors topic not sent
   alertsOpen: 'gridproof_alerts_open', // labels: severity, state (firing | acknowledged)
   alertTransitions: 'gridproof_alert_transitions_total', // labels: state (firing, updated, acknowledged, resolved), source
   alertNotifications: 'gridproof_alert_notifications_total', // labels: receiver, integration, status (ok, failed, gave_up, dropped)
