@@ -1,12 +1,14 @@
 import type { EventEmitter } from 'node:events';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Aedes, AedesOptions, AuthenticateError, Client, ConnectPacket, PublishPacket, Subscription } from 'aedes';
-import type { AuthFailure, DeviceRef, PipelineEvents } from '@gridproof/events';
+import type { AuthFailureReason, DeviceRef, LoginFailureReason, PipelineEvents } from '@gridproof/events';
 import type { TelemetrySink, IngestOutcome } from '@gridproof/ingest';
 import type { DeviceDirectory, RegisteredDevice } from '@gridproof/registry';
 import { DEVICE_ID_PATTERN, topics } from '@gridproof/telemetry';
 import { BrokerLogger, printable, ThrottledWarnings } from './broker-logger';
 import { BrokerMetrics } from './broker-metrics';
+import { DEFAULT_LOGIN_THROTTLE, LoginThrottle, LoginThrottleOptions } from './login-throttle';
 import { maySubscribe, publishChannel, STATUS_OFFLINE, STATUS_ONLINE } from './device-access';
 import { isBackedUp, SlowConsumerError } from './outgoing-budget';
 import { PacketTooLargeError } from './packet-size-guard';
@@ -23,6 +25,8 @@ const CONNACK = {
 /** Error replies one device gets per second on average, and at most in a row. */
 const ERROR_REPLIES_PER_S = 10;
 const ERROR_REPLY_BURST = 100;
+/** Distinct source addresses named in the login failure counter; the rest count as "other". */
+const MAX_ADDRESS_LABELS = 100;
 
 /**
  * An error the broker raises on purpose to drop a client (a refused publish, a failed ingest).
@@ -50,6 +54,9 @@ export interface DeviceHooksOptions {
   logger: BrokerLogger;
   /** Only used to bound the best-effort look for "seq" in a rejected payload. */
   maxPayloadBytes: number;
+  /** A login not decided within this is refused (CONNACK 3); the CONNECT timeout. */
+  connectTimeoutMs: number;
+  loginThrottle?: LoginThrottleOptions;
 }
 
 type RoutePublish = (packet: PublishPacket, client: Client | null | ((err?: Error) => void), done?: (err?: Error) => void) => void;
@@ -80,11 +87,14 @@ export class DeviceHooks {
   private readonly warnings: ThrottledWarnings;
   /** Error replies per device: a device that floods invalid messages gets a sample, not one each. */
   private readonly errorReplies = new TokenBuckets(ERROR_REPLIES_PER_S, ERROR_REPLY_BURST);
+  private readonly throttle: LoginThrottle;
+  private readonly addressLabels = new Set<string>();
   private shuttingDown = false;
   private aedes: Aedes | null = null;
 
   constructor(private readonly options: DeviceHooksOptions) {
     this.warnings = new ThrottledWarnings(options.logger);
+    this.throttle = new LoginThrottle(options.loginThrottle ?? DEFAULT_LOGIN_THROTTLE);
   }
 
   /** The hooks to pass to Aedes.createBroker. */
@@ -154,39 +164,73 @@ export class DeviceHooks {
     password: Readonly<Buffer | undefined>,
     done: (error: AuthenticateError | null, success: boolean | null) => void,
   ): void {
-    const deviceId = username ?? '';
-    const refuse = (code: number, reason: AuthFailure['reason'] | 'directory_unavailable', why: string) => {
+    const claimedId = username ?? '';
+    const address = sourceAddressOf(client);
+    let answered = false;
+    // Set once the check starts; refusals before that have no timer to clear.
+    const deadline: { timer?: NodeJS.Timeout; end?: () => void } = {};
+    const refuse = (code: number, reason: LoginFailureReason | 'directory_unavailable', why: string) => {
+      if (answered) return;
+      answered = true;
+      clearTimeout(deadline.timer);
+      deadline.end?.();
       this.options.metrics.authFailures.inc({ reason });
-      // A directory outage is the service's failure, not the device's: metric and log only.
+      // A directory outage is the service's failure, not the client's: metric and log only.
       if (reason !== 'directory_unavailable') {
-        this.options.events.emit('authFailure', { deviceId, reason, at: Date.now() });
+        this.options.metrics.loginFailuresByAddress.inc({ address: this.addressLabel(address) });
+        this.throttle.failed(address, DEVICE_ID_PATTERN.test(claimedId) ? claimedId : null);
+        this.options.events.emit('loginFailure', { address, claimedId, reason, at: Date.now() });
       }
-      this.warnings.warn(`refused MQTT login of ${printable(deviceId)} (client id ${printable(client.id)}): ${why}`);
+      this.warnings.warn(`refused MQTT login of ${printable(claimedId)} from ${address} (client id ${printable(client.id)}): ${why}`);
       // A BrokerRefusal, so the clientError aedes raises after the CONNACK is not counted twice.
       done(Object.assign(new BrokerRefusal(why), { returnCode: code }) as AuthenticateError, false);
     };
-    if (!deviceId || !password || password.length === 0) return refuse(CONNACK.badUserNameOrPassword, 'bad_credentials', 'no user name or password');
-    if (!DEVICE_ID_PATTERN.test(deviceId)) return refuse(CONNACK.badUserNameOrPassword, 'unknown_device', 'user name is not a device id');
+    if (!claimedId || !password || password.length === 0) return refuse(CONNACK.badUserNameOrPassword, 'bad_credentials', 'no user name or password');
+    if (!DEVICE_ID_PATTERN.test(claimedId)) return refuse(CONNACK.badUserNameOrPassword, 'unknown_device', 'user name is not a device id');
+    const blockedBy = this.throttle.check(address, claimedId);
+    // 3 = server unavailable: a well-behaved client backs off and tries again later.
+    if (blockedBy) return refuse(CONNACK.serverUnavailable, 'throttled', `too many refused logins ${blockedBy === 'address' ? 'from this address' : 'for this device id'}; try again later`);
     // One session per device: the client id is the device id, so a second login takes the
     // first session over [MQTT-3.1.4-2] instead of running beside it.
-    if (client.id !== deviceId) return refuse(CONNACK.identifierRejected, 'client_id_mismatch', 'client id must equal the user name (device id)');
-    if (this.willRefused.has(client)) return refuse(CONNACK.notAuthorized, 'topic_denied', 'last will must be on the device\'s own status topic');
+    if (client.id !== claimedId) return refuse(CONNACK.identifierRejected, 'client_id_mismatch', 'client id must equal the user name (device id)');
+    if (this.willRefused.has(client)) return refuse(CONNACK.notAuthorized, 'will_denied', 'last will must be on the device\'s own status topic');
 
-    this.loginGeneration.set(client, this.changes.get(deviceId) ?? 0);
-    this.options.directory.authenticate(deviceId, password.toString('utf8')).then(
+    // aedes's connect timeout ends when the CONNECT has arrived; this one bounds the check
+    // itself, so a slow registry cannot hold sockets (and descriptors) for longer.
+    deadline.end = this.throttle.begin(address);
+    deadline.timer = setTimeout(() => refuse(CONNACK.serverUnavailable, 'login_timeout', `login not decided within ${this.options.connectTimeoutMs} ms`), this.options.connectTimeoutMs);
+    this.loginGeneration.set(client, this.changes.get(claimedId) ?? 0);
+    this.options.directory.authenticate(claimedId, password.toString('utf8')).then(
       (result) => {
+        if (answered) return;
         if (!result.ok) {
           const code = result.reason === 'disabled' ? CONNACK.notAuthorized : CONNACK.badUserNameOrPassword;
           return refuse(code, result.reason, result.reason.replace('_', ' '));
         }
+        answered = true;
+        clearTimeout(deadline.timer);
+        deadline.end?.();
+        this.throttle.succeeded(address, claimedId);
         this.sessions.set(client, result.device);
         done(null, true);
       },
       (err: unknown) => {
-        this.options.logger.error(`device directory failed while authenticating ${printable(deviceId)}: ${(err as Error).message}`);
+        this.options.logger.error(`device directory failed while authenticating ${printable(claimedId)}: ${printable((err as Error).message)}`);
         refuse(CONNACK.serverUnavailable, 'directory_unavailable', 'device directory unavailable');
       },
     );
+  }
+
+  /**
+   * The address label of the per-address failure counter: the first MAX_ADDRESS_LABELS
+   * addresses by name, the rest as "other", so an attacker with many addresses cannot grow
+   * the metrics registry without bound.
+   */
+  private addressLabel(address: string): string {
+    if (this.addressLabels.has(address)) return address;
+    if (this.addressLabels.size >= MAX_ADDRESS_LABELS) return 'other';
+    this.addressLabels.add(address);
+    return address;
   }
 
   private onReady(client: Client): void {
@@ -319,7 +363,7 @@ export class DeviceHooks {
 
   // --- helpers --------------------------------------------------------------------------
 
-  private deny(deviceId: string, reason: 'topic_denied' | 'subscribe_denied', what: string): void {
+  private deny(deviceId: string, reason: AuthFailureReason, what: string): void {
     this.options.metrics.authFailures.inc({ reason });
     this.options.events.emit('authFailure', { deviceId, reason, at: Date.now() });
     this.warnings.warn(`refused ${what} by device ${printable(deviceId)}: ${reason}`);
@@ -363,6 +407,14 @@ export class DeviceHooks {
       this.options.logger.error(`touchLastSeen failed for ${deviceId}: ${(err as Error).message}`);
     }
   }
+}
+
+/** The client's source IP: the TCP/TLS socket's, or for WebSocket the upgraded HTTP request's. */
+function sourceAddressOf(client: Client): string {
+  const raw = (client.conn as Partial<Socket>).remoteAddress ?? client.req?.socket?.remoteAddress;
+  if (!raw) return 'unknown';
+  // An IPv4 client of a dual-stack listener shows up IPv4-mapped (RFC 4291 §2.5.5.2).
+  return raw.startsWith('::ffff:') && raw.includes('.') ? raw.slice(7) : raw;
 }
 
 function deviceRef(device: RegisteredDevice): DeviceRef {

@@ -132,7 +132,9 @@ describe(MqttBroker.name, () => {
       expect(result.stderr.toLowerCase()).toContain('bad user name or password');
       expect(t.sink.submissions).toHaveLength(0);
       expect(await t.metric(METRIC.mqttAuthFailures, { reason: 'bad_credentials' })).toBe(1);
-      expect(t.seen.authFailure).toEqual([expect.objectContaining({ deviceId: 'inv-1', reason: 'bad_credentials' })]);
+      expect(t.seen.loginFailure).toEqual([expect.objectContaining({ claimedId: 'inv-1', address: '127.0.0.1', reason: 'bad_credentials' })]);
+      // A refused login is not evidence against the device it names.
+      expect(t.seen.authFailure).toEqual([]);
     });
 
     it('refuses an unknown device with CONNACK 4', async () => {
@@ -143,13 +145,15 @@ describe(MqttBroker.name, () => {
     it('refuses a disabled device with CONNACK 5', async () => {
       t.directory.disable('inv-2');
       expect(await refusedConnack(t.wsUrl, { clientId: 'inv-2', username: 'inv-2', password: 'secret-2' })).toBe(5);
-      expect(t.seen.authFailure).toEqual([expect.objectContaining({ deviceId: 'inv-2', reason: 'disabled' })]);
+      expect(t.seen.loginFailure).toEqual([expect.objectContaining({ claimedId: 'inv-2', reason: 'disabled' })]);
     });
 
-    it('refuses a client id other than the device id with CONNACK 2, counts it and emits an authFailure event', async () => {
+    it('refuses a client id other than the device id with CONNACK 2, counts it per source address and emits a loginFailure event', async () => {
       expect(await refusedConnack(t.tcpUrl, { clientId: 'someone-else', username: 'inv-1', password: 'secret-1' })).toBe(2);
       expect(await t.metric(METRIC.mqttAuthFailures, { reason: 'client_id_mismatch' })).toBe(1);
-      expect(t.seen.authFailure).toEqual([expect.objectContaining({ deviceId: 'inv-1', reason: 'client_id_mismatch', at: expect.any(Number) })]);
+      expect(await t.metric(METRIC.mqttLoginFailures, { address: '127.0.0.1' })).toBe(1);
+      expect(t.seen.loginFailure).toEqual([expect.objectContaining({ claimedId: 'inv-1', reason: 'client_id_mismatch', at: expect.any(Number) })]);
+      expect(t.seen.authFailure).toEqual([]);
     });
 
     it('refuses a last will on a topic other than the device\'s own status topic', async () => {

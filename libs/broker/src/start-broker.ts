@@ -7,7 +7,7 @@ import type { DeviceDirectory } from '@gridproof/registry';
 import { BrokerLogger } from './broker-logger';
 import { BrokerMetrics } from './broker-metrics';
 import { DeviceHooks } from './device-hooks';
-import { BrokerPorts, MqttBroker } from './mqtt-broker';
+import { BrokerPorts, DEFAULT_CONNECT_TIMEOUT_MS, MqttBroker } from './mqtt-broker';
 
 export interface StartBrokerOptions {
   /** mqtt.connectTimeoutMs defaults to DEFAULT_CONNECT_TIMEOUT_MS when absent (tests, benches). */
@@ -50,6 +50,7 @@ export async function startBroker(options: StartBrokerOptions): Promise<RunningB
     metrics,
     logger,
     maxPayloadBytes: options.config.mqtt.maxPayloadBytes,
+    connectTimeoutMs: options.config.mqtt.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
   });
   const broker = await MqttBroker.start({
     host: options.config.host,
