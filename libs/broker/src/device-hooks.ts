@@ -5,8 +5,8 @@ import type { Aedes, AedesOptions, AuthenticateError, Client, ConnectPacket, Pub
 import type { AuthFailureReason, DeviceRef, LoginFailureReason, PipelineEvents } from '@gridproof/events';
 import type { TelemetrySink, IngestOutcome } from '@gridproof/ingest';
 import type { DeviceDirectory, RegisteredDevice } from '@gridproof/registry';
-import { DEVICE_ID_PATTERN, topics } from '@gridproof/telemetry';
-import { BrokerLogger, printable, ThrottledWarnings } from './broker-logger';
+import { DEVICE_ID_PATTERN, logSafe, logSafeName, topics } from '@gridproof/telemetry';
+import { BrokerLogger, ThrottledWarnings } from './broker-logger';
 import { BrokerMetrics } from './broker-metrics';
 import { DEFAULT_LOGIN_THROTTLE, LoginThrottle, LoginThrottleOptions } from './login-throttle';
 import { maySubscribe, publishChannel, STATUS_OFFLINE, STATUS_ONLINE } from './device-access';
@@ -181,7 +181,7 @@ export class DeviceHooks {
         this.throttle.failed(address, DEVICE_ID_PATTERN.test(claimedId) ? claimedId : null);
         this.options.events.emit('loginFailure', { address, claimedId, reason, at: Date.now() });
       }
-      this.warnings.warn(`refused MQTT login of ${printable(claimedId)} from ${address} (client id ${printable(client.id)}): ${why}`);
+      this.warnings.warn(`refused MQTT login of ${logSafeName(claimedId)} from ${address} (client id ${logSafeName(client.id)}): ${why}`);
       // A BrokerRefusal, so the clientError aedes raises after the CONNACK is not counted twice.
       done(Object.assign(new BrokerRefusal(why), { returnCode: code }) as AuthenticateError, false);
     };
@@ -215,7 +215,7 @@ export class DeviceHooks {
         done(null, true);
       },
       (err: unknown) => {
-        this.options.logger.error(`device directory failed while authenticating ${printable(claimedId)}: ${printable((err as Error).message)}`);
+        this.options.logger.error(`device directory failed while authenticating ${logSafeName(claimedId)}: ${logSafe((err as Error).message)}`);
         refuse(CONNACK.serverUnavailable, 'directory_unavailable', 'device directory unavailable');
       },
     );
@@ -280,7 +280,7 @@ export class DeviceHooks {
     if (err instanceof BrokerRefusal) return;
     const reason = classifyClientError(err);
     this.options.metrics.clientErrors.inc({ reason });
-    this.warnings.warn(`closed MQTT connection of ${printable(client.id)} (${reason}): ${err.message}`);
+    this.warnings.warn(`closed MQTT connection of ${logSafeName(client.id)} (${reason}): ${logSafe(err.message)}`);
   }
 
   // --- publish --------------------------------------------------------------------------
@@ -294,7 +294,7 @@ export class DeviceHooks {
     if (!device) return callback(new BrokerRefusal('publish before authentication'));
     const channel = publishChannel(device.id, packet.topic);
     if (channel === null) {
-      this.deny(device.id, 'topic_denied', `publish to ${printable(packet.topic)}`);
+      this.deny(device.id, 'topic_denied', `publish to ${logSafeName(packet.topic)}`);
       // MQTT 3.1.1 has no negative PUBACK: closing the connection is the only refusal.
       return callback(new BrokerRefusal(`${device.id} may not publish to ${packet.topic}`));
     }
@@ -355,7 +355,7 @@ export class DeviceHooks {
   private authorizeSubscribe(client: Client, subscription: Subscription, callback: (error: Error | null, subscription?: Subscription | null) => void): void {
     const device = this.sessions.get(client);
     if (device && maySubscribe(device.id, subscription.topic)) return callback(null, subscription);
-    this.deny(device?.id ?? client.id, 'subscribe_denied', `subscribe to ${printable(subscription.topic)}`);
+    this.deny(device?.id ?? client.id, 'subscribe_denied', `subscribe to ${logSafeName(subscription.topic)}`);
     // A null subscription is a failure in the SUBACK (0x80, MQTT 3.1.1 §3.9.3); the
     // connection stays open.
     callback(null, null);
@@ -366,7 +366,7 @@ export class DeviceHooks {
   private deny(deviceId: string, reason: AuthFailureReason, what: string): void {
     this.options.metrics.authFailures.inc({ reason });
     this.options.events.emit('authFailure', { deviceId, reason, at: Date.now() });
-    this.warnings.warn(`refused ${what} by device ${printable(deviceId)}: ${reason}`);
+    this.warnings.warn(`refused ${what} by device ${logSafeName(deviceId)}: ${reason}`);
   }
 
   /**

@@ -234,6 +234,27 @@ describe(IngestPipeline.name, () => {
     });
   });
 
+  describe('log lines', () => {
+    it('escapes newlines and ANSI escapes in a device-supplied metric name before logging the rejection', async () => {
+      const spool = tempSpoolDir();
+      const own = await startPipeline({ influxUrl: sharedInfluxUrl(), database: uniqueName('ingest_log'), spoolDir: spool.dir });
+      try {
+        const device = testDevice('sm-log-1', 'smart-meter');
+        const forged = 'x\n[Nest] 1  - ERROR forged\u001b[31m';
+        const outcome = await own.pipeline.submit(device.device, device.payload(1, { [forged]: 1 }), Date.now());
+        expect(outcome.accepted).toBe(false);
+        const lines = own.logger.matching(/sm-log-1/);
+        expect(lines).toHaveLength(1);
+        expect(lines[0].message).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
+        expect(lines[0].message).toContain('x\\u000a[Nest] 1  - ERROR forged\\u001b[31m');
+      } finally {
+        await own.close();
+        await own.store.dropDatabase();
+        spool.remove();
+      }
+    });
+  });
+
   describe('restart', () => {
     it('reloads the last seq from InfluxDB, so a redelivered seq after a restart is not stored twice', async () => {
       const bat = testDevice('bat-restart-1', 'battery');

@@ -3,7 +3,7 @@ import type { AcceptedReading, DeviceRef, PipelineEvents } from '@gridproof/even
 import { InfluxTelemetryStore, readTelemetryLineKey, telemetryLine } from '@gridproof/influx';
 import type { Registry } from '@gridproof/metrics';
 import type { RegisteredDevice } from '@gridproof/registry';
-import { IngestRecord, isCanonicalSignature, parseTelemetry, RejectionReason, SIGNATURE_BASE64_LENGTH, signingBytes, TelemetryMessage, TelemetryRejection, toIngestRecord } from '@gridproof/telemetry';
+import { IngestRecord, isCanonicalSignature, logSafe, parseTelemetry, RejectionReason, SIGNATURE_BASE64_LENGTH, signingBytes, TelemetryMessage, TelemetryRejection, toIngestRecord } from '@gridproof/telemetry';
 import { DurableWriter } from './durable-writer';
 import { deadLetteredReadings } from './dead-letter-readings';
 import { IngestCounters, IngestStatsSnapshot } from './ingest-stats';
@@ -363,7 +363,8 @@ export class IngestPipeline implements TelemetrySink {
     this.counters.addRejected(reason);
     this.prom.reject(reason);
     if (reason === 'duplicate') this.prom.duplicates.inc();
-    this.rejectionLog.log(reason, `rejected a message of device ${deviceId}: ${reason} (${detail})`);
+    // The detail quotes the payload (a metric name, a field): escaped, it came off the wire.
+    this.rejectionLog.log(reason, `rejected a message of device ${deviceId}: ${reason} (${logSafe(detail)})`);
     this.options.events.emit('rejected', { deviceId, reason, detail, at: Date.now() });
     return { accepted: false, reason, detail };
   }
