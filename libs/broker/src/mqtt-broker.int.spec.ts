@@ -321,6 +321,29 @@ describe(MqttBroker.name, () => {
     });
   });
 
+  describe('WebSocket upgrade timeout', () => {
+    it('closes a socket that never finishes its HTTP upgrade request after the connect timeout, not up to twice that', async () => {
+      const timeoutMs = 1_000;
+      const short = await startTestBroker(cleanups, { config: testBrokerConfig({ connectTimeoutMs: timeoutMs }) });
+      short.directory.add('inv-1', 'secret-1');
+      // Right after start: Node's periodic header check (every timeoutMs since listen) would
+      // first see this socket expired at its second round, ≈ 2 × timeoutMs.
+      const socket = await rawSocket(short.broker.ports.ws);
+      const started = Date.now();
+      const closed = new Promise<number>((resolve) => socket.once('close', () => resolve(Date.now() - started)));
+      socket.write('GET /mqtt HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n');
+      const lived = await closed;
+      expect(lived).toBeGreaterThanOrEqual(timeoutMs - 50);
+      expect(lived).toBeLessThan(1.5 * timeoutMs);
+      expect(await short.metric(METRIC.mqttClientErrors, { reason: 'connect_timeout' })).toBe(1);
+      // A completed upgrade is not cut at the timeout.
+      const device = await connectDevice(cleanups, short.wsUrl, 'inv-1', 'secret-1');
+      await new Promise((resolve) => setTimeout(resolve, timeoutMs + 300));
+      await device.publishAsync(topics.telemetry('inv-1'), reading('inv-1', 1), { qos: 1 });
+      expect(device.connected).toBe(true);
+    });
+  });
+
   /** The SUBACK return code of one subscription (0x80 = refused, MQTT 3.1.1 §3.9.3). */
   function subackCode(client: MqttClient, filter: string): Promise<number> {
     return new Promise((resolve) =>
