@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Aedes, AedesOptions, AuthenticateError, Client, ConnectPacket, PublishPacket, Subscription } from 'aedes';
 import type { AuthFailureReason, DeviceRef, LoginFailureReason, PipelineEvents } from '@gridproof/events';
+import { TokenBuckets } from '@gridproof/ingest';
 import type { TelemetrySink, IngestOutcome } from '@gridproof/ingest';
 import type { DeviceDirectory, RegisteredDevice } from '@gridproof/registry';
 import { DEVICE_ID_PATTERN, logSafe, logSafeName, topics } from '@gridproof/telemetry';
@@ -12,7 +13,6 @@ import { DEFAULT_LOGIN_THROTTLE, LoginThrottle, LoginThrottleOptions } from './l
 import { maySubscribe, publishChannel, STATUS_OFFLINE, STATUS_ONLINE } from './device-access';
 import { isBackedUp, SlowConsumerError } from './outgoing-budget';
 import { PacketTooLargeError } from './packet-size-guard';
-import { TokenBuckets } from './token-buckets';
 
 /** CONNACK return codes of MQTT 3.1.1 §3.2.2.3 that a refused login can get. */
 const CONNACK = {

@@ -1,5 +1,6 @@
 /**
- * One token bucket per key (a device id): `ratePerS` tokens a second, at most `burst` saved.
+ * One token bucket per key (a device id): the per-device publish budget of ingest and the
+ * broker's error-reply budget: `ratePerS` tokens a second, at most `burst` saved.
  * take() is synchronous and allocation-free after a key's first use, because it runs once per
  * MQTT message on the ingest hot path (libraries such as rate-limiter-flexible answer with a
  * promise per call). Buckets are refilled lazily from the time of the last take, so there is
