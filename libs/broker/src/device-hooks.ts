@@ -5,12 +5,12 @@ import type { Aedes, AedesOptions, AuthenticateError, Client, ConnectPacket, Pub
 import type { AuthFailureReason, DeviceRef, LoginFailureReason, PipelineEvents } from '@gridproof/events';
 import { TokenBuckets } from '@gridproof/ingest';
 import type { TelemetrySink, IngestOutcome } from '@gridproof/ingest';
-import type { DeviceDirectory, RegisteredDevice } from '@gridproof/registry';
+import type { ApiCaller, DeviceDirectory, RegisteredDevice } from '@gridproof/registry';
 import { DEVICE_ID_PATTERN, logSafe, logSafeName, topics } from '@gridproof/telemetry';
 import { BrokerLogger, ThrottledWarnings } from './broker-logger';
 import { BrokerMetrics } from './broker-metrics';
 import { DEFAULT_LOGIN_THROTTLE, LoginThrottle, LoginThrottleOptions } from './login-throttle';
-import { maySubscribe, publishChannel, STATUS_OFFLINE, STATUS_ONLINE } from './device-access';
+import { CREW_CLIENT_ID, CREW_ROLES, CREW_USERNAME, crewMaySubscribe, maySubscribe, publishChannel, STATUS_OFFLINE, STATUS_ONLINE } from './device-access';
 import { isBackedUp, SlowConsumerError } from './outgoing-budget';
 import { PacketTooLargeError } from './packet-size-guard';
 
@@ -57,6 +57,13 @@ export interface DeviceHooksOptions {
   /** A login not decided within this is refused (CONNACK 3); the CONNECT timeout. */
   connectTimeoutMs: number;
   loginThrottle?: LoginThrottleOptions;
+  /** Enables crew app logins (user name `apikey`); without it they are refused. */
+  apiKeys?: ApiKeyVerifier;
+}
+
+/** What crew logins need from the API keys (the registry's ApiKeys implements it). */
+export interface ApiKeyVerifier {
+  verify(key: string): Promise<ApiCaller | null>;
 }
 
 type RoutePublish = (packet: PublishPacket, client: Client | null | ((err?: Error) => void), done?: (err?: Error) => void) => void;
@@ -89,6 +96,8 @@ export class DeviceHooks {
   private readonly errorReplies = new TokenBuckets(ERROR_REPLIES_PER_S, ERROR_REPLY_BURST);
   private readonly throttle: LoginThrottle;
   private readonly addressLabels = new Set<string>();
+  /** Crew app sessions (read-only alert subscribers) and the API key each logged in with. */
+  private readonly crews = new WeakMap<Client, ApiCaller>();
   private shuttingDown = false;
   private aedes: Aedes | null = null;
 
@@ -150,6 +159,11 @@ export class DeviceHooks {
    * "offline" the status contract promises; a device that sets none gets that one.
    */
   private checkWill(client: Client, packet: ConnectPacket): void {
+    // A crew app has no status topic: it gets no will (and it may not publish one).
+    if (CREW_CLIENT_ID.test(packet.clientId)) {
+      packet.will = undefined;
+      return;
+    }
     const own = topics.status(packet.clientId);
     if (packet.will && packet.will.topic !== own) {
       this.willRefused.add(client);
@@ -186,6 +200,7 @@ export class DeviceHooks {
       done(Object.assign(new BrokerRefusal(why), { returnCode: code }) as AuthenticateError, false);
     };
     if (!claimedId || !password || password.length === 0) return refuse(CONNACK.badUserNameOrPassword, 'bad_credentials', 'no user name or password');
+    if (claimedId === CREW_USERNAME) return this.authenticateCrew(client, address, password.toString('utf8'), refuse, done);
     if (!DEVICE_ID_PATTERN.test(claimedId)) return refuse(CONNACK.badUserNameOrPassword, 'unknown_device', 'user name is not a device id');
     const blockedBy = this.throttle.check(address, claimedId);
     // 3 = server unavailable: a well-behaved client backs off and tries again later.
@@ -217,6 +232,52 @@ export class DeviceHooks {
       (err: unknown) => {
         this.options.logger.error(`device directory failed while authenticating ${logSafeName(claimedId)}: ${logSafe((err as Error).message)}`);
         refuse(CONNACK.serverUnavailable, 'directory_unavailable', 'device directory unavailable');
+      },
+    );
+  }
+
+  /**
+   * A crew app: user name `apikey`, an API key of a crew, operator or admin as password, a
+   * client id `crew:<name>`. It may subscribe to site alert topics only (crewMaySubscribe).
+   * Checked with the same throttle and deadline as devices, by address only (there is no
+   * device id to protect).
+   */
+  private authenticateCrew(
+    client: Client,
+    address: string,
+    key: string,
+    refuse: (code: number, reason: LoginFailureReason | 'directory_unavailable', why: string) => void,
+    done: (error: AuthenticateError | null, success: boolean | null) => void,
+  ): void {
+    const apiKeys = this.options.apiKeys;
+    if (!apiKeys) return refuse(CONNACK.badUserNameOrPassword, 'bad_credentials', 'crew logins are not enabled');
+    if (this.throttle.check(address, CREW_USERNAME)) return refuse(CONNACK.serverUnavailable, 'throttled', 'too many refused logins from this address; try again later');
+    if (!CREW_CLIENT_ID.test(client.id)) return refuse(CONNACK.identifierRejected, 'client_id_mismatch', 'a crew app\'s client id must be crew:<name>');
+    const end = this.throttle.begin(address);
+    let decided = false;
+    const timer = setTimeout(() => {
+      decided = true;
+      end();
+      refuse(CONNACK.serverUnavailable, 'login_timeout', `login not decided within ${this.options.connectTimeoutMs} ms`);
+    }, this.options.connectTimeoutMs);
+    apiKeys.verify(key).then(
+      (caller) => {
+        if (decided) return;
+        decided = true;
+        clearTimeout(timer);
+        end();
+        if (!caller) return refuse(CONNACK.badUserNameOrPassword, 'bad_credentials', 'unknown or revoked API key');
+        if (!CREW_ROLES.includes(caller.role)) return refuse(CONNACK.notAuthorized, 'disabled', `an API key of role ${caller.role} may not follow alerts`);
+        this.crews.set(client, caller);
+        done(null, true);
+      },
+      (err: unknown) => {
+        if (decided) return;
+        decided = true;
+        clearTimeout(timer);
+        end();
+        this.options.logger.error(`API key check failed for a crew login: ${logSafe((err as Error).message)}`);
+        refuse(CONNACK.serverUnavailable, 'directory_unavailable', 'API keys unavailable');
       },
     );
   }
@@ -291,7 +352,15 @@ export class DeviceHooks {
       return callback(publishChannelOfAny(packet.topic) === 'status' ? null : new BrokerRefusal('not a will'));
     }
     const device = this.sessions.get(client);
-    if (!device) return callback(new BrokerRefusal('publish before authentication'));
+    if (!device) {
+      if (this.crews.has(client)) {
+        // Crew apps only listen; MQTT 3.1.1 has no negative PUBACK, so the refusal closes it.
+        this.options.metrics.authFailures.inc({ reason: 'topic_denied' });
+        this.warnings.warn(`refused publish to ${logSafeName(packet.topic)} by crew app ${logSafeName(client.id)}`);
+        return callback(new BrokerRefusal('crew apps may not publish'));
+      }
+      return callback(new BrokerRefusal('publish before authentication'));
+    }
     const channel = publishChannel(device.id, packet.topic);
     if (channel === null) {
       this.deny(device.id, 'topic_denied', `publish to ${logSafeName(packet.topic)}`);
@@ -355,6 +424,12 @@ export class DeviceHooks {
   private authorizeSubscribe(client: Client, subscription: Subscription, callback: (error: Error | null, subscription?: Subscription | null) => void): void {
     const device = this.sessions.get(client);
     if (device && maySubscribe(device.id, subscription.topic)) return callback(null, subscription);
+    if (!device && this.crews.has(client)) {
+      if (crewMaySubscribe(subscription.topic)) return callback(null, subscription);
+      this.options.metrics.authFailures.inc({ reason: 'subscribe_denied' });
+      this.warnings.warn(`refused subscribe to ${logSafeName(subscription.topic)} by crew app ${logSafeName(client.id)}`);
+      return callback(null, null);
+    }
     this.deny(device?.id ?? client.id, 'subscribe_denied', `subscribe to ${logSafeName(subscription.topic)}`);
     // A null subscription is a failure in the SUBACK (0x80, MQTT 3.1.1 §3.9.3); the
     // connection stays open.
