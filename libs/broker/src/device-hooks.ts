@@ -192,7 +192,7 @@ export class DeviceHooks {
       // A directory outage is the service's failure, not the client's: metric and log only.
       if (reason !== 'directory_unavailable') {
         this.options.metrics.loginFailuresByAddress.inc({ address: this.addressLabel(address) });
-        this.throttle.failed(address, DEVICE_ID_PATTERN.test(claimedId) ? claimedId : null);
+        if (reason !== 'throttled' && reason !== 'login_timeout') this.throttle.failed(address, DEVICE_ID_PATTERN.test(claimedId) ? claimedId : null);
         this.options.events.emit('loginFailure', { address, claimedId, reason, at: Date.now() });
       }
       this.warnings.warn(`refused MQTT login of ${logSafeName(claimedId)} from ${address} (client id ${logSafeName(client.id)}): ${why}`);

@@ -9,7 +9,7 @@
  *
  * Failures are only known once a check ends, and a burst arrives faster than that: so an
  * address may also have at most maxPendingPerAddress logins being checked at once; more are
- * refused as throttled. Without this, 500 wrong passwords sent at once all passed the backoff
+ * refused as throttled (CONNACK 3, the client retries later; not counted as a failure). Without this, 500 wrong passwords sent at once all passed the backoff
  * and queued 500 slow checks ahead of the real device.
  *
  * Keeping real devices in (issue #13, finding 4):
@@ -36,7 +36,7 @@ export const DEFAULT_LOGIN_THROTTLE: LoginThrottleOptions = {
   maxDelayMs: 60_000,
   forgetAfterMs: 10 * 60_000,
   maxKeys: 100_000,
-  maxPendingPerAddress: 16,
+  maxPendingPerAddress: 64,
 };
 
 interface Failures {
@@ -79,7 +79,11 @@ export class LoginThrottle {
     };
   }
 
-  /** A refused login (also a throttled one: an address that keeps trying stays blocked). */
+  /**
+   * A login refused on its credentials (not a throttled or timed-out one: those say nothing
+   * about the credentials, and counting them would let a restart storm of many devices behind
+   * one address block that address by itself).
+   */
   failed(address: string, deviceId: string | null, now = Date.now()): void {
     this.bump(this.addresses, address, now);
     if (deviceId) this.bump(this.devices, deviceId, now);
