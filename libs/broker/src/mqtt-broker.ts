@@ -185,10 +185,17 @@ export class MqttBroker {
   }
 }
 
+/** Pending connections the kernel may queue for accept(); see listen(). */
+const LISTEN_BACKLOG = 4096;
+
 function listen(server: TcpServer | HttpServer | TlsServer, host: string, port: number, logger: BrokerLogger): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => {
+    // A reconnect storm sends thousands of SYNs at once; Node's default accept queue (511)
+    // overflows and the kernel drops SYNs, which clients resend after 1, 3, 7, 15, 31 s
+    // (measured by bench:login-storm: a p99 login of 31 s). The kernel caps this at
+    // net.core.somaxconn (4096 on current Linux).
+    server.listen({ port, host, backlog: LISTEN_BACKLOG }, () => {
       server.off('error', reject);
       // Once listening, an 'error' (EMFILE, ...) without a listener would throw and take the
       // process down; log it and keep serving the connections that are open.
