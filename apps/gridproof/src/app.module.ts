@@ -6,7 +6,7 @@ import { AuditModule } from '@gridproof/audit';
 import { BrokerModule, BrokerService } from '@gridproof/broker';
 import { DetectModule } from '@gridproof/detect';
 import { IngestModule, IngestPipeline } from '@gridproof/ingest';
-import { DeviceRegistry, RegistryModule } from '@gridproof/registry';
+import { ApiKeys, DeviceRegistry, RegistryModule } from '@gridproof/registry';
 import { HEALTH_CONTRIBUTORS, HealthContributor } from './health.service';
 import { HealthService } from './health.service';
 import { OpsController } from './ops.controller';
@@ -24,7 +24,7 @@ export class AppModule {
     const publisher = new LateBrokerPublisher();
     // Anchoring's receive clock stamps rx, so every record falls into exactly one anchoring window.
     const ingest = IngestModule.register({ imports: [AnchorModule], rxStamp: ReceiveClock, journal: LeafJournal });
-    const broker = BrokerModule.register({ imports: [RegistryModule, ingest], directory: DeviceRegistry, sink: IngestPipeline });
+    const broker = BrokerModule.register({ imports: [RegistryModule, ingest], directory: DeviceRegistry, sink: IngestPipeline, apiKeys: ApiKeys });
     const alerts = AlertsModule.forRoot({ publish: publisher.publish });
     return {
       module: AppModule,

@@ -18,6 +18,7 @@ import type { Labels } from './model/labels';
 import { anomalySignal } from './sources/anomaly.source';
 import { KnownDevices } from './sources/device-labels';
 import { OfflineDetector } from './sources/offline.source';
+import { LoginFailureDetector } from './sources/login-failures.source';
 import { TamperingDetector } from './sources/tampering.source';
 import { ThresholdEvaluator } from './sources/threshold.source';
 import { AlertAnnotationWriter } from './storage/alert-annotation.writer';
@@ -56,6 +57,7 @@ export class AlertsService implements OnModuleInit, OnApplicationShutdown {
   private readonly threshold: ThresholdEvaluator;
   private readonly offline: OfflineDetector;
   private readonly tampering: TamperingDetector;
+  private readonly loginFailures: LoginFailureDetector;
   private readonly clock: Clock;
   private unsubscribe: Array<() => void> = [];
   private timer: NodeJS.Timeout | null = null;
@@ -102,6 +104,7 @@ export class AlertsService implements OnModuleInit, OnApplicationShutdown {
     this.threshold = new ThresholdEvaluator(config.rules, sink);
     this.offline = new OfflineDetector(config.offline, sink);
     this.tampering = new TamperingDetector(config.tampering, (id) => this.known.labelsOf(id), sink.fire);
+    this.loginFailures = new LoginFailureDetector(config.loginFailures, sink.fire);
     const integrations = buildIntegrations(config.receivers, {
       externalUrl: apiBase,
       publish,
@@ -140,7 +143,10 @@ export class AlertsService implements OnModuleInit, OnApplicationShutdown {
         this.offline.onConnectivity(event, now());
       }),
       this.events.on('rejected', (r) => this.tampering.record(r.deviceId, r.reason, r.detail, now())),
-      this.events.on('authFailure', (f) => this.tampering.record(f.deviceId, f.reason, `login refused: ${f.reason}`, now())),
+      // Refusals inside an authenticated session are evidence about that device; refused
+      // logins are not (anyone can claim any id) and only feed the one LoginFailures alert.
+      this.events.on('authFailure', (f) => this.tampering.record(f.deviceId, f.reason, `refused: ${f.reason}`, now())),
+      this.events.on('loginFailure', (f) => this.loginFailures.record(f, now())),
     ];
     this.timer = setInterval(() => this.tick(), this.config.evaluationIntervalMs);
     this.timer.unref();

@@ -34,10 +34,3 @@ export class ThrottledWarnings {
     }
   }
 }
-
-/** A device id or user name as it may safely appear in a log line (it comes off the wire). */
-export function printable(value: string | undefined | null): string {
-  if (!value) return '(none)';
-  const clipped = value.length > 64 ? `${value.slice(0, 64)}…` : value;
-  return JSON.stringify(clipped);
-}

@@ -11,6 +11,8 @@ export class BrokerMetrics {
   readonly authFailures: Counter<'reason'>;
   readonly clientErrors: Counter<'reason'>;
   readonly sinkFailures: Counter;
+  readonly errorRepliesDropped: Counter<'reason'>;
+  readonly loginFailuresByAddress: Counter<'address'>;
 
   constructor(registry: Registry) {
     this.connections = gauge(registry, METRIC.mqttConnections, 'Open MQTT connections (TCP, WebSocket and TLS), authenticated or not');
@@ -18,6 +20,8 @@ export class BrokerMetrics {
     this.authFailures = counter(registry, METRIC.mqttAuthFailures, 'Refused device logins, publishes and subscribes, by reason', ['reason']);
     this.clientErrors = counter(registry, METRIC.mqttClientErrors, 'MQTT connections closed because of the client, by reason', ['reason']);
     this.sinkFailures = counter(registry, METRIC.mqttSinkFailures, 'Telemetry messages the ingest sink failed on (not acknowledged, client dropped)', []);
+    this.errorRepliesDropped = counter(registry, METRIC.mqttErrorRepliesDropped, 'Replies on device errors topics not sent, by reason (not_draining, rate_limited, write_failed)', ['reason']);
+    this.loginFailuresByAddress = counter(registry, METRIC.mqttLoginFailures, 'Refused MQTT logins by source address (the first 100 addresses by name, then "other")', ['address']);
     // Start from zero on (re)start: the gauges describe this broker's sockets only.
     this.connections.set(0);
     this.devicesOnline.set(0);

@@ -1,4 +1,4 @@
-import { DynamicModule, Inject, Injectable, Logger, Module, ModuleMetadata, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { DynamicModule, Inject, Injectable, Logger, Module, ModuleMetadata, OnApplicationBootstrap, OnModuleDestroy, Optional } from '@nestjs/common';
 import type { InjectionToken } from '@nestjs/common';
 import { GP_CONFIG } from '@gridproof/core';
 import type { GridProofConfig } from '@gridproof/config';
@@ -6,7 +6,8 @@ import { PipelineEvents } from '@gridproof/events';
 import type { TelemetrySink } from '@gridproof/ingest';
 import { Registry } from '@gridproof/metrics';
 import type { DeviceDirectory } from '@gridproof/registry';
-import { DEVICE_DIRECTORY, TELEMETRY_SINK } from './broker.tokens';
+import { API_KEY_VERIFIER, DEVICE_DIRECTORY, TELEMETRY_SINK } from './broker.tokens';
+import type { ApiKeyVerifier } from './device-hooks';
 import type { BrokerPorts } from './mqtt-broker';
 import { RunningBroker, startBroker } from './start-broker';
 
@@ -29,10 +30,11 @@ export class BrokerService implements OnApplicationBootstrap, OnModuleDestroy {
     @Inject(TELEMETRY_SINK) private readonly sink: TelemetrySink,
     private readonly events: PipelineEvents,
     private readonly metrics: Registry,
+    @Optional() @Inject(API_KEY_VERIFIER) private readonly apiKeys?: ApiKeyVerifier,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    this.running = await startBroker({ config: this.config, directory: this.directory, sink: this.sink, events: this.events, metrics: this.metrics, logger: this.logger });
+    this.running = await startBroker({ config: this.config, directory: this.directory, sink: this.sink, events: this.events, metrics: this.metrics, logger: this.logger, apiKeys: this.apiKeys });
     const { tcp, ws, tls } = this.running.ports;
     const host = this.config.host;
     this.logger.log(`MQTT on mqtt://${host}:${tcp}, ws://${host}:${ws}/mqtt${tls ? `, mqtts://${host}:${tls}` : ''}`);
@@ -72,6 +74,8 @@ export interface BrokerModuleOptions {
   directory?: InjectionToken;
   /** Token or class of the TelemetrySink implementation; omit when TELEMETRY_SINK is provided globally. */
   sink?: InjectionToken;
+  /** Token or class of the API keys (ApiKeyVerifier): enables read-only crew app logins. */
+  apiKeys?: InjectionToken;
 }
 
 /**
@@ -89,6 +93,7 @@ export class BrokerModule {
       providers: [
         ...(options.directory ? [{ provide: DEVICE_DIRECTORY, useExisting: options.directory }] : []),
         ...(options.sink ? [{ provide: TELEMETRY_SINK, useExisting: options.sink }] : []),
+        ...(options.apiKeys ? [{ provide: API_KEY_VERIFIER, useExisting: options.apiKeys }] : []),
         BrokerService,
       ],
       exports: [BrokerService],

@@ -1,12 +1,17 @@
 import type { EventEmitter } from 'node:events';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { Aedes, AedesOptions, AuthenticateError, Client, ConnectPacket, PublishPacket, Subscription } from 'aedes';
-import type { AuthFailure, DeviceRef, PipelineEvents } from '@gridproof/events';
+import type { AuthFailureReason, DeviceRef, LoginFailureReason, PipelineEvents } from '@gridproof/events';
+import { TokenBuckets } from '@gridproof/ingest';
 import type { TelemetrySink, IngestOutcome } from '@gridproof/ingest';
-import type { DeviceDirectory, RegisteredDevice } from '@gridproof/registry';
-import { DEVICE_ID_PATTERN, topics } from '@gridproof/telemetry';
-import { BrokerLogger, printable, ThrottledWarnings } from './broker-logger';
+import type { ApiCaller, DeviceDirectory, RegisteredDevice } from '@gridproof/registry';
+import { DEVICE_ID_PATTERN, logSafe, logSafeName, topics } from '@gridproof/telemetry';
+import { BrokerLogger, ThrottledWarnings } from './broker-logger';
 import { BrokerMetrics } from './broker-metrics';
-import { maySubscribe, publishChannel, STATUS_OFFLINE, STATUS_ONLINE } from './device-access';
+import { DEFAULT_LOGIN_THROTTLE, LoginThrottle, LoginThrottleOptions } from './login-throttle';
+import { CREW_CLIENT_ID, CREW_ROLES, CREW_USERNAME, crewMaySubscribe, maySubscribe, publishChannel, STATUS_OFFLINE, STATUS_ONLINE } from './device-access';
+import { isBackedUp, SlowConsumerError } from './outgoing-budget';
 import { PacketTooLargeError } from './packet-size-guard';
 
 /** CONNACK return codes of MQTT 3.1.1 §3.2.2.3 that a refused login can get. */
@@ -16,6 +21,12 @@ const CONNACK = {
   badUserNameOrPassword: 4,
   notAuthorized: 5,
 } as const;
+
+/** Error replies one device gets per second on average, and at most in a row. */
+const ERROR_REPLIES_PER_S = 10;
+const ERROR_REPLY_BURST = 100;
+/** Distinct source addresses named in the login failure counter; the rest count as "other". */
+const MAX_ADDRESS_LABELS = 100;
 
 /**
  * An error the broker raises on purpose to drop a client (a refused publish, a failed ingest).
@@ -43,6 +54,16 @@ export interface DeviceHooksOptions {
   logger: BrokerLogger;
   /** Only used to bound the best-effort look for "seq" in a rejected payload. */
   maxPayloadBytes: number;
+  /** A login not decided within this is refused (CONNACK 3); the CONNECT timeout. */
+  connectTimeoutMs: number;
+  loginThrottle?: LoginThrottleOptions;
+  /** Enables crew app logins (user name `apikey`); without it they are refused. */
+  apiKeys?: ApiKeyVerifier;
+}
+
+/** What crew logins need from the API keys (the registry's ApiKeys implements it). */
+export interface ApiKeyVerifier {
+  verify(key: string): Promise<ApiCaller | null>;
 }
 
 type RoutePublish = (packet: PublishPacket, client: Client | null | ((err?: Error) => void), done?: (err?: Error) => void) => void;
@@ -71,11 +92,18 @@ export class DeviceHooks {
   /** Packets handled here that aedes must not route to subscribers. */
   private readonly consumed = new WeakSet<object>();
   private readonly warnings: ThrottledWarnings;
+  /** Error replies per device: a device that floods invalid messages gets a sample, not one each. */
+  private readonly errorReplies = new TokenBuckets(ERROR_REPLIES_PER_S, ERROR_REPLY_BURST);
+  private readonly throttle: LoginThrottle;
+  private readonly addressLabels = new Set<string>();
+  /** Crew app sessions (read-only alert subscribers) and the API key each logged in with. */
+  private readonly crews = new WeakMap<Client, ApiCaller>();
   private shuttingDown = false;
   private aedes: Aedes | null = null;
 
   constructor(private readonly options: DeviceHooksOptions) {
     this.warnings = new ThrottledWarnings(options.logger);
+    this.throttle = new LoginThrottle(options.loginThrottle ?? DEFAULT_LOGIN_THROTTLE);
   }
 
   /** The hooks to pass to Aedes.createBroker. */
@@ -131,6 +159,11 @@ export class DeviceHooks {
    * "offline" the status contract promises; a device that sets none gets that one.
    */
   private checkWill(client: Client, packet: ConnectPacket): void {
+    // A crew app has no status topic: it gets no will (and it may not publish one).
+    if (CREW_CLIENT_ID.test(packet.clientId)) {
+      packet.will = undefined;
+      return;
+    }
     const own = topics.status(packet.clientId);
     if (packet.will && packet.will.topic !== own) {
       this.willRefused.add(client);
@@ -145,39 +178,120 @@ export class DeviceHooks {
     password: Readonly<Buffer | undefined>,
     done: (error: AuthenticateError | null, success: boolean | null) => void,
   ): void {
-    const deviceId = username ?? '';
-    const refuse = (code: number, reason: AuthFailure['reason'] | 'directory_unavailable', why: string) => {
+    const claimedId = username ?? '';
+    const address = sourceAddressOf(client);
+    let answered = false;
+    // Set once the check starts; refusals before that have no timer to clear.
+    const deadline: { timer?: NodeJS.Timeout; end?: () => void } = {};
+    const refuse = (code: number, reason: LoginFailureReason | 'directory_unavailable', why: string) => {
+      if (answered) return;
+      answered = true;
+      clearTimeout(deadline.timer);
+      deadline.end?.();
       this.options.metrics.authFailures.inc({ reason });
-      // A directory outage is the service's failure, not the device's: metric and log only.
+      // A directory outage is the service's failure, not the client's: metric and log only.
       if (reason !== 'directory_unavailable') {
-        this.options.events.emit('authFailure', { deviceId, reason, at: Date.now() });
+        this.options.metrics.loginFailuresByAddress.inc({ address: this.addressLabel(address) });
+        if (reason !== 'throttled' && reason !== 'login_timeout') this.throttle.failed(address, DEVICE_ID_PATTERN.test(claimedId) ? claimedId : null);
+        this.options.events.emit('loginFailure', { address, claimedId, reason, at: Date.now() });
       }
-      this.warnings.warn(`refused MQTT login of ${printable(deviceId)} (client id ${printable(client.id)}): ${why}`);
+      this.warnings.warn(`refused MQTT login of ${logSafeName(claimedId)} from ${address} (client id ${logSafeName(client.id)}): ${why}`);
       // A BrokerRefusal, so the clientError aedes raises after the CONNACK is not counted twice.
       done(Object.assign(new BrokerRefusal(why), { returnCode: code }) as AuthenticateError, false);
     };
-    if (!deviceId || !password || password.length === 0) return refuse(CONNACK.badUserNameOrPassword, 'bad_credentials', 'no user name or password');
-    if (!DEVICE_ID_PATTERN.test(deviceId)) return refuse(CONNACK.badUserNameOrPassword, 'unknown_device', 'user name is not a device id');
+    if (!claimedId || !password || password.length === 0) return refuse(CONNACK.badUserNameOrPassword, 'bad_credentials', 'no user name or password');
+    if (claimedId === CREW_USERNAME) return this.authenticateCrew(client, address, password.toString('utf8'), refuse, done);
+    if (!DEVICE_ID_PATTERN.test(claimedId)) return refuse(CONNACK.badUserNameOrPassword, 'unknown_device', 'user name is not a device id');
+    const blockedBy = this.throttle.check(address, claimedId);
+    // 3 = server unavailable: a well-behaved client backs off and tries again later.
+    if (blockedBy) return refuse(CONNACK.serverUnavailable, 'throttled', `too many refused logins ${blockedBy === 'address' ? 'from this address' : 'for this device id'}; try again later`);
     // One session per device: the client id is the device id, so a second login takes the
     // first session over [MQTT-3.1.4-2] instead of running beside it.
-    if (client.id !== deviceId) return refuse(CONNACK.identifierRejected, 'client_id_mismatch', 'client id must equal the user name (device id)');
-    if (this.willRefused.has(client)) return refuse(CONNACK.notAuthorized, 'topic_denied', 'last will must be on the device\'s own status topic');
+    if (client.id !== claimedId) return refuse(CONNACK.identifierRejected, 'client_id_mismatch', 'client id must equal the user name (device id)');
+    if (this.willRefused.has(client)) return refuse(CONNACK.notAuthorized, 'will_denied', 'last will must be on the device\'s own status topic');
 
-    this.loginGeneration.set(client, this.changes.get(deviceId) ?? 0);
-    this.options.directory.authenticate(deviceId, password.toString('utf8')).then(
+    // aedes's connect timeout ends when the CONNECT has arrived; this one bounds the check
+    // itself, so a slow registry cannot hold sockets (and descriptors) for longer.
+    deadline.end = this.throttle.begin(address);
+    deadline.timer = setTimeout(() => refuse(CONNACK.serverUnavailable, 'login_timeout', `login not decided within ${this.options.connectTimeoutMs} ms`), this.options.connectTimeoutMs);
+    this.loginGeneration.set(client, this.changes.get(claimedId) ?? 0);
+    this.options.directory.authenticate(claimedId, password.toString('utf8')).then(
       (result) => {
+        if (answered) return;
         if (!result.ok) {
           const code = result.reason === 'disabled' ? CONNACK.notAuthorized : CONNACK.badUserNameOrPassword;
           return refuse(code, result.reason, result.reason.replace('_', ' '));
         }
+        answered = true;
+        clearTimeout(deadline.timer);
+        deadline.end?.();
+        this.throttle.succeeded(address, claimedId);
         this.sessions.set(client, result.device);
         done(null, true);
       },
       (err: unknown) => {
-        this.options.logger.error(`device directory failed while authenticating ${printable(deviceId)}: ${(err as Error).message}`);
+        this.options.logger.error(`device directory failed while authenticating ${logSafeName(claimedId)}: ${logSafe((err as Error).message)}`);
         refuse(CONNACK.serverUnavailable, 'directory_unavailable', 'device directory unavailable');
       },
     );
+  }
+
+  /**
+   * A crew app: user name `apikey`, an API key of a crew, operator or admin as password, a
+   * client id `crew:<name>`. It may subscribe to site alert topics only (crewMaySubscribe).
+   * Checked with the same throttle and deadline as devices, by address only (there is no
+   * device id to protect).
+   */
+  private authenticateCrew(
+    client: Client,
+    address: string,
+    key: string,
+    refuse: (code: number, reason: LoginFailureReason | 'directory_unavailable', why: string) => void,
+    done: (error: AuthenticateError | null, success: boolean | null) => void,
+  ): void {
+    const apiKeys = this.options.apiKeys;
+    if (!apiKeys) return refuse(CONNACK.badUserNameOrPassword, 'bad_credentials', 'crew logins are not enabled');
+    if (this.throttle.check(address, CREW_USERNAME)) return refuse(CONNACK.serverUnavailable, 'throttled', 'too many refused logins from this address; try again later');
+    if (!CREW_CLIENT_ID.test(client.id)) return refuse(CONNACK.identifierRejected, 'client_id_mismatch', 'a crew app\'s client id must be crew:<name>');
+    const end = this.throttle.begin(address);
+    let decided = false;
+    const timer = setTimeout(() => {
+      decided = true;
+      end();
+      refuse(CONNACK.serverUnavailable, 'login_timeout', `login not decided within ${this.options.connectTimeoutMs} ms`);
+    }, this.options.connectTimeoutMs);
+    apiKeys.verify(key).then(
+      (caller) => {
+        if (decided) return;
+        decided = true;
+        clearTimeout(timer);
+        end();
+        if (!caller) return refuse(CONNACK.badUserNameOrPassword, 'bad_credentials', 'unknown or revoked API key');
+        if (!CREW_ROLES.includes(caller.role)) return refuse(CONNACK.notAuthorized, 'disabled', `an API key of role ${caller.role} may not follow alerts`);
+        this.crews.set(client, caller);
+        done(null, true);
+      },
+      (err: unknown) => {
+        if (decided) return;
+        decided = true;
+        clearTimeout(timer);
+        end();
+        this.options.logger.error(`API key check failed for a crew login: ${logSafe((err as Error).message)}`);
+        refuse(CONNACK.serverUnavailable, 'directory_unavailable', 'API keys unavailable');
+      },
+    );
+  }
+
+  /**
+   * The address label of the per-address failure counter: the first MAX_ADDRESS_LABELS
+   * addresses by name, the rest as "other", so an attacker with many addresses cannot grow
+   * the metrics registry without bound.
+   */
+  private addressLabel(address: string): string {
+    if (this.addressLabels.has(address)) return address;
+    if (this.addressLabels.size >= MAX_ADDRESS_LABELS) return 'other';
+    this.addressLabels.add(address);
+    return address;
   }
 
   private onReady(client: Client): void {
@@ -227,7 +341,7 @@ export class DeviceHooks {
     if (err instanceof BrokerRefusal) return;
     const reason = classifyClientError(err);
     this.options.metrics.clientErrors.inc({ reason });
-    this.warnings.warn(`closed MQTT connection of ${printable(client.id)} (${reason}): ${err.message}`);
+    this.warnings.warn(`closed MQTT connection of ${logSafeName(client.id)} (${reason}): ${logSafe(err.message)}`);
   }
 
   // --- publish --------------------------------------------------------------------------
@@ -238,10 +352,18 @@ export class DeviceHooks {
       return callback(publishChannelOfAny(packet.topic) === 'status' ? null : new BrokerRefusal('not a will'));
     }
     const device = this.sessions.get(client);
-    if (!device) return callback(new BrokerRefusal('publish before authentication'));
+    if (!device) {
+      if (this.crews.has(client)) {
+        // Crew apps only listen; MQTT 3.1.1 has no negative PUBACK, so the refusal closes it.
+        this.options.metrics.authFailures.inc({ reason: 'topic_denied' });
+        this.warnings.warn(`refused publish to ${logSafeName(packet.topic)} by crew app ${logSafeName(client.id)}`);
+        return callback(new BrokerRefusal('crew apps may not publish'));
+      }
+      return callback(new BrokerRefusal('publish before authentication'));
+    }
     const channel = publishChannel(device.id, packet.topic);
     if (channel === null) {
-      this.deny(device.id, 'topic_denied', `publish to ${printable(packet.topic)}`);
+      this.deny(device.id, 'topic_denied', `publish to ${logSafeName(packet.topic)}`);
       // MQTT 3.1.1 has no negative PUBACK: closing the connection is the only refusal.
       return callback(new BrokerRefusal(`${device.id} may not publish to ${packet.topic}`));
     }
@@ -302,7 +424,13 @@ export class DeviceHooks {
   private authorizeSubscribe(client: Client, subscription: Subscription, callback: (error: Error | null, subscription?: Subscription | null) => void): void {
     const device = this.sessions.get(client);
     if (device && maySubscribe(device.id, subscription.topic)) return callback(null, subscription);
-    this.deny(device?.id ?? client.id, 'subscribe_denied', `subscribe to ${printable(subscription.topic)}`);
+    if (!device && this.crews.has(client)) {
+      if (crewMaySubscribe(subscription.topic)) return callback(null, subscription);
+      this.options.metrics.authFailures.inc({ reason: 'subscribe_denied' });
+      this.warnings.warn(`refused subscribe to ${logSafeName(subscription.topic)} by crew app ${logSafeName(client.id)}`);
+      return callback(null, null);
+    }
+    this.deny(device?.id ?? client.id, 'subscribe_denied', `subscribe to ${logSafeName(subscription.topic)}`);
     // A null subscription is a failure in the SUBACK (0x80, MQTT 3.1.1 §3.9.3); the
     // connection stays open.
     callback(null, null);
@@ -310,19 +438,35 @@ export class DeviceHooks {
 
   // --- helpers --------------------------------------------------------------------------
 
-  private deny(deviceId: string, reason: 'topic_denied' | 'subscribe_denied', what: string): void {
+  private deny(deviceId: string, reason: AuthFailureReason, what: string): void {
     this.options.metrics.authFailures.inc({ reason });
     this.options.events.emit('authFailure', { deviceId, reason, at: Date.now() });
-    this.warnings.warn(`refused ${what} by device ${printable(deviceId)}: ${reason}`);
+    this.warnings.warn(`refused ${what} by device ${logSafeName(deviceId)}: ${reason}`);
   }
 
+  /**
+   * Answers a refused message on the device's own errors topic, written straight to that
+   * device's connection (only that device may subscribe to it, so routing through the broker's
+   * shared emitter buys nothing and let one stuck device stall every other delivery; issue #13,
+   * finding 1). Best effort, as the topic always was: no reply when the device is not
+   * subscribed, and a counted drop when its socket is not draining or it exceeds its reply
+   * budget, so a device flooding invalid messages cannot make the broker queue for it.
+   */
   private publishError(deviceId: string, message: DeviceErrorMessage): void {
-    this.aedes?.publish(
-      { cmd: 'publish', topic: topics.errors(deviceId), payload: Buffer.from(JSON.stringify(message)), qos: 1, retain: false, dup: false },
-      (err) => {
-        if (err) this.options.logger.error(`could not publish an error to ${deviceId}: ${err.message}`);
-      },
-    );
+    const client = this.online.get(deviceId);
+    const topic = topics.errors(deviceId);
+    if (!client || client.closed || !isSubscribed(client, topic)) return;
+    if (isBackedUp(client.conn as Duplex)) {
+      this.options.metrics.errorRepliesDropped.inc({ reason: 'not_draining' });
+      return;
+    }
+    if (!this.errorReplies.take(deviceId)) {
+      this.options.metrics.errorRepliesDropped.inc({ reason: 'rate_limited' });
+      return;
+    }
+    client.publish({ cmd: 'publish', topic, payload: Buffer.from(JSON.stringify(message)), qos: 1, retain: false, dup: false }, (err) => {
+      if (err) this.options.metrics.errorRepliesDropped.inc({ reason: 'write_failed' });
+    });
   }
 
   private publishStatus(deviceId: string, status: typeof STATUS_ONLINE | typeof STATUS_OFFLINE): void {
@@ -340,6 +484,14 @@ export class DeviceHooks {
   }
 }
 
+/** The client's source IP: the TCP/TLS socket's, or for WebSocket the upgraded HTTP request's. */
+function sourceAddressOf(client: Client): string {
+  const raw = (client.conn as Partial<Socket>).remoteAddress ?? client.req?.socket?.remoteAddress;
+  if (!raw) return 'unknown';
+  // An IPv4 client of a dual-stack listener shows up IPv4-mapped (RFC 4291 §2.5.5.2).
+  return raw.startsWith('::ffff:') && raw.includes('.') ? raw.slice(7) : raw;
+}
+
 function deviceRef(device: RegisteredDevice): DeviceRef {
   return { id: device.id, type: device.type, family: device.family, site: device.site };
 }
@@ -347,6 +499,11 @@ function deviceRef(device: RegisteredDevice): DeviceRef {
 function publishChannelOfAny(topic: string): string | null {
   const parts = topic.split('/');
   return parts.length === 5 ? (publishChannel(parts[3], topic) ?? null) : null;
+}
+
+/** aedes keeps a client's granted filters in `subscriptions` (lib/client.js); not in its types. */
+function isSubscribed(client: Client, topic: string): boolean {
+  return topic in (client as unknown as { subscriptions: Record<string, unknown> }).subscriptions;
 }
 
 /** The "seq" of a rejected payload, so a device can match the error to its message. */
@@ -363,6 +520,7 @@ function seqOf(payload: Buffer, maxBytes: number): { seq?: number } {
 
 export function classifyClientError(err: Error): string {
   if (err instanceof PacketTooLargeError || /max payload size exceeded/i.test(err.message)) return 'packet_too_large';
+  if (err instanceof SlowConsumerError) return 'slow_consumer';
   // aedes lib/client.js: no complete CONNECT within connectTimeout (half-open, slow-loris).
   if (/connect did not arrive in time/i.test(err.message)) return 'connect_timeout';
   if (/keep ?alive timeout|did not arrive in time|drain timeout/i.test(err.message)) return 'timeout';

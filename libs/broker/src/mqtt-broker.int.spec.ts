@@ -132,7 +132,9 @@ describe(MqttBroker.name, () => {
       expect(result.stderr.toLowerCase()).toContain('bad user name or password');
       expect(t.sink.submissions).toHaveLength(0);
       expect(await t.metric(METRIC.mqttAuthFailures, { reason: 'bad_credentials' })).toBe(1);
-      expect(t.seen.authFailure).toEqual([expect.objectContaining({ deviceId: 'inv-1', reason: 'bad_credentials' })]);
+      expect(t.seen.loginFailure).toEqual([expect.objectContaining({ claimedId: 'inv-1', address: '127.0.0.1', reason: 'bad_credentials' })]);
+      // A refused login is not evidence against the device it names.
+      expect(t.seen.authFailure).toEqual([]);
     });
 
     it('refuses an unknown device with CONNACK 4', async () => {
@@ -143,13 +145,15 @@ describe(MqttBroker.name, () => {
     it('refuses a disabled device with CONNACK 5', async () => {
       t.directory.disable('inv-2');
       expect(await refusedConnack(t.wsUrl, { clientId: 'inv-2', username: 'inv-2', password: 'secret-2' })).toBe(5);
-      expect(t.seen.authFailure).toEqual([expect.objectContaining({ deviceId: 'inv-2', reason: 'disabled' })]);
+      expect(t.seen.loginFailure).toEqual([expect.objectContaining({ claimedId: 'inv-2', reason: 'disabled' })]);
     });
 
-    it('refuses a client id other than the device id with CONNACK 2, counts it and emits an authFailure event', async () => {
+    it('refuses a client id other than the device id with CONNACK 2, counts it per source address and emits a loginFailure event', async () => {
       expect(await refusedConnack(t.tcpUrl, { clientId: 'someone-else', username: 'inv-1', password: 'secret-1' })).toBe(2);
       expect(await t.metric(METRIC.mqttAuthFailures, { reason: 'client_id_mismatch' })).toBe(1);
-      expect(t.seen.authFailure).toEqual([expect.objectContaining({ deviceId: 'inv-1', reason: 'client_id_mismatch', at: expect.any(Number) })]);
+      expect(await t.metric(METRIC.mqttLoginFailures, { address: '127.0.0.1' })).toBe(1);
+      expect(t.seen.loginFailure).toEqual([expect.objectContaining({ claimedId: 'inv-1', reason: 'client_id_mismatch', at: expect.any(Number) })]);
+      expect(t.seen.authFailure).toEqual([]);
     });
 
     it('refuses a last will on a topic other than the device\'s own status topic', async () => {
@@ -314,6 +318,29 @@ describe(MqttBroker.name, () => {
       expect([device.connected, wsDevice.connected]).toEqual([true, true]);
       expect(short.sink.of('inv-1')).toHaveLength(1);
       expect(short.sink.of('inv-2')).toHaveLength(1);
+    });
+  });
+
+  describe('WebSocket upgrade timeout', () => {
+    it('closes a socket that never finishes its HTTP upgrade request after the connect timeout, not up to twice that', async () => {
+      const timeoutMs = 1_000;
+      const short = await startTestBroker(cleanups, { config: testBrokerConfig({ connectTimeoutMs: timeoutMs }) });
+      short.directory.add('inv-1', 'secret-1');
+      // Right after start: Node's periodic header check (every timeoutMs since listen) would
+      // first see this socket expired at its second round, ≈ 2 × timeoutMs.
+      const socket = await rawSocket(short.broker.ports.ws);
+      const started = Date.now();
+      const closed = new Promise<number>((resolve) => socket.once('close', () => resolve(Date.now() - started)));
+      socket.write('GET /mqtt HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n');
+      const lived = await closed;
+      expect(lived).toBeGreaterThanOrEqual(timeoutMs - 50);
+      expect(lived).toBeLessThan(1.5 * timeoutMs);
+      expect(await short.metric(METRIC.mqttClientErrors, { reason: 'connect_timeout' })).toBe(1);
+      // A completed upgrade is not cut at the timeout.
+      const device = await connectDevice(cleanups, short.wsUrl, 'inv-1', 'secret-1');
+      await new Promise((resolve) => setTimeout(resolve, timeoutMs + 300));
+      await device.publishAsync(topics.telemetry('inv-1'), reading('inv-1', 1), { qos: 1 });
+      expect(device.connected).toBe(true);
     });
   });
 

@@ -7,6 +7,7 @@ import { Aedes, AedesOptions } from 'aedes';
 import { createWebSocketStream, WebSocket, WebSocketServer } from 'ws';
 import { BrokerLogger } from './broker-logger';
 import { BrokerMetrics } from './broker-metrics';
+import { DEFAULT_MAX_OUTGOING_BYTES, limitOutgoingBytes } from './outgoing-budget';
 import { limitPacketSize } from './packet-size-guard';
 
 /** Path of MQTT over WebSocket, the one MQTT.js and most gateways use by default. */
@@ -26,6 +27,8 @@ export interface MqttBrokerOptions {
   logger: BrokerLogger;
   /** Milliseconds a new connection has to send CONNECT (default DEFAULT_CONNECT_TIMEOUT_MS). */
   connectTimeoutMs?: number;
+  /** Unsent bytes one client may have before it is closed as a slow consumer (default DEFAULT_MAX_OUTGOING_BYTES). */
+  maxOutgoingBytes?: number;
 }
 
 /**
@@ -74,7 +77,22 @@ export class MqttBroker {
 
   static async start(options: MqttBrokerOptions): Promise<MqttBroker> {
     const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
-    const aedes = await Aedes.createBroker({ ...options.hooks.aedesOptions(), connectTimeout: connectTimeoutMs });
+    const aedes = await Aedes.createBroker({
+      ...options.hooks.aedesOptions(),
+      connectTimeout: connectTimeoutMs,
+      // No cap on messages in flight in aedes's emitter (mqemitter). With a cap (default 100)
+      // further messages wait in one shared queue: a few deliveries parked on a client that
+      // stopped reading stalled every client, and messages queued for topics nobody is
+      // subscribed to any more are released synchronously, one stack frame each, so a long
+      // queue ended in "RangeError: Maximum call stack size exceeded" (issue #13, finding 1).
+      // Deliveries no longer park (limitOutgoingBytes answers every write at once and bounds
+      // the bytes per client instead), so each message is out of the emitter within a tick and
+      // there is nothing for a cap to protect. (aedes also uses it as 2× the per-connection
+      // listener limit; 0 lifts that warning limit too.)
+      concurrency: 0,
+      // A backstop only: with limitOutgoingBytes, aedes never waits for 'drain'.
+      drainTimeout: connectTimeoutMs,
+    });
     const detachHooks = options.hooks.attach(aedes);
     const tlsMaterial = options.tls ? { key: readFileSync(options.tls.keyPath), cert: readFileSync(options.tls.certPath) } : null;
 
@@ -84,11 +102,23 @@ export class MqttBroker {
     // The TLS handshake comes before aedes sees the socket: bound it the same way (Node: 120 s).
     const tls = tlsMaterial ? createTlsServer({ ...tlsMaterial, handshakeTimeout: connectTimeoutMs }, onSocket) : null;
     tls?.on('tlsClientError', () => options.metrics.clientErrors.inc({ reason: 'socket' }));
-    // Likewise the HTTP upgrade request before MQTT over WebSocket starts (Node: 60 s, checked
-    // every 30 s); an upgraded connection is no longer the HTTP server's and is not affected.
+    // Likewise the HTTP upgrade request before MQTT over WebSocket starts. Node's own
+    // headersTimeout is only checked every connectionsCheckingInterval, so a socket lived
+    // between 1× and 2× the timeout (5-9 s for 5 s; issue #13, finding 7): each connection gets
+    // its own timer instead, cleared once the upgrade to WebSocket is done (from then on it is
+    // an MQTT connection, and aedes's connect timeout applies). headersTimeout stays a backstop.
     const http = createHttpServer({ headersTimeout: connectTimeoutMs, connectionsCheckingInterval: Math.min(30_000, connectTimeoutMs) }, (_req, res) =>
       res.writeHead(404).end('MQTT over WebSocket is at ' + MQTT_WS_PATH),
     );
+    const upgradeDeadlines = new WeakMap<Duplex, NodeJS.Timeout>();
+    http.on('connection', (socket: Socket) => {
+      const timer = setTimeout(() => {
+        options.metrics.clientErrors.inc({ reason: 'connect_timeout' });
+        socket.destroy();
+      }, connectTimeoutMs);
+      upgradeDeadlines.set(socket, timer);
+      socket.once('close', () => clearTimeout(timer));
+    });
     http.on('clientError', (_err, socket: Duplex) => socket.destroy());
     // maxPayload bounds one WebSocket message; the packet guard below bounds MQTT packets
     // that span several messages.
@@ -102,7 +132,10 @@ export class MqttBroker {
       const broker = new MqttBroker(aedes, tcp, http, wss, tls, { tcp: tcpPort, ws: wsPort, tls: tlsPort }, options);
       broker.detachHooks = detachHooks;
       accept = (conn, req) => broker.accept(conn, req);
-      wss.on('connection', (ws: WebSocket, req: IncomingMessage) => broker.accept(createWebSocketStream(ws), req, ws));
+      wss.on('connection', (ws: WebSocket, req: IncomingMessage) => {
+        clearTimeout(upgradeDeadlines.get(req.socket));
+        broker.accept(createWebSocketStream(ws), req, ws);
+      });
       return broker;
     } catch (err) {
       tcp.close();
@@ -128,6 +161,7 @@ export class MqttBroker {
     conn.once('close', closed);
     ws?.once('close', closed);
     limitPacketSize(conn, this.options.maxPacketBytes);
+    limitOutgoingBytes(conn, this.options.maxOutgoingBytes ?? DEFAULT_MAX_OUTGOING_BYTES);
     this.aedes.handle(conn, req);
   }
 
@@ -151,10 +185,17 @@ export class MqttBroker {
   }
 }
 
+/** Pending connections the kernel may queue for accept(); see listen(). */
+const LISTEN_BACKLOG = 4096;
+
 function listen(server: TcpServer | HttpServer | TlsServer, host: string, port: number, logger: BrokerLogger): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => {
+    // A reconnect storm sends thousands of SYNs at once; Node's default accept queue (511)
+    // overflows and the kernel drops SYNs, which clients resend after 1, 3, 7, 15, 31 s
+    // (measured by bench:login-storm: a p99 login of 31 s). The kernel caps this at
+    // net.core.somaxconn (4096 on current Linux).
+    server.listen({ port, host, backlog: LISTEN_BACKLOG }, () => {
       server.off('error', reject);
       // Once listening, an 'error' (EMFILE, ...) without a listener would throw and take the
       // process down; log it and keep serving the connections that are open.

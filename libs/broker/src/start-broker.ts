@@ -6,8 +6,8 @@ import type { Registry } from '@gridproof/metrics';
 import type { DeviceDirectory } from '@gridproof/registry';
 import { BrokerLogger } from './broker-logger';
 import { BrokerMetrics } from './broker-metrics';
-import { DeviceHooks } from './device-hooks';
-import { BrokerPorts, MqttBroker } from './mqtt-broker';
+import { ApiKeyVerifier, DeviceHooks } from './device-hooks';
+import { BrokerPorts, DEFAULT_CONNECT_TIMEOUT_MS, MqttBroker } from './mqtt-broker';
 
 export interface StartBrokerOptions {
   /** mqtt.connectTimeoutMs defaults to DEFAULT_CONNECT_TIMEOUT_MS when absent (tests, benches). */
@@ -19,6 +19,8 @@ export interface StartBrokerOptions {
   logger?: BrokerLogger;
   /** Defaults to packetLimitFor(config.mqtt.maxPayloadBytes). */
   maxPacketBytes?: number;
+  /** Enables read-only crew app logins with an API key (docs/crews.md). */
+  apiKeys?: ApiKeyVerifier;
 }
 
 export interface RunningBroker {
@@ -50,6 +52,8 @@ export async function startBroker(options: StartBrokerOptions): Promise<RunningB
     metrics,
     logger,
     maxPayloadBytes: options.config.mqtt.maxPayloadBytes,
+    connectTimeoutMs: options.config.mqtt.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+    apiKeys: options.apiKeys,
   });
   const broker = await MqttBroker.start({
     host: options.config.host,

@@ -46,6 +46,9 @@ export const envSchema = z.object({
   GP_INGEST_MAX_FUTURE_SKEW_MS: positiveInt.default(5 * 60_000),
   GP_INGEST_MAX_BACKFILL_MS: positiveInt.default(7 * 24 * 3_600_000),
   GP_SPOOL_MAX_BYTES: positiveInt.default(1024 * 1024 * 1024),
+  /** Per-device publish budget (token bucket): sustained messages per second, and how many in a row; 0 turns it off. */
+  GP_INGEST_DEVICE_RATE_PER_S: z.coerce.number().min(0).default(1_000),
+  GP_INGEST_DEVICE_BURST: positiveInt.default(5_000),
   GP_INGEST_VERIFY_THREADS: z.coerce.number().int().min(0).max(256).optional(),
 
   CHAIN_RPC_URL: optionalUrl,

@@ -40,6 +40,9 @@ export interface GridProofConfig {
     spoolMaxBytes: number;
     /** Ed25519 verification threads; 0 = on the main thread; unset = one per core. */
     verifyThreads?: number;
+    /** Messages per second one device may send on average (0: no limit), and in a row. */
+    deviceRatePerS: number;
+    deviceBurst: number;
   };
   chain: {
     /** null: the embedded in-process EVM. */
@@ -117,6 +120,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GridProofConfi
       spoolDir: join(dataDir, 'spool'),
       spoolMaxBytes: e.GP_SPOOL_MAX_BYTES,
       verifyThreads: e.GP_INGEST_VERIFY_THREADS,
+      deviceRatePerS: e.GP_INGEST_DEVICE_RATE_PER_S,
+      deviceBurst: e.GP_INGEST_DEVICE_BURST,
     },
     chain: {
       rpcUrl: e.CHAIN_RPC_URL ?? null,

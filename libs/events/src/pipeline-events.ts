@@ -57,18 +57,38 @@ export interface DeviceConnectivity {
   cause: 'connect' | 'disconnect' | 'will' | 'status' | 'shutdown';
 }
 
-/** Why the broker refused a login, a publish or a subscription of a device. */
-export const AUTH_FAILURE_REASONS = ['bad_credentials', 'unknown_device', 'disabled', 'client_id_mismatch', 'topic_denied', 'subscribe_denied'] as const;
+/**
+ * Why the broker refused a publish or a subscription of an authenticated device: evidence
+ * about that device, since only it holds the session (the tampering alert counts these).
+ */
+export const AUTH_FAILURE_REASONS = ['topic_denied', 'subscribe_denied'] as const;
 export type AuthFailureReason = (typeof AUTH_FAILURE_REASONS)[number];
 
 export interface AuthFailure {
-  /** The device id the client claimed (its MQTT user name); not proven for login failures. */
+  /** The authenticated device. */
   deviceId: string;
-  /**
-   * client_id_mismatch: the MQTT client id is not the device id (user name); refused before the
-   * password is checked, so it says nothing about whether the password was right.
-   */
   reason: AuthFailureReason;
+  at: number;
+}
+
+/**
+ * Why the broker refused a login. client_id_mismatch and will_denied are refused before the
+ * password is checked; throttled (too many failures from the address or for the device id)
+ * and login_timeout (not decided within the CONNECT timeout) are the broker's own refusals.
+ */
+export const LOGIN_FAILURE_REASONS = ['bad_credentials', 'unknown_device', 'disabled', 'client_id_mismatch', 'will_denied', 'throttled', 'login_timeout'] as const;
+export type LoginFailureReason = (typeof LOGIN_FAILURE_REASONS)[number];
+
+/**
+ * A refused login. Nothing about it is proven: anyone can claim any device id, so it is
+ * evidence about the source address, never about the claimed device (issue #13, finding 3).
+ */
+export interface LoginFailure {
+  /** Source IP address of the connection ('unknown' when the transport does not say). */
+  address: string;
+  /** The user name the client sent, as sent (may be anything; escape before logging). */
+  claimedId: string;
+  reason: LoginFailureReason;
   at: number;
 }
 
@@ -95,6 +115,7 @@ export interface PipelineEventMap {
   rejected: [RejectedMessage];
   connectivity: [DeviceConnectivity];
   authFailure: [AuthFailure];
+  loginFailure: [LoginFailure];
   anomaly: [AnomalyEvent];
 }
 

@@ -2,6 +2,7 @@ export * from './telemetry-sink';
 export * from './ingest-pipeline';
 export * from './ingest-stats';
 export * from './ingest-logger';
+export { TokenBuckets } from './token-buckets';
 export * from './durable-writer';
 export * from './sequence-tracker';
 export * from './spool/spool';

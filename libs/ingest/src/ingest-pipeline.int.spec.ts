@@ -234,6 +234,52 @@ describe(IngestPipeline.name, () => {
     });
   });
 
+  describe('per-device budget', () => {
+    it('rejects what a device sends beyond its budget as rate_limited, counts it, and leaves other devices alone', async () => {
+      const spool = tempSpoolDir();
+      const own = await startPipeline({ influxUrl: sharedInfluxUrl(), database: uniqueName('ingest_rate'), spoolDir: spool.dir, ingest: { deviceRatePerS: 1, deviceBurst: 10 } });
+      try {
+        const noisy = testDevice('sm-rate-1', 'smart-meter');
+        const quiet = testDevice('sm-rate-2', 'smart-meter');
+        const ts = Date.now() - 60_000;
+        const outcomes = [];
+        for (let seq = 1; seq <= 30; seq++) outcomes.push(await own.pipeline.submit(noisy.device, noisy.payload(seq, { power_w: seq }, { ts: ts + seq }), Date.now()));
+        expect(outcomes.filter((o) => o.accepted)).toHaveLength(10);
+        const limited = outcomes.filter((o) => !o.accepted);
+        expect(limited.length).toBeGreaterThanOrEqual(19);
+        expect(limited[0]).toMatchObject({ reason: 'rate_limited', detail: expect.stringContaining('1 messages/s (burst 10)') });
+        const counter = await own.metrics.getSingleMetric(METRIC.ingestRejected)!.get();
+        expect(counter.values.find((v) => v.labels.reason === 'rate_limited')?.value).toBe(limited.length);
+        expect((await own.pipeline.submit(quiet.device, quiet.payload(1, { power_w: 1 }, { ts }), Date.now())).accepted).toBe(true);
+      } finally {
+        await own.close();
+        await own.store.dropDatabase();
+        spool.remove();
+      }
+    });
+  });
+
+  describe('log lines', () => {
+    it('escapes newlines and ANSI escapes in a device-supplied metric name before logging the rejection', async () => {
+      const spool = tempSpoolDir();
+      const own = await startPipeline({ influxUrl: sharedInfluxUrl(), database: uniqueName('ingest_log'), spoolDir: spool.dir });
+      try {
+        const device = testDevice('sm-log-1', 'smart-meter');
+        const forged = 'x\n[Nest] 1  - ERROR forged\u001b[31m';
+        const outcome = await own.pipeline.submit(device.device, device.payload(1, { [forged]: 1 }), Date.now());
+        expect(outcome.accepted).toBe(false);
+        const lines = own.logger.matching(/sm-log-1/);
+        expect(lines).toHaveLength(1);
+        expect(lines[0].message).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
+        expect(lines[0].message).toContain('x\\u000a[Nest] 1  - ERROR forged\\u001b[31m');
+      } finally {
+        await own.close();
+        await own.store.dropDatabase();
+        spool.remove();
+      }
+    });
+  });
+
   describe('restart', () => {
     it('reloads the last seq from InfluxDB, so a redelivered seq after a restart is not stored twice', async () => {
       const bat = testDevice('bat-restart-1', 'battery');

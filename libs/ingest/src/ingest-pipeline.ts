@@ -3,11 +3,12 @@ import type { AcceptedReading, DeviceRef, PipelineEvents } from '@gridproof/even
 import { InfluxTelemetryStore, readTelemetryLineKey, telemetryLine } from '@gridproof/influx';
 import type { Registry } from '@gridproof/metrics';
 import type { RegisteredDevice } from '@gridproof/registry';
-import { IngestRecord, isCanonicalSignature, parseTelemetry, RejectionReason, SIGNATURE_BASE64_LENGTH, signingBytes, TelemetryMessage, TelemetryRejection, toIngestRecord } from '@gridproof/telemetry';
+import { IngestRecord, isCanonicalSignature, logSafe, parseTelemetry, RejectionReason, SIGNATURE_BASE64_LENGTH, signingBytes, TelemetryMessage, TelemetryRejection, toIngestRecord } from '@gridproof/telemetry';
 import { DurableWriter } from './durable-writer';
 import { deadLetteredReadings } from './dead-letter-readings';
 import { IngestCounters, IngestStatsSnapshot } from './ingest-stats';
 import { IngestLogger, RateLimitedLog } from './ingest-logger';
+import { TokenBuckets } from './token-buckets';
 import { IngestMetrics } from './ingest-metrics';
 import { contentDigest, DeviceSequence, LastAccepted, RecentAccepted, SequenceTracker } from './sequence-tracker';
 import { InlineSignatureVerifier, SignatureVerifier } from './signatures/signature-verifier';
@@ -81,6 +82,8 @@ export class IngestPipeline implements TelemetrySink {
   private readonly counters = new IngestCounters();
   private readonly prom: IngestMetrics;
   private readonly rejectionLog: RateLimitedLog;
+  /** Per-device publish budget (issue #13, finding 7); null when GP_INGEST_DEVICE_RATE_PER_S is 0. */
+  private readonly budget: TokenBuckets | null;
   private readonly verifier: SignatureVerifier;
   private readonly stampRx: (receivedAt: number) => number;
   private closing = false;
@@ -100,6 +103,8 @@ export class IngestPipeline implements TelemetrySink {
     this.verifier = options.verifier ?? new InlineSignatureVerifier();
     this.stampRx = options.stampRx ?? ((t) => t);
     this.rejectionLog = new RateLimitedLog((m) => options.logger.warn(m));
+    const { deviceRatePerS, deviceBurst } = options.config.ingest;
+    this.budget = deviceRatePerS > 0 ? new TokenBuckets(deviceRatePerS, deviceBurst) : null;
     metrics.onCollect(() => this.refreshGauges());
   }
 
@@ -191,6 +196,10 @@ export class IngestPipeline implements TelemetrySink {
   submit(device: RegisteredDevice, payload: Buffer, receivedAt: number): Promise<IngestOutcome> {
     if (this.closing) return Promise.reject(new Error('ingest is shutting down'));
     if (device.state !== 'active') return Promise.resolve(this.rejected(device.id, 'device_disabled', `device ${device.id} is disabled`));
+    // Before parsing: a device over its budget costs a map lookup, not a parse and a verify.
+    if (this.budget && !this.budget.take(device.id)) {
+      return Promise.resolve(this.rejected(device.id, 'rate_limited', `more than ${this.budget.ratePerS} messages/s (burst ${this.budget.burst}); not stored`));
+    }
     let message: TelemetryMessage;
     try {
       message = parseTelemetry(payload, { deviceId: device.id, type: device.type, maxBytes: this.options.config.mqtt.maxPayloadBytes });
@@ -363,7 +372,8 @@ export class IngestPipeline implements TelemetrySink {
     this.counters.addRejected(reason);
     this.prom.reject(reason);
     if (reason === 'duplicate') this.prom.duplicates.inc();
-    this.rejectionLog.log(reason, `rejected a message of device ${deviceId}: ${reason} (${detail})`);
+    // The detail quotes the payload (a metric name, a field): escaped, it came off the wire.
+    this.rejectionLog.log(reason, `rejected a message of device ${deviceId}: ${reason} (${logSafe(detail)})`);
     this.options.events.emit('rejected', { deviceId, reason, detail, at: Date.now() });
     return { accepted: false, reason, detail };
   }

@@ -15,10 +15,12 @@ export const METRIC = {
   spoolTorn: 'gridproof_spool_torn_bytes_total', // torn/corrupt spool tails skipped at replay (never acknowledged data)
   ingestDeadLetter: 'gridproof_ingest_dead_letter_total', // points InfluxDB refused for good, kept in <spool>/dead-letter
   mqttConnections: 'gridproof_mqtt_connections',
-  mqttAuthFailures: 'gridproof_mqtt_auth_failures_total', // label: reason (AuthFailure reasons incl. client_id_mismatch, and directory_unavailable)
+  mqttAuthFailures: 'gridproof_mqtt_auth_failures_total', // label: reason (LoginFailure and AuthFailure reasons, and directory_unavailable)
+  mqttLoginFailures: 'gridproof_mqtt_login_failures_total', // label: address (source IP; the first 100 by name, then "other")
   devicesOnline: 'gridproof_devices_online',
   mqttSinkFailures: 'gridproof_mqtt_sink_failures_total', // telemetry the sink threw on: not acked, client dropped
-  mqttClientErrors: 'gridproof_mqtt_client_errors_total', // label: reason (packet_too_large, protocol, connect_timeout, timeout, socket, bad_status)
+  mqttClientErrors: 'gridproof_mqtt_client_errors_total', // label: reason (packet_too_large, protocol, connect_timeout, timeout, socket, bad_status, slow_consumer)
+  mqttErrorRepliesDropped: 'gridproof_mqtt_error_replies_dropped_total', // label: reason (not_draining, rate_limited, write_failed): answers on a device's errors topic not sent
   alertsOpen: 'gridproof_alerts_open', // labels: severity, state (firing | acknowledged)
   alertTransitions: 'gridproof_alert_transitions_total', // labels: state (firing, updated, acknowledged, resolved), source
   alertNotifications: 'gridproof_alert_notifications_total', // labels: receiver, integration, status (ok, failed, gave_up, dropped)

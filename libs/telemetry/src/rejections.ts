@@ -22,6 +22,7 @@ export const REJECTION_REASONS = [
   'ts_not_increasing', // ts not above the device's last accepted ts (an equal ts would overwrite that reading in InfluxDB)
   'clock_skew', // timestamp too far in the future, or older than the backfill window
   'device_disabled', // the device was disabled after it connected
+  'rate_limited', // the device sent more than its budget (GP_INGEST_DEVICE_RATE_PER_S, GP_INGEST_DEVICE_BURST)
 ] as const;
 export type RejectionReason = (typeof REJECTION_REASONS)[number];
 

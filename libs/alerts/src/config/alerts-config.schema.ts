@@ -6,20 +6,22 @@ import { SEVERITIES } from '../model/labels';
 import { recurrenceSchema } from '../model/recurrence';
 import { durationSchema } from './schema-parts';
 
-/** Every ingest rejection and broker refusal a tampering rule may count. */
+/**
+ * Every ingest rejection and broker refusal a tampering rule may count: all of them come from
+ * an authenticated session, so they are evidence about that device. Refused logins are not:
+ * anyone can claim any device id (issue #13, finding 3); they feed the LoginFailures alert.
+ */
 const TAMPERING_EVIDENCE = [...REJECTION_REASONS, ...AUTH_FAILURE_REASONS] as const;
 
 /**
  * What a device does not do by accident: signatures that fail or are re-spelled, a replayed
- * seq with other content, wrong passwords or client ids, topics it may not use. Harmless
- * redeliveries (`duplicate`) and validation errors of buggy firmware are left out.
+ * seq with other content, topics it may not use. Harmless redeliveries (`duplicate`) and
+ * validation errors of buggy firmware are left out.
  */
 export const DEFAULT_TAMPERING_REASONS = [
   'bad_signature',
   'signature_encoding',
   'replayed_sequence',
-  'bad_credentials',
-  'client_id_mismatch',
   'topic_denied',
   'subscribe_denied',
 ] as const satisfies ReadonlyArray<(typeof TAMPERING_EVIDENCE)[number]>;
@@ -178,12 +180,24 @@ export const alertsFileSchema = z
           })
           .strict()
           .default({ enabled: true, window: '1m', threshold: 5, reasons: [...DEFAULT_TAMPERING_REASONS], severity: 'critical' }),
+        /** Refused MQTT logins of all sources together: one LoginFailures alert, at most one update per window. */
+        login_failures: z
+          .object({
+            enabled: z.boolean().default(true),
+            window: duration.default('5m'),
+            threshold: z.number().int().min(1).default(50),
+            severity: severity.default('warning'),
+            resolve_timeout: duration.optional(),
+          })
+          .strict()
+          .default({ enabled: true, window: '5m', threshold: 50, severity: 'warning' }),
       })
       .strict()
       .default({
         anomaly: { enabled: true, min_score: 0, critical_score: 0.95, critical_time_to_failure: '24h' },
         offline: { enabled: true, severity: 'warning', expected_interval: '60s', expected_intervals: {}, missed: 3, site_min_devices: 2, site_severity: 'critical' },
         tampering: { enabled: true, window: '1m', threshold: 5, reasons: [...DEFAULT_TAMPERING_REASONS], severity: 'critical' },
+        login_failures: { enabled: true, window: '5m', threshold: 50, severity: 'warning' },
       }),
     rules: z.array(thresholdRuleSchema).default([]),
     route: routeSchema,

@@ -64,10 +64,19 @@ describe('loadAlertsConfig', () => {
     ]);
   });
 
-  it('counts re-spelled signatures, replays and client id mismatches as tampering by default, harmless redeliveries not', () => {
+  it('counts re-spelled signatures, replays and denied topics as tampering by default, harmless redeliveries not', () => {
     const reasons = compileAlertsConfig(minimal(), {}).tampering.reasons;
-    expect(reasons).toEqual(expect.arrayContaining(['bad_signature', 'signature_encoding', 'replayed_sequence', 'client_id_mismatch', 'bad_credentials']));
+    expect(reasons).toEqual(expect.arrayContaining(['bad_signature', 'signature_encoding', 'replayed_sequence', 'topic_denied', 'subscribe_denied']));
     expect(reasons).not.toContain('duplicate');
+  });
+
+  it('does not accept refused logins as tampering evidence: anyone can claim any device id', () => {
+    const raw = minimal({ sources: { tampering: { reasons: ['bad_signature', 'bad_credentials', 'client_id_mismatch'] } } });
+    expect(problemsOf(() => compileAlertsConfig(raw, {}))).toEqual([
+      expect.stringMatching(/^sources\.tampering\.reasons\.1: Invalid option/),
+      expect.stringMatching(/^sources\.tampering\.reasons\.2: Invalid option/),
+    ]);
+    expect(compileAlertsConfig(minimal(), {}).loginFailures).toMatchObject({ enabled: true, windowMs: 300_000, threshold: 50, severity: 'warning' });
   });
 
   it('names a tampering reason that ingest and the broker never report', () => {

@@ -91,6 +91,7 @@ export interface AlertsConfig {
     siteSeverity: Severity;
   };
   tampering: { enabled: boolean; windowMs: number; threshold: number; reasons: string[]; severity: Severity; resolveTimeoutMs: number };
+  loginFailures: { enabled: boolean; windowMs: number; threshold: number; severity: Severity; resolveTimeoutMs: number };
   rules: CompiledThresholdRule[];
   route: CompiledRoute;
   receivers: ReceiverInput[];
@@ -272,6 +273,13 @@ function compile(file: AlertsFile, source: string, problems: string[]): AlertsCo
       reasons: s.tampering.reasons,
       severity: s.tampering.severity,
       resolveTimeoutMs: ms(s.tampering.resolve_timeout ?? g.resolve_timeout),
+    },
+    loginFailures: {
+      enabled: s.login_failures.enabled,
+      windowMs: ms(s.login_failures.window),
+      threshold: s.login_failures.threshold,
+      severity: s.login_failures.severity,
+      resolveTimeoutMs: ms(s.login_failures.resolve_timeout ?? g.resolve_timeout),
     },
     rules,
     route,

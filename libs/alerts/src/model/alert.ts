@@ -3,7 +3,7 @@ import type { Matcher } from './matchers';
 import type { Recurrence } from './recurrence';
 
 export type AlertState = 'firing' | 'acknowledged' | 'resolved';
-export type AlertSource = 'anomaly' | 'threshold' | 'offline' | 'tampering';
+export type AlertSource = 'anomaly' | 'threshold' | 'offline' | 'tampering' | 'security';
 
 /** What made the alert fire: enough for a crew to judge it without opening Grafana. */
 export interface Evidence {

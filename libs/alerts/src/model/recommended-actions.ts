@@ -17,6 +17,7 @@ export const RECOMMENDED_ACTIONS: Record<string, string> = {
   offline: 'Check the device power supply and its network connectivity (modem, SIM, Wi-Fi, cabling).',
   site_offline: 'Check the site power and uplink (router, modem, feeder); all devices at the site went silent.',
   tampering: 'Check the device integrity on site (enclosure, seals, firmware) and rotate its credentials and signing key.',
+  security: 'Refused MQTT logins: check the named source addresses (a misconfigured device, or someone guessing); block them at the firewall if they are not yours.',
   anomaly: 'Review the device dashboard for the metrics named in the evidence and inspect the device if it persists.',
 };
 

@@ -4,9 +4,10 @@ import { formatDuration } from '../model/duration';
 import type { Labels } from '../model/labels';
 
 /**
- * Possible tampering: a burst of bad signatures or refused logins from one device within a
- * window. One failure is noise (a reboot with a stale key); `threshold` of them within `window`
- * means someone or something is trying. The alert resolves after resolve_timeout without more.
+ * Possible tampering: a burst of bad signatures, replays or denied topics in one device's own
+ * authenticated session within a window. One failure is noise (a reboot with a stale key);
+ * `threshold` of them within `window` means someone or something is trying. Refused logins do
+ * not count (anyone can claim any id): LoginFailureDetector aggregates those. The alert resolves after resolve_timeout without more.
  */
 export class TamperingDetector {
   private readonly recent = new Map<string, Array<{ at: number; reason: string; detail: string }>>();

@@ -149,7 +149,7 @@ export async function startTestBroker(cleanups: Cleanups, options: Partial<Start
   const sink = new RecordingSink(config.mqtt.maxPayloadBytes);
   const events = new PipelineEvents();
   const metrics = createMetricsRegistry(false);
-  const seen = { accepted: [], deadLettered: [], rejected: [], connectivity: [], authFailure: [], anomaly: [] } as TestBroker['seen'];
+  const seen = { accepted: [], deadLettered: [], rejected: [], connectivity: [], authFailure: [], loginFailure: [], anomaly: [] } as TestBroker['seen'];
   for (const name of Object.keys(seen) as Array<keyof PipelineEventMap>) {
     events.on(name, ((payload: unknown) => void (seen[name] as unknown[]).push(payload)) as (...args: PipelineEventMap[typeof name]) => void);
   }

@@ -4,7 +4,7 @@ import { generateDeviceKeyPair } from '@gridproof/telemetry';
 import { DeviceExistsError, DeviceNotFoundError, InvalidInputError } from '../registry.errors';
 import { REGISTRY_MIGRATIONS } from '../sql/registry.migrations';
 import { itOn, SQL_STORES, storeAvailable } from '@gridproof/testing';
-import { verifyDeviceSecret } from './device-secret';
+import { hashDeviceSecret, legacyScryptHash, verifyDeviceSecret } from './device-secret';
 import { DeviceRegistry } from './device-registry.service';
 import type { ProvisionDeviceInput } from './device.schemas';
 
@@ -35,20 +35,20 @@ describe.each(SQL_STORES)(`${DeviceRegistry.name} on %s`, (storeName, open) => {
     rowsOf<{ secret_hash: string }>(await store.db.execute(sql`select secret_hash from devices where id = ${id}`))[0].secret_hash;
 
   describe('provision', () => {
-    it('returns MQTT credentials once and stores only a scrypt hash of the secret', async () => {
+    it('returns MQTT credentials once and stores only a SHA-256 of the secret', async () => {
       const { device, credentials } = await registry.provision(meter());
       expect(credentials.username).toBe(device.id);
       expect(credentials.clientId).toBe(device.id);
       expect(Buffer.from(credentials.password, 'base64url')).toHaveLength(32);
 
       const stored = await secretHashOf(device.id);
-      expect(stored).toMatch(/^scrypt\$4096\$8\$1\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/);
+      expect(stored).toMatch(/^sha256\$[A-Za-z0-9+/]{43}=$/);
       expect(stored).not.toContain(credentials.password);
       expect(await verifyDeviceSecret(credentials.password, stored)).toBe(true);
       // Nothing that reads devices back carries the secret or its hash.
       const shown = JSON.stringify([await registry.get(device.id), await registry.list()]);
       expect(shown).not.toContain(credentials.password);
-      expect(shown).not.toContain('scrypt$');
+      expect(shown).not.toContain('sha256$');
     });
 
     it('registers the type, family, site with coordinates, owner and metadata', async () => {
@@ -100,7 +100,7 @@ describe.each(SQL_STORES)(`${DeviceRegistry.name} on %s`, (storeName, open) => {
         ok: true,
         device: { id: device.id, type: 'smart-meter', family: 'energy', site: site.id, state: 'active', publicKey: device.publicKey, requireSignature: true },
       });
-      // Twice more: the second success comes from the in-memory verifier, and a wrong password must still fail.
+      // Twice more: the second success comes from the cached row, and a wrong password must still fail.
       expect((await registry.authenticate(device.id, credentials.password)).ok).toBe(true);
       expect(await registry.authenticate(device.id, credentials.password + 'x')).toEqual({ ok: false, reason: 'bad_credentials' });
       expect(await registry.authenticate(device.id, '')).toEqual({ ok: false, reason: 'bad_credentials' });
@@ -152,6 +152,38 @@ describe.each(SQL_STORES)(`${DeviceRegistry.name} on %s`, (storeName, open) => {
       // ...a change through the registry drops the cache at once.
       await registry.disable(device.id);
       expect(await registry.authenticate(device.id, credentials.password)).toEqual({ ok: false, reason: 'bad_credentials' });
+    });
+
+    it('replaces an old scrypt hash with its SHA-256 form on the next successful login, not on a failed one', async () => {
+      const { device, credentials } = await registry.provision(meter());
+      const legacy = await legacyScryptHash(credentials.password);
+      await store.db.execute(sql`update devices set secret_hash = ${legacy} where id = ${device.id}`);
+      const fresh = new DeviceRegistry(store, { lastSeenFlushMs: 3_600_000 });
+      try {
+        expect(await fresh.authenticate(device.id, credentials.password + 'x')).toEqual({ ok: false, reason: 'bad_credentials' });
+        expect(await secretHashOf(device.id)).toBe(legacy);
+        expect((await fresh.authenticate(device.id, credentials.password)).ok).toBe(true);
+        expect(await secretHashOf(device.id)).toBe(hashDeviceSecret(credentials.password));
+        // From now on the cheap check: the same password, and still not another one.
+        expect((await fresh.authenticate(device.id, credentials.password)).ok).toBe(true);
+        expect(await fresh.authenticate(device.id, credentials.password + 'x')).toEqual({ ok: false, reason: 'bad_credentials' });
+      } finally {
+        await fresh.close();
+      }
+    });
+
+    it('keeps a rotation that lands while an old hash is being upgraded', async () => {
+      const { device, credentials } = await registry.provision(meter());
+      await store.db.execute(sql`update devices set secret_hash = ${await legacyScryptHash(credentials.password)} where id = ${device.id}`);
+      const fresh = new DeviceRegistry(store, { lastSeenFlushMs: 3_600_000 });
+      try {
+        const login = fresh.authenticate(device.id, credentials.password);
+        const rotated = await registry.rotateCredentials(device.id);
+        await login;
+        expect(await secretHashOf(device.id)).toBe(hashDeviceSecret(rotated.credentials.password));
+      } finally {
+        await fresh.close();
+      }
     });
 
     it('knows every device after a preload by a fresh registry', async () => {

@@ -5,7 +5,7 @@ import type { ChangeSubscription, SqlStore } from '@gridproof/store';
 import type { AuthenticationResult, DeviceDirectory, RegisteredDevice } from '../device-directory';
 import { DeviceExistsError, DeviceNotFoundError, InvalidInputError, parseInput } from '../registry.errors';
 import type { DeviceRow } from '../sql/registry.tables';
-import { ConcurrencyLimit, FastVerifier, generateDeviceSecret, hashDeviceSecret, verifyDeviceSecret } from './device-secret';
+import { ConcurrencyLimit, generateDeviceSecret, hashDeviceSecret, isLegacySecretHash, verifyDeviceSecret, verifyDeviceSecretFast } from './device-secret';
 import type { Device, MqttCredentials, ProvisionedDevice } from './device.model';
 import { DevicePatch, DeviceRepository } from './device.repository';
 import { appendKeyEvent, KeyEvent, keyEventFor, keyEventsOf, keyValidAt, ValidKey } from './device-key-history';
@@ -23,9 +23,7 @@ const DEVICE_CHANGES = 'gridproof_devices';
 interface CachedDevice {
   device: RegisteredDevice;
   secretHash: string;
-  /** Set after the first successful scrypt check of this secret. */
-  verifier: Buffer | null;
-  /** scrypt checks in flight by password digest: a burst of logins with one password costs one. */
+  /** Legacy scrypt checks in flight by password digest: a burst of logins with one password costs one. */
   checks: Map<string, Promise<boolean>>;
 }
 
@@ -34,8 +32,10 @@ interface CachedDevice {
  * broker authenticates against.
  *
  * authenticate() must survive a reconnect storm of the whole fleet: devices are cached in
- * memory (one query per device, concurrent lookups shared) and after one successful scrypt
- * check the secret is remembered as an HMAC, so a reconnect costs no query and no scrypt. Every
+ * memory (one query per device, concurrent lookups shared) and secrets are stored as SHA-256
+ * (device-secret.ts says why), so a login costs one hash of 43 bytes. A device whose row still
+ * holds the old scrypt form pays one scrypt on its next successful login, after which the row
+ * is rewritten in the SHA-256 form (compare-and-set, so a rotation meanwhile wins). Every
  * change made through this registry invalidates its entry. Several GridProof processes may
  * share one Postgres database: each change is announced with NOTIFY and followOtherWriters()
  * invalidates what other processes changed (and ends their broker sessions when access
@@ -49,8 +49,7 @@ export class DeviceRegistry implements DeviceDirectory, OnModuleDestroy {
   /** Bumped on every change to a device; a lookup or check that straddles a change is redone. */
   private readonly versions = new Map<string, number>();
   private readonly listeners = new Set<(deviceId: string) => void>();
-  private readonly fast = new FastVerifier();
-  /** Half of libuv's default thread pool, leaving the rest to file I/O (spool). */
+  /** Legacy scrypt checks: half of libuv's default thread pool, leaving the rest to file I/O (spool). */
   private readonly scryptSlots = new ConcurrencyLimit(2);
   private readonly pendingLastSeen = new Map<string, number>();
   private readonly flushTimer: NodeJS.Timeout;
@@ -71,15 +70,15 @@ export class DeviceRegistry implements DeviceDirectory, OnModuleDestroy {
 
   /**
    * Loads every device into the cache with one query, so the first reconnect storm after a
-   * start costs one scrypt per device but no query per device. Returns how many were loaded.
+   * start costs no query per device. Returns how many were loaded.
    */
   async preload(): Promise<number> {
     const versions = new Map(this.versions);
     const rows = await this.repo.allRows();
     for (const row of rows) {
-      // Skip devices changed while the query ran, and keep entries that already hold a verifier.
+      // Skip devices changed while the query ran, and keep entries already cached.
       if (this.versionOf(row.id) !== (versions.get(row.id) ?? 0) || this.cache.has(row.id)) continue;
-      this.cache.set(row.id, { device: registeredDevice(row), secretHash: row.secretHash, verifier: null, checks: new Map() });
+      this.cache.set(row.id, { device: registeredDevice(row), secretHash: row.secretHash, checks: new Map() });
     }
     return rows.length;
   }
@@ -95,7 +94,7 @@ export class DeviceRegistry implements DeviceDirectory, OnModuleDestroy {
   async provision(input: ProvisionDeviceInput): Promise<ProvisionedDevice> {
     const parsed = parseInput(provisionDeviceSchema, input);
     const password = generateDeviceSecret();
-    const secretHash = await hashDeviceSecret(password);
+    const secretHash = hashDeviceSecret(password);
     await this.repo.transaction(async (tx) => {
       await this.repo.upsertSite(tx, parsed.site);
       const inserted = await this.repo.insert(tx, {
@@ -158,7 +157,7 @@ export class DeviceRegistry implements DeviceDirectory, OnModuleDestroy {
   /** New MQTT password, shown once; the old one stops working and open sessions are dropped. */
   async rotateCredentials(id: string): Promise<ProvisionedDevice> {
     const password = generateDeviceSecret();
-    await this.patch(id, { secretHash: await hashDeviceSecret(password) });
+    await this.patch(id, { secretHash: hashDeviceSecret(password) });
     return { device: await this.get(id), credentials: credentialsOf(id, password) };
   }
 
@@ -212,12 +211,11 @@ export class DeviceRegistry implements DeviceDirectory, OnModuleDestroy {
         result = { ok: false, reason: 'unknown_device' };
       } else {
         let matches: boolean;
-        if (entry.verifier) {
-          matches = this.fast.matches(password, entry.verifier);
+        if (!isLegacySecretHash(entry.secretHash)) {
+          matches = verifyDeviceSecretFast(password, entry.secretHash);
         } else {
-          const digest = this.fast.digest(password);
-          matches = await this.slowCheck(entry, password, digest);
-          if (matches && this.cache.get(deviceId) === entry) entry.verifier = digest;
+          matches = await this.slowCheck(entry, password);
+          if (matches) await this.upgradeLegacyHash(entry, password);
         }
         // The password is checked first, so only the device's owner learns that it is disabled.
         if (!matches) result = { ok: false, reason: 'bad_credentials' };
@@ -282,8 +280,8 @@ export class DeviceRegistry implements DeviceDirectory, OnModuleDestroy {
     this.invalidate(id, notify);
   }
 
-  private slowCheck(entry: CachedDevice, password: string, digest: Buffer): Promise<boolean> {
-    const key = digest.toString('base64');
+  private slowCheck(entry: CachedDevice, password: string): Promise<boolean> {
+    const key = hashDeviceSecret(password);
     let check = entry.checks.get(key);
     if (!check) {
       check = this.scryptSlots.run(entry.device.id, () => verifyDeviceSecret(password, entry.secretHash));
@@ -292,6 +290,21 @@ export class DeviceRegistry implements DeviceDirectory, OnModuleDestroy {
       check.then(forget, forget);
     }
     return check;
+  }
+
+  /**
+   * Rewrites a device's scrypt hash in the SHA-256 form after it verified. Only if the row
+   * still holds the hash that was checked: a rotation that landed meanwhile is kept. A failed
+   * write is logged and retried on the next login; the login itself succeeds either way.
+   */
+  private async upgradeLegacyHash(entry: CachedDevice, password: string): Promise<void> {
+    const upgraded = hashDeviceSecret(password);
+    try {
+      const replaced = await this.repo.replaceSecretHash(entry.device.id, entry.secretHash, upgraded);
+      if (replaced && this.cache.get(entry.device.id) === entry) entry.secretHash = upgraded;
+    } catch (err) {
+      this.logger.warn(`upgrading the stored secret hash of ${entry.device.id} failed (kept the old one): ${(err as Error).message}`);
+    }
   }
 
   private versionOf(id: string): number {
@@ -346,7 +359,7 @@ export class DeviceRegistry implements DeviceDirectory, OnModuleDestroy {
       (row) => {
         if (this.loading.get(id) === promise) this.loading.delete(id);
         if (!row) return null;
-        const entry: CachedDevice = { device: registeredDevice(row), secretHash: row.secretHash, verifier: null, checks: new Map() };
+        const entry: CachedDevice = { device: registeredDevice(row), secretHash: row.secretHash, checks: new Map() };
         if (this.versionOf(id) === version) this.cache.set(id, entry);
         return entry;
       },

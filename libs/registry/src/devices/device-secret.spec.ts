@@ -1,20 +1,27 @@
-import { ConcurrencyLimit, generateDeviceSecret, hashDeviceSecret, SCRYPT_PARAMS, verifyDeviceSecret } from './device-secret';
+import { ConcurrencyLimit, generateDeviceSecret, hashDeviceSecret, isLegacySecretHash, legacyScryptHash, verifyDeviceSecret, verifyDeviceSecretFast } from './device-secret';
 
 describe('device secrets', () => {
-  it('hashes with a fresh salt each time and verifies only the right secret', async () => {
+  it('stores a SHA-256 of the random secret and verifies only the right secret', async () => {
     const secret = generateDeviceSecret();
-    const [a, b] = await Promise.all([hashDeviceSecret(secret), hashDeviceSecret(secret)]);
-    expect(a).not.toBe(b);
-    expect(a.split('$').slice(0, 4)).toEqual(['scrypt', String(SCRYPT_PARAMS.N), String(SCRYPT_PARAMS.r), String(SCRYPT_PARAMS.p)]);
-    expect(await verifyDeviceSecret(secret, a)).toBe(true);
-    expect(await verifyDeviceSecret(secret, b)).toBe(true);
-    expect(await verifyDeviceSecret(generateDeviceSecret(), a)).toBe(false);
+    expect(Buffer.from(secret, 'base64url')).toHaveLength(32);
+    const stored = hashDeviceSecret(secret);
+    expect(stored).toMatch(/^sha256\$[A-Za-z0-9+/]{43}=$/);
+    expect(isLegacySecretHash(stored)).toBe(false);
+    expect(verifyDeviceSecretFast(secret, stored)).toBe(true);
+    expect(await verifyDeviceSecret(secret, stored)).toBe(true);
+    expect(verifyDeviceSecretFast(generateDeviceSecret(), stored)).toBe(false);
+    expect(verifyDeviceSecretFast(secret + 'x', stored)).toBe(false);
   });
 
-  it('verifies with the parameters stored in the hash, so they can be raised later', async () => {
+  it('still verifies hashes in the old scrypt form, with the parameters stored in them', async () => {
     const secret = generateDeviceSecret();
-    const hash = await hashDeviceSecret(secret);
-    const [, , , , salt] = hash.split('$');
+    const legacy = await legacyScryptHash(secret);
+    expect(isLegacySecretHash(legacy)).toBe(true);
+    expect(await verifyDeviceSecret(secret, legacy)).toBe(true);
+    expect(await verifyDeviceSecret(generateDeviceSecret(), legacy)).toBe(false);
+    // The fast path never accepts the old form: it goes through scrypt.
+    expect(verifyDeviceSecretFast(secret, legacy)).toBe(false);
+    const [, , , , salt] = legacy.split('$');
     const { scryptSync } = await import('node:crypto');
     const cheaper = ['scrypt', 1024, 8, 1, salt, scryptSync(secret, Buffer.from(salt, 'base64'), 32, { N: 1024, r: 8, p: 1 }).toString('base64')].join('$');
     expect(await verifyDeviceSecret(secret, cheaper)).toBe(true);
@@ -25,6 +32,7 @@ describe('device secrets', () => {
     ['a missing hash', 'scrypt$4096$8$1$AAAA$'],
     ['an N that is not a power of two', 'scrypt$1000$8$1$AAAA$AAAA'],
     ['non-numeric parameters', 'scrypt$x$8$1$AAAA$AAAA'],
+    ['a truncated SHA-256', 'sha256$AAAA'],
   ])('treats %s as a mismatch, never a crash', async (_name, stored) => {
     expect(await verifyDeviceSecret('anything', stored)).toBe(false);
   });

@@ -1,22 +1,54 @@
-import { createHmac, randomBytes, scrypt, ScryptOptions, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, scrypt, ScryptOptions, timingSafeEqual } from 'node:crypto';
 
 /**
- * MQTT device secrets: 32 random bytes (base64url), stored only as a scrypt hash
- * (RFC 7914) encoded `scrypt$N$r$p$salt$hash` (salt and hash base64), so the parameters can
- * be raised later without breaking stored hashes.
+ * MQTT device secrets: 32 random bytes (base64url) made by GridProof, stored as
+ * `sha256$<base64 digest>` (FIPS 180-4).
  *
- * N = 2^12, r = 8, p = 1 (4 MiB, ≈7 ms on one core here; 2^14 costs ≈27 ms). The secrets are
- * 256 random bits, so no work factor is what stops guessing (nothing can enumerate 2^256); the
- * slow, salted hash keeps a leaked database from holding anything password-equivalent. What the
- * work factor does cost is the first login of every device after a start: a 10,000-device fleet
- * needs 10,000 checks before it is back (measured ≈1 min at 2^12, ≈4.5 min at 2^14).
- * Raise N here if your threat model differs; stored hashes keep their own parameters.
+ * Why a plain hash and not a slow one (issue #21 item 2, issue #13 finding 4): a slow, salted
+ * hash (scrypt, bcrypt) makes guessing a human's password expensive. These secrets are not
+ * guessable: 256 uniformly random bits, so neither a dictionary nor any amount of work finds
+ * one, and SHA-256's preimage resistance means a leaked table gives nothing that logs in. A
+ * salt (against precomputed tables) or a server-side pepper (a keyed HMAC) add nothing for
+ * such inputs; a pepper would add a key to keep and lose. What the slow hash did cost was real:
+ * each first login after a restart took a scrypt (≈7 ms of a core), so a restart kept a large
+ * fleet out for minutes and a burst of wrong passwords locked a device out. API keys were
+ * already stored this way (api-keys.service.ts).
+ *
+ * Hashes written before are `scrypt$N$r$p$salt$hash` (RFC 7914); they still verify, and the
+ * registry replaces one with its SHA-256 form on the device's next successful login.
+ * GridProof verifies no secret a human chooses, so no slow hash is kept for new secrets.
  */
-export const SCRYPT_PARAMS = { N: 2 ** 12, r: 8, p: 1, keyLength: 32, saltLength: 16 } as const;
+export const SECRET_HASH_PREFIX = 'sha256$';
 
 export function generateDeviceSecret(): string {
   return randomBytes(32).toString('base64url');
 }
+
+export function hashDeviceSecret(secret: string): string {
+  return SECRET_HASH_PREFIX + createHash('sha256').update(secret, 'utf8').digest('base64');
+}
+
+/** Whether a stored hash is the old scrypt form, replaced on the next successful login. */
+export function isLegacySecretHash(encoded: string): boolean {
+  return encoded.startsWith('scrypt$');
+}
+
+/** Constant-time check of a secret against a stored `sha256$` hash; false for any other form. */
+export function verifyDeviceSecretFast(secret: string, encoded: string): boolean {
+  if (!encoded.startsWith(SECRET_HASH_PREFIX)) return false;
+  const expected = Buffer.from(encoded.slice(SECRET_HASH_PREFIX.length), 'base64');
+  const actual = createHash('sha256').update(secret, 'utf8').digest();
+  return expected.length === actual.length && timingSafeEqual(actual, expected);
+}
+
+/** Checks a secret against either stored form; false for any malformed hash. */
+export async function verifyDeviceSecret(secret: string, encoded: string): Promise<boolean> {
+  if (encoded.startsWith(SECRET_HASH_PREFIX)) return verifyDeviceSecretFast(secret, encoded);
+  return verifyLegacyScrypt(secret, encoded);
+}
+
+/** The parameters hashes were written with before SHA-256 (N = 2^12, r = 8, p = 1); tests make legacy rows with them. */
+export const LEGACY_SCRYPT_PARAMS = { N: 2 ** 12, r: 8, p: 1, keyLength: 32, saltLength: 16 } as const;
 
 function scryptAsync(password: string, salt: Buffer, keyLength: number, options: ScryptOptions): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -27,15 +59,15 @@ function scryptAsync(password: string, salt: Buffer, keyLength: number, options:
 // 128 * N * r bytes plus headroom; Node's default maxmem (32 MiB) is too tight above N = 2^14.
 const maxmem = (N: number, r: number) => 128 * N * r * 2;
 
-export async function hashDeviceSecret(secret: string): Promise<string> {
-  const { N, r, p, keyLength, saltLength } = SCRYPT_PARAMS;
+/** A hash in the old form, as provisioning wrote it before (tests of the migration). */
+export async function legacyScryptHash(secret: string): Promise<string> {
+  const { N, r, p, keyLength, saltLength } = LEGACY_SCRYPT_PARAMS;
   const salt = randomBytes(saltLength);
   const hash = await scryptAsync(secret, salt, keyLength, { N, r, p, maxmem: maxmem(N, r) });
   return ['scrypt', N, r, p, salt.toString('base64'), hash.toString('base64')].join('$');
 }
 
-/** Constant-time check of a secret against a stored `scrypt$...` hash; false for any malformed hash. */
-export async function verifyDeviceSecret(secret: string, encoded: string): Promise<boolean> {
+async function verifyLegacyScrypt(secret: string, encoded: string): Promise<boolean> {
   const parts = encoded.split('$');
   if (parts.length !== 6 || parts[0] !== 'scrypt') return false;
   const [N, r, p] = parts.slice(1, 4).map(Number);
@@ -49,23 +81,6 @@ export async function verifyDeviceSecret(secret: string, encoded: string): Promi
   } catch {
     // Parameters scrypt refuses (N not a power of two, too much memory): a corrupt hash.
     return false;
-  }
-}
-
-/**
- * A cheap verifier remembered in memory after one successful scrypt check, so reconnect storms
- * cost an HMAC per login instead of a scrypt. Keyed with a per-process random key: a memory
- * dump does not yield something that could be checked offline against other processes.
- */
-export class FastVerifier {
-  private readonly key = randomBytes(32);
-
-  digest(secret: string): Buffer {
-    return createHmac('sha256', this.key).update(secret).digest();
-  }
-
-  matches(secret: string, digest: Buffer): boolean {
-    return timingSafeEqual(this.digest(secret), digest);
   }
 }
 

@@ -78,6 +78,16 @@ export class DeviceRepository {
     return rows[0] ?? null;
   }
 
+  /** Compare-and-set of the secret hash (the legacy hash upgrade); true when the row held `from`. */
+  async replaceSecretHash(id: string, from: string, to: string): Promise<boolean> {
+    const rows = await this.store.db
+      .update(devices)
+      .set({ secretHash: to })
+      .where(and(eq(devices.id, id), eq(devices.secretHash, from)))
+      .returning({ id: devices.id });
+    return rows.length === 1;
+  }
+
   get db(): SqlDatabase {
     return this.store.db;
   }
