@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { CoreModule, CoreModuleOptions } from '@gridproof/core';
 import { AlertsModule } from '@gridproof/alerts';
-import { AnchorModule, LeafJournal, ReceiveClock } from '@gridproof/anchor';
+import { AnchorModule, AnchorService, LeafJournal, ReceiveClock } from '@gridproof/anchor';
 import { AuditModule } from '@gridproof/audit';
 import { BrokerModule, BrokerService } from '@gridproof/broker';
 import { DetectModule } from '@gridproof/detect';
@@ -45,7 +45,7 @@ export class AppModule {
         {
           provide: HEALTH_CONTRIBUTORS,
           useFactory: (...contributors: HealthContributor[]) => contributors,
-          inject: [IngestPipeline, BrokerService],
+          inject: [IngestPipeline, BrokerService, AnchorService],
         },
         {
           provide: LateBrokerPublisher,

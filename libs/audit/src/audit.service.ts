@@ -1,6 +1,6 @@
 import type { InfluxDB } from 'influx';
 import type { KeyEvent } from '@gridproof/registry';
-import { AnchorRepository, BatchRecord, ChainPort, compareRecords, InfluxRecordReader, LogProofs, MerkleFrontier, OnChainBatch, recordKey, recordLeaf, RecordRef, verifyConsistency } from '@gridproof/anchor';
+import { AnchorRepository, BatchRecord, ChainPort, compareRecords, InfluxRecordReader, LogProofs, MerkleFrontier, OnChainBatch, ReanchoredBatch, recordKey, recordLeaf, RecordRef, verifyConsistency } from '@gridproof/anchor';
 import { MEASUREMENTS } from '@gridproof/influx';
 import type { IngestRecord } from '@gridproof/telemetry';
 import type { DeviceKeyLookup } from './proof.service';
@@ -35,6 +35,13 @@ export interface BatchAudit {
   deadLettered: { count: number; readings: RecordRef[] };
   /** Every stored record's Ed25519 signature against its device's key at the record's rx. */
   signatures: SignatureFindings | null;
+  /**
+   * Each time the chain lost this batch's anchoring and it was anchored again (the operator's
+   * record, anchor_reanchor_events), with when, and the anchoring that was lost. A re-anchored
+   * batch is never verified: the chain attests its root only since the re-anchoring, not since
+   * the batch was sealed, so an edited root would look the same.
+   */
+  reanchored: Array<{ event: number; detectedAt: number; reason: string; detail: string; lost: { txHash: string; blockNumber: number; blockHash: string | null; anchoredAt: number | null } }>;
 }
 
 export interface AuditReport {
@@ -89,6 +96,7 @@ export class AuditService {
     }
     const histories = this.keys ? await this.keys.keyHistories([...new Set(stored.map((s) => s.record.device))]) : null;
     const chain = this.chain();
+    const reanchored = await this.repo.reanchoredBatches(batches[0].id, batches[batches.length - 1].id);
     const results: BatchAudit[] = [];
     const log = new LogProofs(this.repo);
     // The head before the period: its stored frontier is where the log continues from.
@@ -96,7 +104,7 @@ export class AuditService {
     let prevOnChain = batches[0].id > 0 && chain ? await chain.getBatch(batches[0].id - 1) : null;
     for (const b of batches) {
       const onChain = chain ? await chain.getBatch(b.id) : null;
-      results.push(await this.auditBatch(b, byBatch.get(b.id)!, onChain, prevStored, prevOnChain, chain !== null, log, histories));
+      results.push(await this.auditBatch(b, byBatch.get(b.id)!, onChain, prevStored, prevOnChain, chain !== null, log, histories, reanchored.filter((r) => r.batchId === b.id)));
       prevStored = b;
       prevOnChain = onChain;
     }
@@ -123,6 +131,7 @@ export class AuditService {
     chainUp: boolean,
     log: LogProofs,
     histories: Map<string, KeyEvent[]> | null,
+    lost: ReanchoredBatch[],
   ): Promise<BatchAudit> {
     records.sort(compareRecords);
     const leaves = records.map(recordLeaf);
@@ -153,6 +162,12 @@ export class AuditService {
       const expectedPrev = b.id === 0 ? '00'.repeat(32) : prev?.root;
       if (onChain.prevRoot !== expectedPrev) problems.push('the batch does not chain to the previous batch on chain');
       if (onChain.root !== b.root) problems.push('the store records a different root than the chain');
+      if (onChain.prevRoot !== b.prevRoot) problems.push('the store records a different previous root than the chain');
+    }
+    for (const r of lost) {
+      problems.push(
+        `RE-ANCHORED: the chain lost this batch's anchoring (tx ${r.lost.txHash}, block ${r.lost.blockNumber}); event ${r.event.id} (${r.event.reason}) found it on ${new Date(r.event.detectedAt).toISOString()} and the batch was anchored again${b.anchor ? ` on ${new Date(b.anchor.anchoredAt).toISOString()} (block ${b.anchor.blockNumber})` : ''}: the chain attests its root only since then`,
+      );
     }
     const consistency = onChain && prev && prevStored && b.id > 0 ? await this.checkConsistency(log, prevStored, b, prev, onChain) : null;
     if (consistency && !consistency.verified) problems.push(`the log at this batch (${onChain!.count} leaves) is not an extension of the previous head (${prev!.count} leaves): RFC 6962 consistency fails`);
@@ -171,6 +186,7 @@ export class AuditService {
       injected: [],
       deadLettered: { count: b.deadLettered, readings: b.deadLetters },
       signatures,
+      reanchored: lost.map((r) => ({ event: r.event.id, detectedAt: r.event.detectedAt, reason: r.event.reason, detail: r.event.detail, lost: r.lost })),
     };
     if (result.verified || !onChain || !base || !baseOk) return result;
 

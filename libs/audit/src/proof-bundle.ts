@@ -82,10 +82,10 @@ export const proofBundleSchema = z
         txHash: z.string().regex(/^0x[0-9a-f]{64}$/, 'a lowercase 0x transaction hash'),
         blockNumber: z.number().int().nonnegative(),
         abi: z.object({ getBatch: z.literal(ANCHOR_ABI_IDS.getBatch), anchor: z.literal(ANCHOR_ABI_IDS.anchor), anchoredEvent: z.literal(ANCHOR_ABI_IDS.anchoredEvent) }).strict(),
-        /** Optional, filled by the chain's side when known: the anchoring block's hash and time, and whether the batch was re-anchored. */
-        blockHash: z.string().regex(/^0x[0-9a-f]{64}$/).optional(),
-        blockTimestamp: z.number().int().nonnegative().optional(),
-        reanchored: z.boolean().optional(),
+        // The block pinned by hash and header timestamp (Unix seconds): a re-created chain can
+        // repeat the transaction hash and block number, never the block hash.
+        blockHash: z.string().regex(/^0x[0-9a-f]{64}$/, 'a lowercase 0x block hash'),
+        blockTimestamp: z.number().int().nonnegative(),
       })
       .strict(),
     /**

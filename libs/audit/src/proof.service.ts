@@ -39,6 +39,8 @@ export class ProofService {
     const batch = await this.repo.batchAt(record.rx);
     if (!batch) throw new ProofError('not_anchored', `the reading (rx ${record.rx}) is not in a sealed batch yet`);
     if (!batch.anchor) throw new ProofError('not_anchored', `batch ${batch.id} is sealed but not anchored yet`);
+    const { blockHash, blockTimestamp } = batch.anchor;
+    if (blockHash === null || blockTimestamp === null) throw new ProofError('not_anchored', `batch ${batch.id} was anchored before block hashes were kept; its block is filled in at the next start`);
     const leaves = (await this.repo.leaves(batch.id)) ?? [];
     const index = leaves.findIndex((l) => l.device === record.device && l.seq === record.seq);
     if (index < 0) throw new ProofError('mismatch', `batch ${batch.id} did not anchor ${device}#${record.seq}: the stored reading was added afterwards`);
@@ -59,7 +61,7 @@ export class ProofService {
       leafIndex: inclusion.leafIndex,
       path: inclusion.path.map((h) => h.toString('hex')),
       batch: { id: batch.id, start: batch.start, end: batch.end, count: batch.count, treeSize: batch.treeSize, root: batch.root, prevRoot: batch.prevRoot },
-      chain: { chainId: batch.anchor.chainId, contract: batch.anchor.contract.toLowerCase(), txHash: batch.anchor.txHash.toLowerCase(), blockNumber: batch.anchor.blockNumber, abi: { ...ANCHOR_ABI_IDS } },
+      chain: { chainId: batch.anchor.chainId, contract: batch.anchor.contract.toLowerCase(), txHash: batch.anchor.txHash.toLowerCase(), blockNumber: batch.anchor.blockNumber, blockHash: blockHash.toLowerCase(), blockTimestamp, abi: { ...ANCHOR_ABI_IDS } },
     };
     if (opts.consistencyTo !== undefined) {
       const to = opts.consistencyTo === 'latest' ? await this.repo.lastAnchored() : await this.repo.batch(opts.consistencyTo);

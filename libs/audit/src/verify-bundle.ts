@@ -12,7 +12,24 @@ export interface VerificationCheck {
 export interface VerificationReport {
   ok: boolean;
   checks: VerificationCheck[];
+  /** Seconds from the reading's receipt (rx) to the anchoring block's timestamp; null when the chain was not checked. */
+  anchoringDelaySeconds: number | null;
+  /** What does not fail the proof but an auditor must weigh: a development chain, a late anchoring. */
+  warnings: string[];
 }
+
+/**
+ * Chain ids of development chains, whose state the operator alone controls: Hardhat and Anvil
+ * (31337), Ganache and geth --dev (1337), Ganache's UI (5777).
+ */
+export const DEVELOPMENT_CHAIN_IDS: ReadonlySet<number> = new Set([31337, 1337, 5777]);
+
+/**
+ * A batch is normally anchored seconds after its window closes (GP_ANCHOR_SETTLE_MS, then one
+ * block). An hour later means the batch was queued through a chain outage or re-anchored after
+ * the chain lost it: worth a warning, and a question to the operator (its audit report).
+ */
+export const LATE_ANCHORING_SECONDS = 3_600;
 
 /**
  * The standalone verifier: needs only the bundle and a chain's JSON-RPC endpoint (no InfluxDB,
@@ -31,7 +48,7 @@ export async function verifyBundle(input: unknown, rpc: string | JsonRpcApiProvi
   const parsed = proofBundleSchema.safeParse(input);
   if (!parsed.success) {
     add('format', false, parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-    return { ok: false, checks };
+    return { ok: false, checks, anchoringDelaySeconds: null, warnings: [] };
   }
   const b = parsed.data;
   add('format', b.device.id === b.record.device && b.signature === b.record.sig, 'bundle fields are consistent');
@@ -52,7 +69,17 @@ export async function verifyBundle(input: unknown, rpc: string | JsonRpcApiProvi
     const ok = c.batchId >= b.batch.id && verifyConsistency(b.batch.treeSize, c.treeSize, Buffer.from(b.batch.root, 'hex'), Buffer.from(c.root, 'hex'), c.proof.map((h) => Buffer.from(h, 'hex')));
     add('consistency', ok, `RFC 6962 consistency proof from head ${b.batch.treeSize} (batch ${b.batch.id}) to head ${c.treeSize} (batch ${c.batchId}): ${ok ? 'the later log extends this one' : 'does not verify'}`);
   }
-  if (checks.some((c) => !c.ok)) return { ok: false, checks };
+  const warnings: string[] = [];
+  if (DEVELOPMENT_CHAIN_IDS.has(b.chain.chainId)) {
+    warnings.push(`chain id ${b.chain.chainId} is a development chain: its operator alone keeps its state, so it proves only what that operator could not have re-created since (docs/auditors.md)`);
+  }
+  // Block time is in seconds, rx in milliseconds.
+  const delay = b.chain.blockTimestamp - b.record.rx / 1000;
+  const afterWindow = b.chain.blockTimestamp - b.batch.end / 1000;
+  if (afterWindow > LATE_ANCHORING_SECONDS) {
+    warnings.push(`the batch was anchored ${formatSeconds(afterWindow)} after its window closed: it waited through a chain outage or was re-anchored (ask for the operator's audit report)`);
+  }
+  if (checks.some((c) => !c.ok)) return { ok: false, checks, anchoringDelaySeconds: null, warnings };
 
   let provider: JsonRpcApiProvider | null = null;
   try {
@@ -64,7 +91,16 @@ export async function verifyBundle(input: unknown, rpc: string | JsonRpcApiProvi
   } finally {
     if (typeof rpc === 'string') provider?.destroy();
   }
-  return { ok: checks.every((c) => c.ok), checks };
+  const ok = checks.every((c) => c.ok);
+  // The delay is a fact of the pinned block only once the chain confirmed that block.
+  return { ok, checks, anchoringDelaySeconds: ok ? delay : null, warnings };
+}
+
+function formatSeconds(s: number): string {
+  if (s < 120) return `${s.toFixed(1)} s`;
+  if (s < 7_200) return `${(s / 60).toFixed(1)} min`;
+  if (s < 172_800) return `${(s / 3_600).toFixed(1)} h`;
+  return `${(s / 86_400).toFixed(1)} days`;
 }
 
 function checkSignature(b: ProofBundle, add: (n: VerificationCheck['name'], ok: boolean, d: string) => boolean): void {
@@ -138,7 +174,40 @@ async function checkChain(b: ProofBundle, provider: JsonRpcApiProvider, add: (n:
   const event = iface.getEvent('Anchored');
   const log = receipt?.logs.find((l) => l.address.toLowerCase() === b.chain.contract && event && l.topics[0] === event.topicHash && BigInt(l.topics[1]) === BigInt(b.batch.id));
   const decoded = log ? iface.decodeEventLog('Anchored', log.data, log.topics) : null;
-  const ok = !!receipt && receipt.status === 1 && receipt.blockNumber === b.chain.blockNumber && stored.block === b.chain.blockNumber && !!decoded && String(decoded.root).slice(2) === b.batch.root;
-  const depth = receipt ? (await provider.getBlockNumber()) - receipt.blockNumber + 1 : 0;
-  add('transaction', ok, receipt ? `tx ${b.chain.txHash} in block ${receipt.blockNumber} (${depth} confirmations) emitted Anchored(${b.batch.id})` : `tx ${b.chain.txHash} not found`);
+  const block = receipt ? await provider.getBlock(receipt.blockHash) : null;
+  const pinned = !!receipt && receipt.blockHash.toLowerCase() === b.chain.blockHash && block?.timestamp === b.chain.blockTimestamp;
+  const ok = !!receipt && receipt.status === 1 && receipt.blockNumber === b.chain.blockNumber && pinned && stored.block === b.chain.blockNumber && !!decoded && String(decoded.root).slice(2) === b.batch.root;
+  if (ok) {
+    const depth = (await provider.getBlockNumber()) - receipt.blockNumber + 1;
+    add('transaction', true, `tx ${b.chain.txHash} in block ${receipt.blockNumber} (${b.chain.blockHash}, ${isoSeconds(b.chain.blockTimestamp)}, ${depth} confirmations) emitted Anchored(${b.batch.id})`);
+    return;
+  }
+  add('transaction', false, await whyNotPinned(b, provider, receipt ? { blockNumber: receipt.blockNumber, blockHash: receipt.blockHash.toLowerCase(), timestamp: block?.timestamp ?? null } : null, stored.block));
+}
+
+const isoSeconds = (s: number) => new Date(s * 1000).toISOString();
+
+/**
+ * The bundle's anchoring is not on the chain as pinned. When the contract holds the batch in
+ * another block, the chain was re-created (or reorganised) and the batch anchored again: say so,
+ * and when (that block's time), since a re-created chain can repeat transaction hashes and block
+ * numbers but not block hashes.
+ */
+async function whyNotPinned(
+  b: ProofBundle,
+  provider: JsonRpcApiProvider,
+  mined: { blockNumber: number; blockHash: string; timestamp: number | null } | null,
+  contractBlock: number,
+): Promise<string> {
+  const pinned = `block ${b.chain.blockNumber} (${b.chain.blockHash}, ${isoSeconds(b.chain.blockTimestamp)})`;
+  if (mined && mined.blockHash !== b.chain.blockHash) {
+    return `tx ${b.chain.txHash} is now in block ${mined.blockNumber} (${mined.blockHash}${mined.timestamp !== null ? `, ${isoSeconds(mined.timestamp)}` : ''}), not in the bundle's ${pinned}: the chain was re-created or reorganised and the batch RE-ANCHORED${mined.timestamp !== null ? ` at ${isoSeconds(mined.timestamp)}` : ''}`;
+  }
+  if (mined && mined.timestamp !== b.chain.blockTimestamp) return `tx ${b.chain.txHash} is in block ${mined.blockHash} dated ${mined.timestamp}, the bundle says ${b.chain.blockTimestamp}`;
+  if (!mined && contractBlock > 0) {
+    const now = await provider.getBlock(contractBlock);
+    return `tx ${b.chain.txHash} is not on this chain, but the contract holds batch ${b.batch.id} from block ${contractBlock}${now ? ` (${now.hash}, ${isoSeconds(now.timestamp)})` : ''}: the batch was RE-ANCHORED${now ? ` at ${isoSeconds(now.timestamp)}` : ''}; the bundle's ${pinned} is gone`;
+  }
+  if (!mined) return `tx ${b.chain.txHash} not found`;
+  return `tx ${b.chain.txHash} in block ${mined.blockNumber} does not match the bundle's ${pinned} and Anchored(${b.batch.id}, ${b.batch.root})`;
 }

@@ -39,6 +39,8 @@ export const METRIC = {
   anchorChainUp: 'gridproof_anchor_chain_up', // 1 when the last chain call succeeded
   anchorTransactions: 'gridproof_anchor_transactions_total', // label: kind (sent, resubmitted)
   anchorLateRecords: 'gridproof_anchor_late_records_total', // accepted with an rx in an already sealed window
-  anchorErrors: 'gridproof_anchor_errors_total', // label: what (seal, chain, rejected)
+  anchorErrors: 'gridproof_anchor_errors_total', // label: what (seal, chain, rejected, dead_letter, check)
+  anchorReanchored: 'gridproof_anchor_reanchored_batches', // batch anchorings the chain lost and that were anchored again (all time)
+  anchorStoreMismatches: 'gridproof_anchor_store_mismatch_batches', // anchored batches whose SQL record differs from the chain (start-up check)
   grafanaFeedErrors: 'gridproof_grafana_feed_errors_total', // label: feed (sites, alerts_open, device_status)
 } as const;

@@ -39,7 +39,10 @@ export function chainContractSuite(name: string, open: () => Promise<ChainUnderT
       expect(await c.chain.nextBatchId()).toBe(2);
       expect(await c.chain.getBatch(1)).toMatchObject({ root: b1.root, prevRoot: b0.root, count: 10, start: 1_000, end: 2_000 });
       expect(await c.chain.getBatch(2)).toBeNull();
-      expect(await c.chain.findAnchorTx(0, 0)).toEqual({ txHash: r0.txHash, blockNumber: r0.blockNumber });
+      const { resubmissions: _, ...mined } = r0;
+      expect(mined.blockHash).toMatch(/^0x[0-9a-f]{64}$/);
+      expect(await c.chain.findAnchorTx(0, 0)).toEqual(mined);
+      expect(await c.chain.minedAt(r0.txHash)).toEqual(mined);
     });
 
     it('rejects a batch id out of order, so a gap cannot be written', async () => {

@@ -13,9 +13,17 @@ export interface OnChainBatch extends BatchAnchor {
   anchoredAtBlock: number;
 }
 
-export interface AnchorReceipt {
+/** Where a transaction was mined: bundles pin all four, so a re-created chain cannot pass for the original. */
+export interface MinedAt {
   txHash: string;
   blockNumber: number;
+  /** 0x-prefixed lowercase. */
+  blockHash: string;
+  /** The block header's timestamp, Unix seconds. */
+  blockTimestamp: number;
+}
+
+export interface AnchorReceipt extends MinedAt {
   /** Transactions that replaced a dropped or stuck one for this batch. */
   resubmissions: number;
 }
@@ -51,7 +59,9 @@ export interface ChainPort {
   nextBatchId(): Promise<number>;
   getBatch(batchId: number): Promise<OnChainBatch | null>;
   /** The transaction that anchored this batch, from the contract's Anchored event. */
-  findAnchorTx(batchId: number, fromBlock: number): Promise<{ txHash: string; blockNumber: number } | null>;
+  findAnchorTx(batchId: number, fromBlock: number): Promise<MinedAt | null>;
+  /** Where this transaction is mined now (null: not mined, or unknown to the node). */
+  minedAt(txHash: string): Promise<MinedAt | null>;
   /** Sends anchor(...) and waits for it to be mined and confirmed; re-submits a dropped one. */
   anchor(batch: BatchAnchor, options: AnchorOptions): Promise<AnchorReceipt>;
   close(): Promise<void>;

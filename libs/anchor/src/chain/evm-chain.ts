@@ -1,6 +1,6 @@
 import { ContractFactory, Interface, JsonRpcApiProvider, TransactionReceipt, Wallet } from 'ethers';
 import { anchorContractArtifact, anchorContractInterface } from '../contract/anchor-contract';
-import { AnchorOptions, AnchorReceipt, AnchorRejectedError, BatchAnchor, ChainPort, OnChainBatch } from './chain.port';
+import { AnchorOptions, AnchorReceipt, AnchorRejectedError, BatchAnchor, ChainPort, MinedAt, OnChainBatch } from './chain.port';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const hex32 = (h: string) => `0x${h}`;
@@ -84,7 +84,7 @@ export class EvmChain implements ChainPort {
     };
   }
 
-  async findAnchorTx(batchId: number, fromBlock: number): Promise<{ txHash: string; blockNumber: number } | null> {
+  async findAnchorTx(batchId: number, fromBlock: number): Promise<MinedAt | null> {
     const event = this.iface.getEvent('Anchored');
     if (!event) throw new Error('the contract ABI has no Anchored event');
     const logs = await this.provider.getLogs({
@@ -94,7 +94,18 @@ export class EvmChain implements ChainPort {
       topics: [event.topicHash, `0x${batchId.toString(16).padStart(64, '0')}`],
     });
     const log = logs[logs.length - 1];
-    return log ? { txHash: log.transactionHash, blockNumber: log.blockNumber } : null;
+    return log ? this.minedAt(log.transactionHash) : null;
+  }
+
+  async minedAt(txHash: string): Promise<MinedAt | null> {
+    const receipt = await this.provider.getTransactionReceipt(txHash);
+    return receipt ? this.mined(receipt) : null;
+  }
+
+  private async mined(receipt: TransactionReceipt): Promise<MinedAt> {
+    const block = await this.provider.getBlock(receipt.blockHash);
+    if (!block) throw new Error(`block ${receipt.blockHash} of transaction ${receipt.hash} not found`);
+    return { txHash: receipt.hash.toLowerCase(), blockNumber: receipt.blockNumber, blockHash: receipt.blockHash.toLowerCase(), blockTimestamp: block.timestamp };
   }
 
   async anchor(batch: BatchAnchor, options: AnchorOptions): Promise<AnchorReceipt> {
@@ -124,7 +135,7 @@ export class EvmChain implements ChainPort {
       }
       if (receipt.status !== 1) throw new AnchorRejectedError('reverted', `anchor transaction ${receipt.hash} reverted`);
       const confirmed = await this.waitForConfirmations(receipt, options.confirmations);
-      if (confirmed) return { txHash: confirmed.hash, blockNumber: confirmed.blockNumber, resubmissions: attempt };
+      if (confirmed) return { ...(await this.mined(confirmed)), resubmissions: attempt };
       // Reorged out before reaching the depth: send again (same nonce; it may be re-mined too).
     }
   }

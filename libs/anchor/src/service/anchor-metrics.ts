@@ -41,6 +41,22 @@ export class AnchorMetrics {
         this.set(status().chain.reachable ? 1 : 0);
       },
     });
+    new Gauge({
+      name: METRIC.anchorReanchored,
+      help: 'Batch anchorings the chain lost and that were anchored again, over all time (anchor_reanchor_events)',
+      registers: [registry],
+      collect() {
+        this.set(status().history.reanchoredBatches);
+      },
+    });
+    new Gauge({
+      name: METRIC.anchorStoreMismatches,
+      help: 'Anchored batches whose record in the SQL store differs from the chain (start-up check)',
+      registers: [registry],
+      collect() {
+        this.set(status().history.storeMismatches.count);
+      },
+    });
     this.transactions = new Counter({ name: METRIC.anchorTransactions, help: 'Anchor transactions sent', labelNames: ['kind'], registers: [registry] });
     this.lateRecords = new Counter({ name: METRIC.anchorLateRecords, help: 'Accepted records whose rx fell in an already sealed window', registers: [registry] });
     this.errors = new Counter({ name: METRIC.anchorErrors, help: 'Anchoring errors', labelNames: ['what'], registers: [registry] });

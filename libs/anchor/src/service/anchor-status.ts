@@ -1,3 +1,5 @@
+import type { ReanchorEvent } from '../store/anchor.repository';
+
 /** What /api/anchors/status and the gauges report. */
 export interface AnchorStatus {
   running: boolean;
@@ -13,6 +15,17 @@ export interface AnchorStatus {
   lateRecords: number;
   /** Accepted readings InfluxDB refused for good, left out of their batches (since start). */
   deadLettered: number;
+  /** Whether the chain still holds the history the store recorded (docs/anchoring.md). */
+  history: {
+    /** Batch anchorings the chain lost and that were anchored again, over all time. */
+    reanchoredBatches: number;
+    /** Re-anchoring events found by this process. */
+    reanchorEvents: ReanchorEvent[];
+    /** Anchored batches whose store record differs from the chain (found at start-up; ids: the first 100). */
+    storeMismatches: { count: number; batches: number[] };
+    /** The start-up comparison of the store with the chain, once done. */
+    startupCheck: { batches: number; mismatches: number; durationMs: number } | null;
+  };
   chain: {
     kind: 'embedded' | 'rpc';
     chainId: number | null;

@@ -4,12 +4,12 @@ import type { AcceptedReading, DeadLetteredReading, PipelineEvents } from '@grid
 import { MEASUREMENTS } from '@gridproof/influx';
 import { ReceiveClock } from '../batch/receive-clock';
 import { OpenWindow, WindowPlanner } from '../batch/window-planner';
-import { AnchorRejectedError, ChainPort } from '../chain/chain.port';
+import { AnchorRejectedError, ChainPort, MinedAt } from '../chain/chain.port';
 import { LeafJournal } from '../log/leaf-journal';
 import { MerkleFrontier } from '../merkle/merkle';
 import { InfluxRecordReader } from '../records/influx-records';
 import { compareRecords, recordKey, recordLeaf, RecordRef } from '../records/record-leaf';
-import { AnchorRepository, BatchRecord } from '../store/anchor.repository';
+import { AnchorRepository, BatchRecord, ReanchorEvent } from '../store/anchor.repository';
 import { AnchorMetrics } from './anchor-metrics';
 import { AnchorStatus } from './anchor-status';
 
@@ -75,6 +75,12 @@ export class AnchorService {
   private sealing: Promise<void> = Promise.resolve();
   /** The log's right edge after the last sealed batch. */
   private frontier = MerkleFrontier.empty();
+  private storeCheck: Promise<void> | null = null;
+  private storeMismatches: number[] = [];
+  private storeMismatchCount = 0;
+  private startupCheck: AnchorStatus['history']['startupCheck'] = null;
+  private reanchorEvents: ReanchorEvent[] = [];
+  private reanchoredBatches = 0;
 
   constructor(
     private readonly repo: AnchorRepository,
@@ -101,6 +107,7 @@ export class AnchorService {
     this.frontier = this.lastSealed ? MerkleFrontier.from(this.lastSealed.treeSize, this.lastSealed.frontier.map((h) => Buffer.from(h, 'hex'))) : MerkleFrontier.empty();
     this.lastAnchored = await this.repo.lastAnchored();
     this.backlog = await this.repo.unanchoredCount();
+    this.reanchoredBatches = await this.repo.reanchoredCount();
     let genesis = Number(await this.repo.state('genesis'));
     if (!genesis) {
       genesis = Math.floor(now / this.options.intervalMs) * this.options.intervalMs;
@@ -142,6 +149,8 @@ export class AnchorService {
     await this.lateDeadLetters;
     await this.anchorLoop;
     this.anchorLoop = null;
+    await this.storeCheck;
+    this.storeCheck = null;
     // The chain belongs to whoever opened it (AnchorModule closes it after the service).
   }
 
@@ -214,6 +223,12 @@ export class AnchorService {
       openWindows: this.planner?.open.length ?? 0,
       lateRecords: this.lateRecords,
       deadLettered: this.deadLettered,
+      history: {
+        reanchoredBatches: this.reanchoredBatches,
+        reanchorEvents: this.reanchorEvents,
+        storeMismatches: { count: this.storeMismatchCount, batches: this.storeMismatches },
+        startupCheck: this.startupCheck,
+      },
       chain: {
         kind: this.chain?.kind ?? this.chainKind,
         chainId: this.chainId,
@@ -222,6 +237,25 @@ export class AnchorService {
         reachable: this.chainReachable,
         lastError: this.chainError,
       },
+    };
+  }
+
+  readonly healthName = 'anchor';
+
+  /**
+   * /api/health: degraded while the chain has lost history this process re-anchored, or the
+   * store differs from the chain; the detail says which. (The HealthContributor shape of
+   * apps/gridproof; this lib does not import the app.)
+   */
+  health(): { status: 'up' | 'degraded'; detail?: string; reanchoredBatches: number; storeMismatches: number } {
+    const problems: string[] = [];
+    for (const e of this.reanchorEvents) problems.push(`re-anchoring event ${e.id} (${e.reason}): ${e.batches} batches anchored again`);
+    if (this.storeMismatchCount) problems.push(`${this.storeMismatchCount} anchored batches in the store differ from the chain (first: ${this.storeMismatches.slice(0, 5).join(', ')})`);
+    return {
+      status: problems.length ? 'degraded' : 'up',
+      ...(problems.length ? { detail: problems.join('; ') } : {}),
+      reanchoredBatches: this.reanchoredBatches,
+      storeMismatches: this.storeMismatchCount,
     };
   }
 
@@ -352,8 +386,15 @@ export class AnchorService {
     this.chainError = null;
     const last = await this.repo.lastAnchored();
     if (last && last.id >= next) {
-      const n = await this.repo.clearAnchorsFrom(next);
-      this.logger.warn(`the chain holds ${next} batches but the store recorded ${last.id + 1} as anchored: re-anchoring ${n}`);
+      await this.reanchor('chain_behind', next, `contract ${chain.contractAddress} on chain ${this.chainId} holds ${next} batches, the store recorded batches up to ${last.id} as anchored on it`, chain.contractAddress, chain.contractAddress);
+    }
+    if (!this.storeCheck) {
+      // In the background: ≈ 3 ms per batch (bench:chain-journal), minutes for a long history,
+      // which must not hold up anchoring.
+      this.storeCheck = this.checkStoreAgainstChain(chain, next).catch((err: unknown) => {
+        this.metrics?.errors.inc({ what: 'check' });
+        this.logger.error(`the start-up check of the store against the chain stopped: ${(err as Error).message}`);
+      });
     }
     let anchored = 0;
     while (!this.stopping) {
@@ -393,8 +434,8 @@ export class AnchorService {
     await this.recordAnchored(chain, batch, tx);
   }
 
-  private async recordAnchored(chain: ChainPort, batch: BatchRecord, tx: { txHash: string; blockNumber: number }): Promise<void> {
-    const anchor = { chainId: this.chainId ?? 0, contract: chain.contractAddress ?? '', txHash: tx.txHash, blockNumber: tx.blockNumber };
+  private async recordAnchored(chain: ChainPort, batch: BatchRecord, tx: MinedAt): Promise<void> {
+    const anchor = { chainId: this.chainId ?? 0, contract: chain.contractAddress ?? '', txHash: tx.txHash, blockNumber: tx.blockNumber, blockHash: tx.blockHash, blockTimestamp: tx.blockTimestamp };
     await this.repo.markAnchored(batch.id, anchor);
     this.lastAnchored = { ...batch, anchor: { ...anchor, anchoredAt: this.wallClock() } };
     this.backlog = Math.max(0, this.backlog - 1);
@@ -417,6 +458,66 @@ export class AnchorService {
       .catch((err: unknown) => this.logger.warn(`could not write ${MEASUREMENTS.anchorBatches} point: ${(err as Error).message}`));
   }
 
+  /**
+   * The chain no longer holds batches the store recorded as anchored on it. Anchoring them again
+   * is the only way to go on (the contract takes batch ids in order from 0), but never silently:
+   * the event and every lost position are recorded (anchor_reanchor_events), logged as an error,
+   * counted, shown by health, and the audit reports each such batch as re-anchored, not verified.
+   */
+  private async reanchor(reason: ReanchorEvent['reason'], fromBatch: number, detail: string, contractBefore: string | null, contractAfter: string | null): Promise<void> {
+    const event = await this.repo.recordReanchor({ reason, detail, chainId: this.chainId ?? 0, contractBefore, contractAfter, fromBatch });
+    this.reanchorEvents.push(event);
+    this.reanchoredBatches += event.batches;
+    this.backlog = await this.repo.unanchoredCount();
+    this.lastAnchored = await this.repo.lastAnchored();
+    this.logger.error(
+      `HISTORY LOST ON CHAIN (re-anchoring event ${event.id}, ${reason}): ${detail}. ${event.batches} batches from batch ${fromBatch} on are anchored again now; ` +
+        'their earlier anchoring is gone, the audit reports them as re-anchored and proofs exported before no longer verify',
+    );
+  }
+
+  /**
+   * Once per process: every batch the store records as anchored must be on chain with the same
+   * root, previous root and block. A difference means the store was edited (or the chain
+   * replaced): it is logged as an error, counted and shown by health, never "repaired" by
+   * re-anchoring the store's version. Also fills the block hash and time of batches anchored
+   * before they were kept.
+   */
+  private async checkStoreAgainstChain(chain: ChainPort, next: number): Promise<void> {
+    const t0 = this.wallClock();
+    let checked = 0;
+    for (let from = 0; from < next; ) {
+      const page = await this.repo.anchoredBetween(from, next, 500);
+      if (!page.length) break;
+      for (const b of page) {
+        if (this.stopping) return;
+        const onChain = await this.guard(() => chain.getBatch(b.id));
+        const wrong = !onChain
+          ? 'not on chain'
+          : onChain.root !== b.root
+            ? `root ${onChain.root} on chain, ${b.root} in the store`
+            : onChain.prevRoot !== b.prevRoot
+              ? `previous root ${onChain.prevRoot} on chain, ${b.prevRoot} in the store`
+              : b.anchor && onChain.anchoredAtBlock !== b.anchor.blockNumber
+                ? `anchored in block ${onChain.anchoredAtBlock} on chain, ${b.anchor.blockNumber} in the store`
+                : null;
+        if (wrong) {
+          if (this.storeMismatches.length < 100) this.storeMismatches.push(b.id);
+          this.storeMismatchCount++;
+          this.logger.error(`batch ${b.id}: the SQL store does not match the chain (${wrong}): the store was edited or the chain replaced; the audit reports the batch as not verified`);
+        } else if (b.anchor && (b.anchor.blockHash === null || b.anchor.blockTimestamp === null)) {
+          const mined = await this.guard(() => chain.minedAt(b.anchor!.txHash));
+          if (mined) await this.repo.setAnchorBlock(b.id, mined.blockHash, mined.blockTimestamp);
+        }
+        checked++;
+        if (checked % 256 === 0) await nextTurn();
+      }
+      from = page[page.length - 1].id + 1;
+    }
+    this.startupCheck = { batches: checked, mismatches: this.storeMismatchCount, durationMs: this.wallClock() - t0 };
+    if (this.storeMismatchCount) this.logger.error(`start-up check: ${this.storeMismatchCount} of ${checked} anchored batches in the SQL store differ from the chain`);
+  }
+
   /** Connects on first use, checks the chain id, and finds or deploys the contract. */
   private async connect(): Promise<ChainPort> {
     try {
@@ -434,9 +535,13 @@ export class AnchorService {
       const deployed = await chain.deploy();
       this.deployedBlock = deployed.blockNumber;
       await this.repo.saveContract({ chainKey: key, chainId: this.chainId, address: deployed.address, deployedBlock: deployed.blockNumber });
-      const cleared = await this.repo.clearAnchorsFrom(0);
-      if (known) this.logger.warn(`no anchoring contract at ${known.address} on chain ${this.chainId} (a new or reset chain): deployed ${deployed.address}, re-anchoring ${cleared} batches`);
-      else this.logger.log(`deployed the anchoring contract at ${deployed.address} on chain ${this.chainId}`);
+      this.logger.log(`deployed the anchoring contract at ${deployed.address} on chain ${this.chainId}`);
+      if (known) {
+        await this.reanchor('contract_missing', 0, `no anchoring contract at ${known.address} on chain ${this.chainId} (the chain was reset or lost its state); deployed ${deployed.address}`, known.address, deployed.address);
+      } else if (await this.repo.lastAnchored()) {
+        const was = await this.repo.lastAnchored();
+        await this.reanchor('new_chain', 0, `the store's batches were anchored on chain ${was?.anchor?.chainId} (contract ${was?.anchor?.contract}), not on this chain (${key}); deployed ${deployed.address}`, was?.anchor?.contract ?? null, deployed.address);
+      }
       return chain;
     } catch (err) {
       if (err instanceof AnchorRejectedError) throw err;

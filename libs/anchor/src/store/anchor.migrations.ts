@@ -49,4 +49,33 @@ export const ANCHOR_MIGRATIONS: readonly Migration[] = [
   // the frontier (right-edge subtree roots, hex, comma-separated) it continues from.
   { id: '0400_anchor_09_batches_tree_size', sql: 'alter table anchor_batches add column tree_size bigint' },
   { id: '0400_anchor_10_batches_frontier', sql: "alter table anchor_batches add column frontier text not null default ''" },
+  // Bundles pin the anchoring block by hash and timestamp (Unix seconds), not only by number.
+  { id: '0400_anchor_11_batches_block_hash', sql: 'alter table anchor_batches add column block_hash text' },
+  { id: '0400_anchor_12_batches_block_time', sql: 'alter table anchor_batches add column block_time bigint' },
+  {
+    id: '0400_anchor_13_reanchor_events',
+    sql: `create table anchor_reanchor_events (
+      id bigserial primary key,
+      detected_at timestamptz not null default now(),
+      reason text not null,
+      detail text not null,
+      chain_id bigint not null,
+      contract_before text,
+      contract_after text,
+      from_batch bigint not null,
+      batches integer not null
+    )`,
+  },
+  {
+    id: '0400_anchor_14_reanchored_batches',
+    sql: `create table anchor_reanchored_batches (
+      event_id bigint not null references anchor_reanchor_events (id),
+      batch_id bigint not null references anchor_batches (id),
+      lost_tx_hash text not null,
+      lost_block_number bigint not null,
+      lost_block_hash text,
+      lost_anchored_at timestamptz,
+      primary key (batch_id, event_id)
+    )`,
+  },
 ];

@@ -54,16 +54,23 @@ describe.each(SQL_STORES)(`${AnchorRepository.name} on %s`, (storeName, open) =>
     expect((await repo.list({ limit: 5, beforeId: 2 })).map((b) => b.id)).toEqual([1]);
   });
 
-  it('records chain positions in order, and forgets them from a batch on when the chain lost them', async () => {
+  it('records chain positions in order, and when the chain lost them keeps each lost position under a re-anchoring event', async () => {
     expect((await repo.firstUnanchored())?.id).toBe(1);
-    await repo.markAnchored(1, { chainId: 31337, contract: '0x' + 'ab'.repeat(20), txHash: '0x' + hex32('tx 1'), blockNumber: 7 });
-    await repo.markAnchored(2, { chainId: 31337, contract: '0x' + 'ab'.repeat(20), txHash: '0x' + hex32('tx 2'), blockNumber: 8 });
+    const contract = '0x' + 'ab'.repeat(20);
+    await repo.markAnchored(1, { chainId: 31337, contract, txHash: '0x' + hex32('tx 1'), blockNumber: 7, blockHash: '0x' + hex32('block 7'), blockTimestamp: 1_700_000_007 });
+    await repo.markAnchored(2, { chainId: 31337, contract, txHash: '0x' + hex32('tx 2'), blockNumber: 8, blockHash: '0x' + hex32('block 8'), blockTimestamp: 1_700_000_008 });
     expect(await repo.unanchoredCount()).toBe(0);
-    expect((await repo.lastAnchored())?.anchor).toMatchObject({ chainId: 31337, blockNumber: 8 });
+    expect((await repo.lastAnchored())?.anchor).toMatchObject({ chainId: 31337, blockNumber: 8, blockHash: '0x' + hex32('block 8'), blockTimestamp: 1_700_000_008 });
 
-    expect(await repo.clearAnchorsFrom(2)).toBe(1);
+    const event = await repo.recordReanchor({ reason: 'chain_behind', detail: 'the chain holds 2 batches', chainId: 31337, contractBefore: contract, contractAfter: contract, fromBatch: 2 });
+    expect(event).toMatchObject({ reason: 'chain_behind', fromBatch: 2, batches: 1 });
     expect((await repo.firstUnanchored())?.id).toBe(2);
     expect((await repo.batch(1))?.anchor?.blockNumber).toBe(7);
+    expect(await repo.reanchoredBatches(0, 10)).toEqual([
+      { batchId: 2, event, lost: { txHash: '0x' + hex32('tx 2'), blockNumber: 8, blockHash: '0x' + hex32('block 8'), anchoredAt: expect.any(Number) } },
+    ]);
+    expect(await repo.reanchoredCount()).toBe(1);
+    expect(await repo.reanchorEvents()).toEqual([event]);
   });
 
   it('counts every dead letter of a batch and names at most MAX_NAMED_DEAD_LETTERS of them', async () => {

@@ -2,7 +2,7 @@ import { and, asc, desc, eq, gt, gte, isNull, lt, lte, sql } from 'drizzle-orm';
 import type { SqlStore } from '@gridproof/store';
 import { decodeLeafIndex, encodeLeafIndex, IndexedLeaf } from '../records/leaf-index';
 import type { RecordRef } from '../records/record-leaf';
-import { anchorBatchesTable, anchorBatchLeavesTable, anchorContractsTable, anchorStateTable } from './anchor.tables';
+import { anchorBatchesTable, anchorBatchLeavesTable, anchorContractsTable, anchorReanchoredBatchesTable, anchorReanchorEventsTable, anchorStateTable } from './anchor.tables';
 import { ANCHOR_MIGRATIONS } from './anchor.migrations';
 
 /**
@@ -31,7 +31,40 @@ export interface BatchRecord {
    */
   deadLettered: number;
   deadLetters: RecordRef[];
-  anchor: { chainId: number; contract: string; txHash: string; blockNumber: number; anchoredAt: number } | null;
+  anchor: AnchorPosition | null;
+}
+
+/** Where a batch is anchored. blockHash and blockTimestamp are null only on rows anchored before they were kept. */
+export interface AnchorPosition {
+  chainId: number;
+  contract: string;
+  txHash: string;
+  blockNumber: number;
+  blockHash: string | null;
+  /** Unix seconds (the block header's timestamp). */
+  blockTimestamp: number | null;
+  anchoredAt: number;
+}
+
+/** Start-up found the chain without batches the store recorded as anchored, and re-anchored them. */
+export interface ReanchorEvent {
+  id: number;
+  detectedAt: number;
+  /** contract_missing: no contract at the stored address; chain_behind: the contract holds fewer batches; new_chain: another chain than the one that anchored them. */
+  reason: 'contract_missing' | 'chain_behind' | 'new_chain';
+  detail: string;
+  chainId: number;
+  contractBefore: string | null;
+  contractAfter: string | null;
+  fromBatch: number;
+  batches: number;
+}
+
+/** One batch's lost anchoring, with the event that found it lost. */
+export interface ReanchoredBatch {
+  batchId: number;
+  event: ReanchorEvent;
+  lost: { txHash: string; blockNumber: number; blockHash: string | null; anchoredAt: number | null };
 }
 
 export interface ContractRecord {
@@ -42,6 +75,10 @@ export interface ContractRecord {
 }
 
 type BatchRow = typeof anchorBatchesTable.$inferSelect;
+
+function toEvent(r: typeof anchorReanchorEventsTable.$inferSelect): ReanchorEvent {
+  return { ...r, reason: r.reason as ReanchorEvent['reason'], detectedAt: r.detectedAt.getTime() };
+}
 
 /** A batch names at most this many dead-lettered readings (the count is always complete). */
 export const MAX_NAMED_DEAD_LETTERS = 1_000;
@@ -62,7 +99,7 @@ function toBatch(r: BatchRow): BatchRecord {
     deadLetters: r.deadLetters,
     anchor:
       r.txHash && r.chainId !== null && r.contract && r.blockNumber !== null
-        ? { chainId: r.chainId, contract: r.contract, txHash: r.txHash, blockNumber: r.blockNumber, anchoredAt: r.anchoredAt?.getTime() ?? 0 }
+        ? { chainId: r.chainId, contract: r.contract, txHash: r.txHash, blockNumber: r.blockNumber, blockHash: r.blockHash, blockTimestamp: r.blockTime, anchoredAt: r.anchoredAt?.getTime() ?? 0 }
         : null,
   };
 }
@@ -186,21 +223,95 @@ export class AnchorRepository {
     return rows[0] ? toBatch(rows[0]) : null;
   }
 
-  async markAnchored(id: number, a: { chainId: number; contract: string; txHash: string; blockNumber: number }): Promise<void> {
+  async markAnchored(id: number, a: Omit<AnchorPosition, 'anchoredAt' | 'blockHash' | 'blockTimestamp'> & { blockHash: string; blockTimestamp: number }): Promise<void> {
     await this.db
       .update(anchorBatchesTable)
-      .set({ chainId: a.chainId, contract: a.contract, txHash: a.txHash, blockNumber: a.blockNumber, anchoredAt: new Date() })
+      .set({ chainId: a.chainId, contract: a.contract, txHash: a.txHash, blockNumber: a.blockNumber, blockHash: a.blockHash, blockTime: a.blockTimestamp, anchoredAt: new Date() })
       .where(eq(anchorBatchesTable.id, id));
   }
 
-  /** Forgets on-chain positions from this batch on (the chain lost them: reset or reorg). */
-  async clearAnchorsFrom(id: number): Promise<number> {
+  /** Fills the block hash and time of a batch anchored before they were kept. */
+  async setAnchorBlock(id: number, blockHash: string, blockTimestamp: number): Promise<void> {
+    await this.db.update(anchorBatchesTable).set({ blockHash, blockTime: blockTimestamp }).where(eq(anchorBatchesTable.id, id));
+  }
+
+  /** Anchored batches with ids in [fromId, toId), oldest first (the start-up check pages through them). */
+  async anchoredBetween(fromId: number, toId: number, limit: number): Promise<BatchRecord[]> {
     const rows = await this.db
-      .update(anchorBatchesTable)
-      .set({ chainId: null, contract: null, txHash: null, blockNumber: null, anchoredAt: null })
-      .where(and(gte(anchorBatchesTable.id, id), sql`${anchorBatchesTable.txHash} is not null`))
-      .returning({ id: anchorBatchesTable.id });
-    return rows.length;
+      .select()
+      .from(anchorBatchesTable)
+      .where(and(gte(anchorBatchesTable.id, fromId), lt(anchorBatchesTable.id, toId), sql`${anchorBatchesTable.txHash} is not null`))
+      .orderBy(asc(anchorBatchesTable.id))
+      .limit(limit);
+    return rows.map(toBatch);
+  }
+
+  /**
+   * The chain lost the anchoring of every batch from `fromBatch` on: records the event and each
+   * lost position (evidence), and forgets the positions so the batches are anchored again, in
+   * one transaction. Returns the event (batches = how many anchorings were lost).
+   */
+  async recordReanchor(e: Omit<ReanchorEvent, 'id' | 'detectedAt' | 'batches'>): Promise<ReanchorEvent> {
+    return this.db.transaction(async (tx) => {
+      const [event] = await tx
+        .insert(anchorReanchorEventsTable)
+        .values({ reason: e.reason, detail: e.detail, chainId: e.chainId, contractBefore: e.contractBefore, contractAfter: e.contractAfter, fromBatch: e.fromBatch, batches: 0 })
+        .returning();
+      const lost = await tx
+        .select()
+        .from(anchorBatchesTable)
+        .where(and(gte(anchorBatchesTable.id, e.fromBatch), sql`${anchorBatchesTable.txHash} is not null`));
+      for (let i = 0; i < lost.length; i += 1_000) {
+        await tx.insert(anchorReanchoredBatchesTable).values(
+          lost.slice(i, i + 1_000).map((b) => ({
+            eventId: event.id,
+            batchId: b.id,
+            lostTxHash: b.txHash!,
+            lostBlockNumber: b.blockNumber!,
+            lostBlockHash: b.blockHash,
+            lostAnchoredAt: b.anchoredAt,
+          })),
+        );
+      }
+      await tx
+        .update(anchorBatchesTable)
+        .set({ chainId: null, contract: null, txHash: null, blockNumber: null, blockHash: null, blockTime: null, anchoredAt: null })
+        .where(and(gte(anchorBatchesTable.id, e.fromBatch), sql`${anchorBatchesTable.txHash} is not null`));
+      const [done] = await tx.update(anchorReanchorEventsTable).set({ batches: lost.length }).where(eq(anchorReanchorEventsTable.id, event.id)).returning();
+      return toEvent(done);
+    });
+  }
+
+  /** Re-anchoring events, newest first. */
+  async reanchorEvents(limit = 100): Promise<ReanchorEvent[]> {
+    const rows = await this.db.select().from(anchorReanchorEventsTable).orderBy(desc(anchorReanchorEventsTable.id)).limit(limit);
+    return rows.map(toEvent);
+  }
+
+  /** Batches whose anchoring was lost at least once, of those with ids in [fromId, toId]. */
+  async reanchoredBatches(fromId: number, toId: number): Promise<ReanchoredBatch[]> {
+    const rows = await this.db
+      .select()
+      .from(anchorReanchoredBatchesTable)
+      .innerJoin(anchorReanchorEventsTable, eq(anchorReanchoredBatchesTable.eventId, anchorReanchorEventsTable.id))
+      .where(and(gte(anchorReanchoredBatchesTable.batchId, fromId), lte(anchorReanchoredBatchesTable.batchId, toId)))
+      .orderBy(asc(anchorReanchoredBatchesTable.batchId), asc(anchorReanchoredBatchesTable.eventId));
+    return rows.map((r) => ({
+      batchId: r.anchor_reanchored_batches.batchId,
+      event: toEvent(r.anchor_reanchor_events),
+      lost: {
+        txHash: r.anchor_reanchored_batches.lostTxHash,
+        blockNumber: r.anchor_reanchored_batches.lostBlockNumber,
+        blockHash: r.anchor_reanchored_batches.lostBlockHash,
+        anchoredAt: r.anchor_reanchored_batches.lostAnchoredAt?.getTime() ?? null,
+      },
+    }));
+  }
+
+  /** How many batch anchorings the chain has lost, over all events. */
+  async reanchoredCount(): Promise<number> {
+    const rows = await this.db.select({ n: sql<number>`count(*)::int` }).from(anchorReanchoredBatchesTable);
+    return Number(rows[0]?.n ?? 0);
   }
 
   async leaves(batchId: number): Promise<IndexedLeaf[] | null> {

@@ -1,4 +1,4 @@
-import { bigint, customType, integer, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, customType, integer, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
 import type { RecordRef } from '../records/record-leaf';
 
 const bytea = customType<{ data: Buffer; driverData: Uint8Array }>({
@@ -23,6 +23,31 @@ export const anchorBatchesTable = pgTable('anchor_batches', {
   deadLetters: jsonb('dead_letters').$type<RecordRef[]>().notNull().default([]),
   treeSize: bigint('tree_size', { mode: 'number' }),
   frontier: text('frontier').notNull().default(''),
+  blockHash: text('block_hash'),
+  blockTime: bigint('block_time', { mode: 'number' }),
+});
+
+/** Each time start-up found the chain without batches the store had recorded as anchored. */
+export const anchorReanchorEventsTable = pgTable('anchor_reanchor_events', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  detectedAt: timestamp('detected_at', { withTimezone: true }).notNull().defaultNow(),
+  reason: text('reason').notNull(),
+  detail: text('detail').notNull(),
+  chainId: bigint('chain_id', { mode: 'number' }).notNull(),
+  contractBefore: text('contract_before'),
+  contractAfter: text('contract_after'),
+  fromBatch: bigint('from_batch', { mode: 'number' }).notNull(),
+  batches: integer('batches').notNull(),
+});
+
+/** The anchoring each such event lost, per batch: kept as evidence, never used to verify. */
+export const anchorReanchoredBatchesTable = pgTable('anchor_reanchored_batches', {
+  eventId: bigint('event_id', { mode: 'number' }).notNull(),
+  batchId: bigint('batch_id', { mode: 'number' }).notNull(),
+  lostTxHash: text('lost_tx_hash').notNull(),
+  lostBlockNumber: bigint('lost_block_number', { mode: 'number' }).notNull(),
+  lostBlockHash: text('lost_block_hash'),
+  lostAnchoredAt: timestamp('lost_anchored_at', { withTimezone: true }),
 });
 
 export const anchorBatchLeavesTable = pgTable('anchor_batch_leaves', {

@@ -95,6 +95,8 @@ export function registerAuditCommands(program: Command, io: AuditCliIo = stdio):
       if (o.json) io.out(JSON.stringify(report, null, 2));
       else {
         for (const c of report.checks) io.out(`${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}`);
+        if (report.anchoringDelaySeconds !== null) io.out(`anchoring delay: ${report.anchoringDelaySeconds.toFixed(3)} s from the reading's receipt (rx) to the anchoring block's time`);
+        for (const w of report.warnings) io.out(`WARN ${w}`);
         io.out(report.ok ? 'VERIFIED' : 'NOT VERIFIED');
       }
       if (!report.ok) process.exitCode = 1;

@@ -91,6 +91,11 @@ export class GridProofProcess {
     return `mqtt://127.0.0.1:${this.ports.mqtt}`;
   }
 
+  /** GP_DATA_DIR of the process (its SQL store, spool, chain journal). */
+  get dataDir(): string {
+    return this.options.dataDir;
+  }
+
   get pid(): number | undefined {
     return this.child?.pid;
   }
