@@ -53,7 +53,11 @@ describe('a 1,000-device fleet through the real GridProof pipeline', () => {
     cleanups.add(() => store.dropDatabase());
     const events = new PipelineEvents();
     const rejected: string[] = [];
-    events.on('rejected', (r) => rejected.push(`${r.deviceId}: ${r.reason}`));
+    // A QoS 1 redelivery (`duplicate`) is harmless and expected on a busy machine (docs/integrators.md);
+    // the count below proves every reading is stored once. Anything else is a real rejection.
+    events.on('rejected', (r) => {
+      if (r.reason !== 'duplicate') rejected.push(`${r.deviceId}: ${r.reason}`);
+    });
     const pipeline = await IngestPipeline.start({ config, store, events, metrics: createMetricsRegistry(false), logger: quiet, statsIntervalMs: 0 });
     cleanups.add(() => pipeline.close());
     const broker = await startBroker({ config, directory: registry, sink: pipeline, events, metrics: createMetricsRegistry(false), logger: quiet });
