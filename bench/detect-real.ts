@@ -119,6 +119,8 @@ function runDataset(dir: string, ds: string): void {
     { name: 'per-metric detectors', scores: [], defaultRule: true },
     { name: 'PCA T²', scores: [], defaultRule: true },
     { name: 'PCA SPE', scores: [], defaultRule: true },
+    { name: 'PCA T² uncalibrated', scores: [], defaultRule: false },
+    { name: 'PCA SPE uncalibrated', scores: [], defaultRule: false },
     { name: `${BASELINE_DAYS}-day z-score (baseline)`, scores: [], defaultRule: false },
   ];
   const truth: Uint8Array[] = [];
@@ -131,6 +133,8 @@ function runDataset(dir: string, ds: string): void {
     const metrics = new Float64Array(ts.length);
     const t2 = new Float64Array(ts.length);
     const spe = new Float64Array(ts.length);
+    const t2Raw = new Float64Array(ts.length);
+    const speRaw = new Float64Array(ts.length);
     const others = OTHER_FUSIONS.map(() => new Float64Array(ts.length));
     for (let i = 0; i < ts.length; i++) {
       const r = scorer.score(ts[i], values[i]);
@@ -138,6 +142,8 @@ function runDataset(dir: string, ds: string): void {
       metrics[i] = r.metricsNlp;
       t2[i] = r.t2Nlp ?? 0;
       spe[i] = r.speNlp ?? 0;
+      t2Raw[i] = r.t2Nlp === null ? 0 : scorer.pca!.t2Stat;
+      speRaw[i] = r.speNlp === null ? 0 : scorer.pca!.speStat;
       for (let f = 0; f < OTHER_FUSIONS.length; f++) {
         if (r.t2Nlp === null || r.speNlp === null) {
           others[f][i] = r.nlp;
@@ -155,7 +161,9 @@ function runDataset(dir: string, ds: string): void {
     methods[k0].scores.push(metrics);
     methods[k0 + 1].scores.push(t2);
     methods[k0 + 2].scores.push(spe);
-    methods[k0 + 3].scores.push(baseline(values, Math.round((BASELINE_DAYS * 86_400) / e.intervalS)));
+    methods[k0 + 3].scores.push(t2Raw);
+    methods[k0 + 4].scores.push(speRaw);
+    methods[k0 + 5].scores.push(baseline(values, Math.round((BASELINE_DAYS * 86_400) / e.intervalS)));
     const lab = new Uint8Array(ts.length - e.nTrain);
     for (const [s, t] of labels.get(e.name) ?? []) for (let i = 0; i < lab.length; i++) if (ts[e.nTrain + i] >= s * 1000 && ts[e.nTrain + i] <= t * 1000) lab[i] = 1;
     truth.push(lab);

@@ -87,7 +87,8 @@ export const DEFAULT_FUSION: Fusion = 'families';
  */
 export class EntityScorer {
   private readonly detectors: StreamDetector[];
-  private readonly pca: StreamingPca | null;
+  /** The multivariate model (null for one metric); its raw statistics are read by the benchmarks. */
+  readonly pca: StreamingPca | null;
   private readonly row: Float64Array;
   private readonly seen: Uint8Array;
   private seenCount = 0;

@@ -57,7 +57,12 @@ const Z_CLIP = 8;
 /** Eigenvalues of the correlation matrix are floored at 1 % of one column's variance (T² divides by them). */
 const EIGEN_FLOOR = 1e-2;
 export const PCA_WINDOW_MS = 7 * 86_400_000;
-const DEFAULTS: StreamingPcaOptions = { windowMs: PCA_WINDOW_MS, blocks: 100, firstFit: 100, varianceKept: 0.95, calibrationHalfLife: 2_000 };
+const DEFAULTS: StreamingPcaOptions = { windowMs: PCA_WINDOW_MS, blocks: 100, firstFit: 100, varianceKept: 0.95, calibrationHalfLife: 20_000 };
+const CAL_STEP = 0.002;
+const RANGE_FLOOR = 1e-2;
+/** Rows with a calibrated p below this are not learned by the calibrations. */
+const CAL_GATE = 1e-3;
+const CAL_EXCESS_WEIGHT = 1 / 2_000;
 
 export class StreamingPca implements SubspaceEvidence {
   ready = false;
@@ -75,6 +80,9 @@ export class StreamingPca implements SubspaceEvidence {
   private readonly last: Float64Array;
   /** Smallest change seen per column: its resolution, which floors its standard deviation. */
   private readonly resolution: Float64Array;
+  /** Smallest and largest value seen per column, ever: 1 % of that range floors its standard deviation. */
+  private readonly lo: Float64Array;
+  private readonly hi: Float64Array;
   // The frozen model.
   private readonly mu: Float64Array;
   private readonly sd: Float64Array;
@@ -85,8 +93,11 @@ export class StreamingPca implements SubspaceEvidence {
   private readonly z: Float64Array;
   /** The row's coordinates in the subspace. */
   private readonly t: Float64Array;
-  // The model is refitted as the entity changes, so its statistics' calibration must follow
-  // faster than a single stream's: a quantile that can move by 5 % of a mean excess per row.
+  // The calibration says how far this entity's rows usually stray from the parametric model
+  // (heavy tails, autocorrelation): a property of the entity, learned over many windows. It
+  // must not absorb an incident before the window does (a permanent change is accepted by the
+  // reference after one window): its quantile moves by at most 0.2 % of a mean excess per row,
+  // and one excess weighs 1/2,000 in the mean excess.
   private readonly t2Cal: TailCalibrator;
   private readonly speCal: TailCalibrator;
 
@@ -99,12 +110,14 @@ export class StreamingPca implements SubspaceEvidence {
     this.moments = new WindowMoments(columns, this.o.windowMs, this.o.blocks);
     this.last = new Float64Array(columns).fill(NaN);
     this.resolution = new Float64Array(columns).fill(Infinity);
+    this.lo = new Float64Array(columns).fill(Infinity);
+    this.hi = new Float64Array(columns).fill(-Infinity);
     this.mu = new Float64Array(columns);
     this.sd = new Float64Array(columns);
     this.z = new Float64Array(columns);
     this.t = new Float64Array(columns);
-    this.t2Cal = new TailCalibrator(EXPONENTIAL_PRIOR, this.o.calibrationHalfLife, 0.05);
-    this.speCal = new TailCalibrator(EXPONENTIAL_PRIOR, this.o.calibrationHalfLife, 0.05);
+    this.t2Cal = new TailCalibrator(EXPONENTIAL_PRIOR, this.o.calibrationHalfLife, CAL_STEP, undefined, 0, CAL_EXCESS_WEIGHT);
+    this.speCal = new TailCalibrator(EXPONENTIAL_PRIOR, this.o.calibrationHalfLife, CAL_STEP, undefined, 0, CAL_EXCESS_WEIGHT);
   }
 
   /**
@@ -119,6 +132,8 @@ export class StreamingPca implements SubspaceEvidence {
       const step = Math.abs(x[i] - this.last[i]);
       if (step > 0 && step < this.resolution[i]) this.resolution[i] = step;
       this.last[i] = x[i];
+      if (x[i] < this.lo[i]) this.lo[i] = x[i];
+      if (x[i] > this.hi[i]) this.hi[i] = x[i];
     }
     const moved = this.moments.add(ts, x);
     if (this.rows >= this.o.firstFit && (moved || !this.ready)) this.refit();
@@ -157,9 +172,12 @@ export class StreamingPca implements SubspaceEvidence {
     this.t2Stat = sT2;
     this.speStat = sSpe;
     this.pT2 = this.t2Cal.tail(sT2);
-    this.t2Cal.observe(sT2);
     this.pSpe = this.speCal.tail(sSpe);
-    this.speCal.observe(sSpe);
+    // The calibrations learn only what they do not flag: the reference window learns every row
+    // (so a permanent change is accepted after one window), and a calibration that learned an
+    // incident too would accept it within a few hundred rows, long before the window does.
+    if (this.pT2 >= CAL_GATE) this.t2Cal.observe(sT2);
+    if (this.pSpe >= CAL_GATE) this.speCal.observe(sSpe);
     // Which column the relations broke on: the largest residual off the subspace.
     let top = -1;
     let worst = -1;
@@ -181,9 +199,12 @@ export class StreamingPca implements SubspaceEvidence {
     const n = Math.max(w.n, 1);
     for (let i = 0; i < d; i++) {
       this.mu[i] = w.mean[i];
-      // A column rounded to q has at least q/√12 of noise; a constant one gets a tiny floor (any move is news).
+      // A column rounded to q has at least q/√12 of noise. A column that was flat all week
+      // (common: a queue length, an error counter) is floored at 1 % of the range it has ever
+      // taken, so its first small move is a few standard deviations, not thousands that would
+      // swamp every other column's evidence; a constant one gets a tiny floor (any move is news).
       const res = Number.isFinite(this.resolution[i]) ? this.resolution[i] : 0;
-      const floor = Math.max(res / Math.sqrt(12), 1e-9 * (1 + Math.abs(w.mean[i])));
+      const floor = Math.max(res / Math.sqrt(12), RANGE_FLOOR * (this.hi[i] - this.lo[i]), 1e-9 * (1 + Math.abs(w.mean[i])));
       this.sd[i] = Math.max(Math.sqrt(Math.max(0, w.m2[w.index(i, i)] / n)), floor);
     }
     const corr = new Matrix(d, d);
