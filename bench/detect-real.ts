@@ -17,11 +17,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_ALARM_SCORE, EntityScorer } from '@gridproof/detect';
+import { cauchyTerm, DEFAULT_ALARM_SCORE, DEFAULT_FUSION, EntityScorer, Fusion, fuseRow, nlpOf } from '@gridproof/detect';
 import { atFlags, events, EventFigures, rocAuc, sweep } from './lib/detection-metrics';
 import { median } from './lib/report';
 
 const WARMUP_SHARE = 0.2;
+/** The fusions measured next to the default one, from the same rows' p-values. */
+const OTHER_FUSIONS = (['families', 'bonferroni', 'flat'] as Fusion[]).filter((f) => f !== DEFAULT_FUSION);
 const BASELINE_DAYS = 7;
 const DEFAULT_NLP = DEFAULT_ALARM_SCORE * 6;
 
@@ -112,10 +114,13 @@ function runDataset(dir: string, ds: string): void {
   const entities = readEntities(dir);
   const labels = readLabels(dir);
   const methods: Method[] = [
-    { name: 'GridProof fused (default)', scores: [], defaultRule: true },
+    { name: `GridProof fused (default: ${DEFAULT_FUSION})`, scores: [], defaultRule: true },
+    ...OTHER_FUSIONS.map((f) => ({ name: `fused: ${f}`, scores: [] as Float64Array[], defaultRule: true })),
     { name: 'per-metric detectors', scores: [], defaultRule: true },
     { name: 'PCA T²', scores: [], defaultRule: true },
     { name: 'PCA SPE', scores: [], defaultRule: true },
+    { name: 'PCA T² uncalibrated', scores: [], defaultRule: false },
+    { name: 'PCA SPE uncalibrated', scores: [], defaultRule: false },
     { name: `${BASELINE_DAYS}-day z-score (baseline)`, scores: [], defaultRule: false },
   ];
   const truth: Uint8Array[] = [];
@@ -128,19 +133,37 @@ function runDataset(dir: string, ds: string): void {
     const metrics = new Float64Array(ts.length);
     const t2 = new Float64Array(ts.length);
     const spe = new Float64Array(ts.length);
+    const t2Raw = new Float64Array(ts.length);
+    const speRaw = new Float64Array(ts.length);
+    const others = OTHER_FUSIONS.map(() => new Float64Array(ts.length));
     for (let i = 0; i < ts.length; i++) {
       const r = scorer.score(ts[i], values[i]);
       fused[i] = r.nlp;
       metrics[i] = r.metricsNlp;
       t2[i] = r.t2Nlp ?? 0;
       spe[i] = r.speNlp ?? 0;
+      t2Raw[i] = r.t2Nlp === null ? 0 : scorer.pca!.t2Stat;
+      speRaw[i] = r.speNlp === null ? 0 : scorer.pca!.speStat;
+      for (let f = 0; f < OTHER_FUSIONS.length; f++) {
+        if (r.t2Nlp === null || r.speNlp === null) {
+          others[f][i] = r.nlp;
+          continue;
+        }
+        let terms = 0;
+        for (const m of r.metrics) terms += cauchyTerm(m.p);
+        others[f][i] = nlpOf(fuseRow(OTHER_FUSIONS[f], 10 ** -r.metricsNlp, terms, r.metrics.length, 10 ** -r.t2Nlp, 10 ** -r.speNlp));
+      }
     }
     rowsScored += ts.length;
     methods[0].scores.push(fused);
-    methods[1].scores.push(metrics);
-    methods[2].scores.push(t2);
-    methods[3].scores.push(spe);
-    methods[4].scores.push(baseline(values, Math.round((BASELINE_DAYS * 86_400) / e.intervalS)));
+    others.forEach((o, f) => methods[1 + f].scores.push(o));
+    const k0 = 1 + OTHER_FUSIONS.length;
+    methods[k0].scores.push(metrics);
+    methods[k0 + 1].scores.push(t2);
+    methods[k0 + 2].scores.push(spe);
+    methods[k0 + 3].scores.push(t2Raw);
+    methods[k0 + 4].scores.push(speRaw);
+    methods[k0 + 5].scores.push(baseline(values, Math.round((BASELINE_DAYS * 86_400) / e.intervalS)));
     const lab = new Uint8Array(ts.length - e.nTrain);
     for (const [s, t] of labels.get(e.name) ?? []) for (let i = 0; i < lab.length; i++) if (ts[e.nTrain + i] >= s * 1000 && ts[e.nTrain + i] <= t * 1000) lab[i] = 1;
     truth.push(lab);

@@ -73,6 +73,13 @@ export class TailCalibrator {
      * level shift and a stuck sensor plateau below any alarm level.
      */
     private readonly maxShape = MAX_SHAPE,
+    /**
+     * Smallest weight of one excess in the mean excess (1/200: a run of a few hundred extreme
+     * values is learned). A statistic whose reference already adapts on its own (the
+     * multivariate model's trailing window) takes a smaller one, so the calibration does not
+     * absorb an incident faster than the reference does.
+     */
+    private readonly excessWeight = 1 / 200,
   ) {
     this.u = prior.u0;
     this.beta = prior.beta0;
@@ -136,7 +143,7 @@ export class TailCalibrator {
       const excess = Math.min(s - this.u, EXCESS_CAP * this.beta);
       // The prior counts as SHAPE_PRIOR excesses: a few large excesses early on must not make
       // the tail heavy at once (the shape is the most fragile of the three estimates).
-      const a = Math.max(1 / 200, 1 / (this.exceedances + SHAPE_PRIOR));
+      const a = Math.max(this.excessWeight, 1 / (this.exceedances + SHAPE_PRIOR));
       this.beta += a * (excess - this.beta);
       this.m2 += a * (excess * excess - this.m2);
       const v = Math.max(this.m2 - this.beta * this.beta, 1e-300);

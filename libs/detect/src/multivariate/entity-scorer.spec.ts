@@ -1,5 +1,6 @@
 import { gaussian, mulberry32 } from '../generic/synthetic';
 import { DEFAULT_ALARM_SCORE, EntityScorer } from './entity-scorer';
+import { PCA_WINDOW_MS } from './streaming-pca';
 
 const MINUTE = 60_000;
 const T0 = Date.UTC(2025, 0, 6);
@@ -10,12 +11,13 @@ const T0 = Date.UTC(2025, 0, 6);
  * first instead. Each stays inside its usual range and moves as smoothly as before, so only
  * their relation says something is wrong.
  */
-function coupled(rows: number, breakAt: number, seed = 1): number[][] {
+function coupled(rows: number, breakAt: number, seed = 1, breakEnd = Infinity): number[][] {
   const g = gaussian(mulberry32(seed));
   const out: number[][] = [];
   for (let i = 0; i < rows; i++) {
     const load = 50 + 40 * Math.sin((2 * Math.PI * i) / 700) + g();
-    const temp = i < breakAt ? 20 + 0.5 * load + 0.5 * g() : 20 + 0.5 * (100 - load) + 0.5 * g();
+    const broken = i >= breakAt && i < breakEnd;
+    const temp = !broken ? 20 + 0.5 * load + 0.5 * g() : 20 + 0.5 * (100 - load) + 0.5 * g();
     out.push([load, temp]);
   }
   return out;
@@ -39,6 +41,33 @@ describe(EntityScorer.name, () => {
     const alarms = window.filter((s) => s.score >= DEFAULT_ALARM_SCORE);
     expect(alarms.length).toBeGreaterThan(10);
     expect(alarms.every((s) => s.evidence === 'correlation')).toBe(true);
+  });
+
+  // A week of one-minute rows: the multivariate model's reference window (PCA_WINDOW_MS).
+  const WEEK = PCA_WINDOW_MS / MINUTE;
+  const runs = (alarmRows: number[], gap: number) => alarmRows.filter((r, k) => k === 0 || r - alarmRows[k - 1] > gap).length;
+
+  it('keeps flagging a long correlation break (500 rows) through most of it, and not after', () => {
+    const breakAt = 12 * 700; // a week and more of history, at a crossing of the two relations
+    const scores = scoreAll(coupled(breakAt + 1_500, breakAt, 1, breakAt + 500));
+    const during = scores.slice(breakAt, breakAt + 500).filter((s) => s.score >= DEFAULT_ALARM_SCORE);
+    // The mirror image crosses the old relation twice per 700-row period, where no model can see it.
+    expect(during.length).toBeGreaterThan(0.6 * 500);
+    expect(during.filter((s) => s.evidence === 'correlation').length).toBeGreaterThan(0.9 * during.length);
+    expect(scores.slice(200, breakAt).filter((s) => s.score >= DEFAULT_ALARM_SCORE)).toHaveLength(0);
+    expect(scores.slice(breakAt + 520).filter((s) => s.score >= DEFAULT_ALARM_SCORE)).toHaveLength(0);
+  });
+
+  it('accepts a permanent change of the relation within one window (7 days), as one alarm episode', () => {
+    const breakAt = 12 * 700;
+    const scores = scoreAll(coupled(breakAt + WEEK + 2_000, breakAt));
+    const alarmRows = scores.map((s, i) => (i >= 200 && s.score >= DEFAULT_ALARM_SCORE ? i - breakAt : NaN)).filter((i) => i === i);
+    expect(alarmRows.length).toBeGreaterThan(300);
+    expect(alarmRows[0]).toBeGreaterThanOrEqual(0);
+    // Accepted: no alarm once the window holds the new relation only, nor long before that.
+    expect(alarmRows[alarmRows.length - 1]).toBeLessThan(WEEK);
+    // One episode: its pauses are the crossings of the two relations (< 4 h at one-minute rows).
+    expect(runs(alarmRows, 240)).toBe(1);
   });
 
   it('stays quiet while the relation holds', () => {

@@ -1,6 +1,6 @@
 import { cauchyP, cauchyTerm, nlpOf } from '../generic/p-values';
 import { EvidenceKind, scoreFromP, StreamDetector } from '../generic/stream-detector';
-import { StreamingPca } from './streaming-pca';
+import { StreamingPca, StreamingPcaOptions } from './streaming-pca';
 
 /**
  * What fired on a row: a per-metric evidence kind of its top metric, or one of the
@@ -54,25 +54,53 @@ export interface EntityRowScore {
 export const DEFAULT_ALARM_SCORE = 0.7;
 
 /**
+ * How the per-metric family and the multivariate family (T², SPE) are fused into a row's p:
+ * - 'families': ACAT within each family, then ACAT of the two family p-values with weight ½
+ *   each. The multivariate evidence keeps half the weight however many metrics there are, so a
+ *   broken relation is not diluted by 38 quiet metrics.
+ * - 'bonferroni': min-p of the two family p-values, times 2 (Bonferroni over the two families).
+ * - 'flat': ACAT with equal weights over the m metric p-values, T² and SPE (the first version:
+ *   with many metrics the multivariate evidence weighs 2/(m + 2)).
+ * ACAT stays valid under the dependence between the p-values (Liu & Xie, JASA 2020), and so does
+ * Bonferroni; for small p ACAT is close to the weighted harmonic mean of the p-values.
+ */
+export type Fusion = 'families' | 'bonferroni' | 'flat';
+
+/**
+ * Fuses one row's evidence. `metricTerms` is the sum of the m metric p-values' Cauchy terms
+ * (pMetrics = cauchyP(metricTerms/m)); pT2/pSpe are the multivariate ones.
+ */
+export function fuseRow(fusion: Fusion, pMetrics: number, metricTerms: number, m: number, pT2: number, pSpe: number): number {
+  if (fusion === 'flat') return cauchyP((metricTerms + cauchyTerm(pT2) + cauchyTerm(pSpe)) / (m + 2));
+  const pMv = cauchyP((cauchyTerm(pT2) + cauchyTerm(pSpe)) / 2);
+  if (m === 0) return pMv;
+  if (fusion === 'bonferroni') return Math.min(1, 2 * Math.min(pMetrics, pMv));
+  return cauchyP((cauchyTerm(pMetrics) + cauchyTerm(pMv)) / 2);
+}
+
+/** The default fusion (measured against the others with `npm run bench:detect-real`, docs/detection.md). */
+export const DEFAULT_FUSION: Fusion = 'families';
+
+/**
  * Scores the rows of one entity: a StreamDetector per metric and, for two metrics or more, a
- * StreamingPca over all of them, fused by the Cauchy combination test with equal weights over
- * the m metric p-values and the two multivariate ones (T², SPE). ACAT stays valid under the
- * dependence between them (Liu & Xie, JASA 2020); for small p it is close to the harmonic mean
- * of the p-values, so one very small p (a correlation break) still carries the row. Equal
- * weights per family (½ for the metrics, ½ for T² and SPE) were measured too and ranked rows
- * worse on ASD (PR AUC 0.252 against 0.281; docs/detection.md).
+ * StreamingPca over all of them (a 7-day trailing reference), fused per `Fusion`.
  */
 export class EntityScorer {
   private readonly detectors: StreamDetector[];
-  private readonly pca: StreamingPca | null;
+  /** The multivariate model (null for one metric); its raw statistics are read by the benchmarks. */
+  readonly pca: StreamingPca | null;
   private readonly row: Float64Array;
   private readonly seen: Uint8Array;
   private seenCount = 0;
   rows = 0;
 
-  constructor(readonly names: readonly string[]) {
+  constructor(
+    readonly names: readonly string[],
+    readonly fusion: Fusion = DEFAULT_FUSION,
+    pcaOptions: Partial<StreamingPcaOptions> = {},
+  ) {
     this.detectors = names.map(() => new StreamDetector());
-    this.pca = names.length >= 2 ? new StreamingPca(names.length) : null;
+    this.pca = names.length >= 2 ? new StreamingPca(names.length, pcaOptions) : null;
     this.row = new Float64Array(names.length);
     this.seen = new Uint8Array(names.length);
   }
@@ -112,11 +140,11 @@ export class EntityScorer {
     let t2Nlp: number | null = null;
     let speNlp: number | null = null;
     if (this.pca && this.seenCount === this.names.length) {
-      const ev = this.pca.step(this.row);
+      const ev = this.pca.step(ts, this.row);
       if (ev.ready) {
         t2Nlp = nlpOf(ev.pT2);
         speNlp = nlpOf(ev.pSpe);
-        p = cauchyP((sum + cauchyTerm(ev.pT2) + cauchyTerm(ev.pSpe)) / (metrics.length + 2));
+        p = fuseRow(this.fusion, pMetrics, sum, metrics.length, ev.pT2, ev.pSpe);
         const mvMin = Math.min(ev.pT2, ev.pSpe);
         if (mvMin < topP) {
           evidence = ev.pSpe <= ev.pT2 ? 'correlation' : 'subspace';

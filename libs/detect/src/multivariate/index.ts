@@ -1,4 +1,5 @@
-export { StreamingPca, SubspaceEvidence, StreamingPcaOptions } from './streaming-pca';
-export { EntityScorer, EntityRowScore, MetricScore, RowEvidence, DEFAULT_ALARM_SCORE } from './entity-scorer';
+export { StreamingPca, SubspaceEvidence, StreamingPcaOptions, PCA_WINDOW_MS } from './streaming-pca';
+export { WindowMoments } from './window-moments';
+export { EntityScorer, EntityRowScore, MetricScore, RowEvidence, DEFAULT_ALARM_SCORE, Fusion, fuseRow, DEFAULT_FUSION } from './entity-scorer';
 export { FusedRowScorer, FusedRowScore, FusedMetricEvidence } from './fused-row-scorer';
 export { wilsonHilferty } from './chi-square';
