@@ -13,6 +13,7 @@ import { createMetricsRegistry } from '@gridproof/metrics';
 import { ApiKeys, RegistryModule } from '@gridproof/registry';
 import { SqlStore } from '@gridproof/store';
 import { Cleanups, freePort } from '@gridproof/testing';
+import { until } from '../../../../libs/testing/src/faults/gridproof-process';
 import { registerAlertCommands } from './alerts.commands';
 
 /** Runs the gridproof CLI in-process against a real API, capturing what it prints. */
@@ -22,16 +23,6 @@ async function gridproof(url: string, key: string, ...args: string[]): Promise<s
   registerAlertCommands(program, { out: (s) => lines.push(s) });
   await program.parseAsync(['node', 'gridproof', ...args, '--api', url, '--api-key', key]);
   return lines.join('\n');
-}
-
-async function until<T>(what: string, probe: () => T | Promise<T>, timeoutMs = 15_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 describe(registerAlertCommands.name, () => {
