@@ -93,4 +93,22 @@ describe(`${DeviceRegistry.name} with several writers on one Postgres`, () => {
     await until('the first process to see the device disabled', async () => (await first.authenticate('bat-mw-3', password)).ok === false);
     expect(changedOnFirst).toContain('bat-mw-3');
   });
+
+  it('catches an access change missed while away for a device whose cache entry a rename had dropped', async () => {
+    const password = await provision('bat-mw-4');
+    expect(await first.authenticate('bat-mw-4', password)).toMatchObject({ ok: true });
+    // A rename does not touch access: the first process drops its cached entry without telling
+    // its listeners, while the device may still be connected there.
+    await second.update('bat-mw-4', { name: 'renamed' });
+    await new Promise((r) => setTimeout(r, 500)); // lets the rename's NOTIFY reach the first process
+    changedOnFirst.length = 0;
+
+    await secondStore.db.execute(
+      sql`select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and query ilike 'LISTEN%' and pid <> pg_backend_pid()`,
+    );
+    await second.disable('bat-mw-4');
+
+    await until('the first process to be told the device changed', () => changedOnFirst.includes('bat-mw-4'));
+    expect(await first.authenticate('bat-mw-4', password)).toEqual({ ok: false, reason: 'disabled' });
+  });
 });

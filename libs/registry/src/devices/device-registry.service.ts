@@ -45,6 +45,13 @@ interface CachedDevice {
 export class DeviceRegistry implements DeviceDirectory, OnModuleDestroy {
   private readonly repo: DeviceRepository;
   private readonly cache = new Map<string, CachedDevice>();
+  /**
+   * The record each device was last loaded with here, kept when a change that does not touch
+   * access (a rename, a provision announce from another process) drops the cache entry. A resync
+   * after a lost change feed compares against this, not the cache: a device whose entry was
+   * dropped may still hold a broker session authorised with the old record.
+   */
+  private readonly lastLoaded = new Map<string, CachedDevice>();
   private readonly loading = new Map<string, Promise<CachedDevice | null>>();
   /** Bumped on every change to a device; a lookup or check that straddles a change is redone. */
   private readonly versions = new Map<string, number>();
@@ -78,7 +85,7 @@ export class DeviceRegistry implements DeviceDirectory, OnModuleDestroy {
     for (const row of rows) {
       // Skip devices changed while the query ran, and keep entries already cached.
       if (this.versionOf(row.id) !== (versions.get(row.id) ?? 0) || this.cache.has(row.id)) continue;
-      this.cache.set(row.id, { device: registeredDevice(row), secretHash: row.secretHash, checks: new Map() });
+      this.remember(row.id, { device: registeredDevice(row), secretHash: row.secretHash, checks: new Map() });
     }
     return rows.length;
   }
@@ -315,6 +322,8 @@ export class DeviceRegistry implements DeviceDirectory, OnModuleDestroy {
     this.versions.set(id, this.versionOf(id) + 1);
     this.cache.delete(id);
     this.loading.delete(id);
+    // Listeners hear of an access change now; the old record is no longer worth comparing.
+    if (notify) this.lastLoaded.delete(id);
     if (announce) {
       this.store.notify(DEVICE_CHANGES, `${this.instanceId} ${notify ? 1 : 0} ${id}`).catch((err: unknown) => {
         this.logger.warn(`announcing the change of ${id} to other GridProof processes failed: ${(err as Error).message}`);
@@ -340,10 +349,15 @@ export class DeviceRegistry implements DeviceDirectory, OnModuleDestroy {
     this.invalidate(id, notify === '1', false);
   }
 
-  /** Changes may have been missed: drop every cached device that differs from its row. */
+  private remember(id: string, entry: CachedDevice): void {
+    this.cache.set(id, entry);
+    this.lastLoaded.set(id, entry);
+  }
+
+  /** Changes may have been missed: drop every device whose row differs from what was loaded. */
   private async resync(): Promise<void> {
     const rows = new Map((await this.repo.allRows()).map((row) => [row.id, row]));
-    for (const [id, entry] of [...this.cache]) {
+    for (const [id, entry] of [...this.lastLoaded]) {
       const row = rows.get(id);
       if (!row || row.secretHash !== entry.secretHash || !sameAccess(registeredDevice(row), entry.device)) this.invalidate(id, true, false);
     }
@@ -360,7 +374,7 @@ export class DeviceRegistry implements DeviceDirectory, OnModuleDestroy {
         if (this.loading.get(id) === promise) this.loading.delete(id);
         if (!row) return null;
         const entry: CachedDevice = { device: registeredDevice(row), secretHash: row.secretHash, checks: new Map() };
-        if (this.versionOf(id) === version) this.cache.set(id, entry);
+        if (this.versionOf(id) === version) this.remember(id, entry);
         return entry;
       },
       (err: unknown) => {
