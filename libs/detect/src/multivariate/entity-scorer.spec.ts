@@ -43,12 +43,12 @@ describe(EntityScorer.name, () => {
     expect(alarms.every((s) => s.evidence === 'correlation')).toBe(true);
   });
 
-  // A week of one-minute rows: the multivariate model's reference window (PCA_WINDOW_MS).
-  const WEEK = PCA_WINDOW_MS / MINUTE;
+  // The multivariate model's reference window (PCA_WINDOW_MS, 30 days) in one-minute rows.
+  const WINDOW = PCA_WINDOW_MS / MINUTE;
   const runs = (alarmRows: number[], gap: number) => alarmRows.filter((r, k) => k === 0 || r - alarmRows[k - 1] > gap).length;
 
   it('keeps flagging a long correlation break (500 rows) through most of it, and not after', () => {
-    const breakAt = 12 * 700; // a week and more of history, at a crossing of the two relations
+    const breakAt = 12 * 700; // nearly six days of history, at a crossing of the two relations
     const scores = scoreAll(coupled(breakAt + 1_500, breakAt, 1, breakAt + 500));
     const during = scores.slice(breakAt, breakAt + 500).filter((s) => s.score >= DEFAULT_ALARM_SCORE);
     // The mirror image crosses the old relation twice per 700-row period, where no model can see it.
@@ -58,16 +58,17 @@ describe(EntityScorer.name, () => {
     expect(scores.slice(breakAt + 520).filter((s) => s.score >= DEFAULT_ALARM_SCORE)).toHaveLength(0);
   });
 
-  it('accepts a permanent change of the relation within one window (7 days), as one alarm episode', () => {
+  it('accepts a permanent change of the relation within one window (30 days), as one alarm episode', () => {
     const breakAt = 12 * 700;
-    const scores = scoreAll(coupled(breakAt + WEEK + 2_000, breakAt));
+    const scores = scoreAll(coupled(breakAt + WINDOW + 2_000, breakAt));
     const alarmRows = scores.map((s, i) => (i >= 200 && s.score >= DEFAULT_ALARM_SCORE ? i - breakAt : NaN)).filter((i) => i === i);
     expect(alarmRows.length).toBeGreaterThan(300);
     expect(alarmRows[0]).toBeGreaterThanOrEqual(0);
     // Accepted: no alarm once the window holds the new relation only, nor long before that.
-    expect(alarmRows[alarmRows.length - 1]).toBeLessThan(WEEK);
-    // One episode: its pauses are the crossings of the two relations (< 4 h at one-minute rows).
-    expect(runs(alarmRows, 240)).toBe(1);
+    expect(alarmRows[alarmRows.length - 1]).toBeLessThan(WINDOW);
+    // One episode: its pauses are the crossings of the two relations, which grow as the model
+    // takes the new relation in (< 6 h at one-minute rows; measured 4.9 h at most).
+    expect(runs(alarmRows, 360)).toBe(1);
   });
 
   it('stays quiet while the relation holds', () => {

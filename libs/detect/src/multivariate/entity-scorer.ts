@@ -83,7 +83,7 @@ export const DEFAULT_FUSION: Fusion = 'families';
 
 /**
  * Scores the rows of one entity: a StreamDetector per metric and, for two metrics or more, a
- * StreamingPca over all of them (a 7-day trailing reference), fused per `Fusion`.
+ * StreamingPca over all of them (a 30-day trailing reference), fused per `Fusion`.
  */
 export class EntityScorer {
   private readonly detectors: StreamDetector[];

@@ -7,13 +7,15 @@ import { WindowMoments } from './window-moments';
  * Streaming principal component analysis of one entity's metrics (a device's readings, a CSV
  * row), for what no per-metric detector can see: metrics that stop moving together.
  *
- * - The reference is a trailing window of device time (default 7 days: field devices have
- *   daily and weekly cycles, and a week of history covers both). Every row enters it, incidents
+ * - The reference is a trailing window of device time (default 30 days: field devices have
+ *   daily and weekly cycles, and a month holds four of the weekly ones; on the development corpus
+ *   a month ranked anomalies better than a week, PR AUC 0.474 against 0.371 on SMD, 0.274
+ *   against 0.255 on ASD, docs/detection.md). Every row enters it, incidents
  *   included (no gating), so a permanent change becomes the reference after one window: that is
  *   the documented acceptance horizon. The mean and covariance are kept per time block
  *   (WindowMoments: bounded memory at any row rate).
- * - Each time the window moves by one block (1/`blocks` of it, default 1 %) the model is
- *   refitted: columns standardised by the window's mean and standard deviation,
+ * - Each time the window moves by one block (1/`blocks` of it, default 1 %), and while the
+ *   history is young each time its row count doubles, the model is refitted: columns standardised by the window's mean and standard deviation,
  *   eigen-decomposition of their correlation matrix (ml-matrix), the leading components that
  *   explain `varianceKept` of the variance. Between refits the model is frozen, so the rows it
  *   scores are judged by one model and its calibration stays comparable.
@@ -56,7 +58,7 @@ export interface StreamingPcaOptions {
 const Z_CLIP = 8;
 /** Eigenvalues of the correlation matrix are floored at 1 % of one column's variance (T² divides by them). */
 const EIGEN_FLOOR = 1e-2;
-export const PCA_WINDOW_MS = 7 * 86_400_000;
+export const PCA_WINDOW_MS = 30 * 86_400_000;
 const DEFAULTS: StreamingPcaOptions = { windowMs: PCA_WINDOW_MS, blocks: 100, firstFit: 100, varianceKept: 0.95, calibrationHalfLife: 20_000 };
 const CAL_STEP = 0.002;
 const RANGE_FLOOR = 1e-2;
@@ -78,6 +80,8 @@ export class StreamingPca implements SubspaceEvidence {
   private readonly o: StreamingPcaOptions;
   private readonly moments: WindowMoments;
   private readonly last: Float64Array;
+  /** Rows at which the next refit is due while the history is young (doubles after each). */
+  private nextGrowthFit: number;
   /** Smallest change seen per column: its resolution, which floors its standard deviation. */
   private readonly resolution: Float64Array;
   /** Smallest and largest value seen per column, ever: 1 % of that range floors its standard deviation. */
@@ -108,6 +112,7 @@ export class StreamingPca implements SubspaceEvidence {
     this.o = { ...DEFAULTS, ...options };
     this.o.firstFit = Math.max(this.o.firstFit, 4 * columns);
     this.moments = new WindowMoments(columns, this.o.windowMs, this.o.blocks);
+    this.nextGrowthFit = this.o.firstFit;
     this.last = new Float64Array(columns).fill(NaN);
     this.resolution = new Float64Array(columns).fill(Infinity);
     this.lo = new Float64Array(columns).fill(Infinity);
@@ -136,7 +141,13 @@ export class StreamingPca implements SubspaceEvidence {
       if (x[i] > this.hi[i]) this.hi[i] = x[i];
     }
     const moved = this.moments.add(ts, x);
-    if (this.rows >= this.o.firstFit && (moved || !this.ready)) this.refit();
+    // While the history is young the model is refitted each time it doubles, as well as when a
+    // block closes: a block is 1 % of a month (7 h at any rate), and a first model from 100 rows
+    // must not judge the next 7 h of a stream whose cycles it has not seen yet.
+    if (this.rows >= this.nextGrowthFit || (moved && this.ready)) {
+      this.refit();
+      while (this.nextGrowthFit <= this.rows) this.nextGrowthFit *= 2;
+    }
     return this;
   }
 
@@ -199,7 +210,7 @@ export class StreamingPca implements SubspaceEvidence {
     const n = Math.max(w.n, 1);
     for (let i = 0; i < d; i++) {
       this.mu[i] = w.mean[i];
-      // A column rounded to q has at least q/√12 of noise. A column that was flat all week
+      // A column rounded to q has at least q/√12 of noise. A column that was flat all window
       // (common: a queue length, an error counter) is floored at 1 % of the range it has ever
       // taken, so its first small move is a few standard deviations, not thousands that would
       // swamp every other column's evidence; a constant one gets a tiny floor (any move is news).
