@@ -65,6 +65,7 @@ export const envSchema = z.object({
   GP_MODELS_DIR: z.string().optional(),
   GP_DETECT_MAX_STREAMS: positiveInt.default(200_000),
   GP_DETECT_THREAD: bool.default(true),
+  GP_DETECT_MULTIVARIATE: bool.default(true),
   GP_DETECT_SCORE_INTERVAL_MS: z.coerce.number().int().min(0).default(60_000),
 
   GP_SIM_ENABLED: bool.default(true),

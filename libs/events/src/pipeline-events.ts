@@ -98,12 +98,12 @@ export interface AnomalyEvent {
   ts: number;
   score: number;
   threshold: number;
-  /** 'generic' (online detector), 'autoencoder', or 'maintenance' (predictive). */
-  detector: 'generic' | 'autoencoder' | 'maintenance';
+  /** 'generic' (online, per metric), 'multivariate' (a device's metrics together), 'autoencoder', or 'maintenance' (predictive). */
+  detector: 'generic' | 'multivariate' | 'autoencoder' | 'maintenance';
   modelVersion: string;
   /** Metrics that drive the score, most important first, with their values. */
   metrics: Array<{ name: string; value: number | string; contribution: number }>;
-  /** Fault kind when the model names one (e.g. 'inverter_fan', 'connector_wear'). */
+  /** Fault kind when the model names one (e.g. 'inverter_fan', 'connector_wear'; 'correlation' or 'subspace' for multivariate). */
   kind?: string;
   /** For maintenance predictions: estimated ms until failure. */
   timeToFailureMs?: number;

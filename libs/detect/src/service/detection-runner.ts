@@ -37,6 +37,8 @@ export interface RunnerHooks {
 
 export interface RunnerOptions {
   maxStreams: number;
+  /** Run the multivariate detector (GP_DETECT_MULTIVARIATE). */
+  multivariate: boolean;
   /** Where score points go; none without an InfluxDB. */
   influx: InfluxTarget | null;
   /** One generic score point per device and this much device time (0: every reading); see ScoreThinning. */
@@ -103,7 +105,7 @@ export class InlineRunner implements DetectionRunner {
   private readonly sink: PointSink;
 
   constructor(options: RunnerOptions, private readonly hooks: RunnerHooks) {
-    this.engine = new DetectionEngine(options.maxStreams);
+    this.engine = new DetectionEngine(options.maxStreams, { multivariate: options.multivariate });
     this.sink = new PointSink(options, (m) => hooks.problem('influx', m));
   }
 

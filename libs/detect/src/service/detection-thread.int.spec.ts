@@ -8,7 +8,7 @@ describe(DetectionThread.name, () => {
 
   it('keeps detector state in the thread across slices, and restarts a dead thread with its detectors starting over', async () => {
     const problems: string[] = [];
-    const thread = new DetectionThread({ maxStreams: 1000, influx: null, scoreIntervalMs: 60_000 }, { log: () => undefined, problem: (what) => problems.push(what) });
+    const thread = new DetectionThread({ maxStreams: 1000, multivariate: true, influx: null, scoreIntervalMs: 60_000 }, { log: () => undefined, problem: (what) => problems.push(what) });
     try {
       const first = await thread.score(slice(0, 10));
       expect(first.scored.generic).toBe(10);

@@ -87,6 +87,7 @@ export class DetectionService implements OnModuleInit, OnModuleDestroy {
     const { influx } = config;
     const options = {
       maxStreams: config.detect.maxStreams,
+      multivariate: config.detect.multivariate,
       scoreIntervalMs: config.detect.scoreIntervalMs,
       influx: influx.url ? { url: influx.url, database: influx.database, username: influx.username, password: influx.password } : null,
     };

@@ -12,7 +12,7 @@ import { SliceUnpacker } from './slice-packing';
 const port = parentPort!;
 const init = workerData as WorkerInit;
 const send = (msg: FromWorker) => port.postMessage(msg);
-const engine = new DetectionEngine(init.maxStreams);
+const engine = new DetectionEngine(init.maxStreams, { multivariate: init.multivariate });
 const sink = new PointSink(init, (message) => send({ op: 'problem', what: 'influx', message }));
 const unpacker = new SliceUnpacker();
 

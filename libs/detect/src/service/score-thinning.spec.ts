@@ -25,6 +25,14 @@ describe(ScoreThinning.name, () => {
     expect(t.flush()).toEqual([]);
   });
 
+  it('thins the multivariate points of a device on their own, next to its generic ones', () => {
+    const t = new ScoreThinning(60_000, 100);
+    const mv = (ts: number, score: number) => point('a', ts, score, { detector: 'multivariate', modelVersion: 'multivariate-1' });
+    expect(t.take([point('a', 0, 0.1), mv(0, 0.3), mv(10_000, 0.6), point('a', 10_000, 0.2)])).toEqual([]);
+    expect(t.take([mv(60_000, 0.1)])).toEqual([mv(10_000, 0.6)]);
+    expect(t.flush()).toEqual([point('a', 10_000, 0.2), mv(60_000, 0.1)]);
+  });
+
   it('writes alarms, model and maintenance points and late readings at once', () => {
     const t = new ScoreThinning(60_000, 100);
     const alarm = point('a', 1_000, 0.95, { isAnomaly: true });

@@ -7,10 +7,13 @@ interface Held {
   openedAt: number;
 }
 
+/** Detectors that score every reading: their points are thinned. */
+const THINNED = new Set(['generic', 'multivariate']);
+
 /**
- * Keeps InfluxDB's `anomaly` measurement to one generic-detector point per device and interval
- * of device time (GP_DETECT_SCORE_INTERVAL_MS): the reading with the highest score, so peaks
- * survive. Alarms are always written, when they happen. A point per reading doubled InfluxDB's
+ * Keeps InfluxDB's `anomaly` measurement to one point per device, per-reading detector (generic,
+ * multivariate) and interval of device time (GP_DETECT_SCORE_INTERVAL_MS): the reading with the
+ * highest score, so peaks survive. Alarms are always written, when they happen. A point per reading doubled InfluxDB's
  * writes for a fleet reporting every few seconds; dashboards plot scores per minute or coarser.
  * Model and maintenance points are already one per window or hour and pass through.
  */
@@ -28,15 +31,16 @@ export class ScoreThinning {
     if (this.intervalMs <= 0) return [...points];
     const out: AnomalyPoint[] = [];
     for (const p of points) {
-      if (p.detector !== 'generic' || p.isAnomaly) {
+      if (!THINNED.has(p.detector) || p.isAnomaly) {
         out.push(p);
         continue;
       }
       const bucket = Math.floor(p.ts / this.intervalMs);
-      const held = this.held.get(p.device);
+      const key = p.detector === 'generic' ? p.device : `${p.device}\u0000${p.detector}`;
+      const held = this.held.get(key);
       if (!held) {
         if (this.held.size >= this.maxHeld) out.push(...this.flush());
-        this.held.set(p.device, { bucket, point: p, openedAt: this.now() });
+        this.held.set(key, { bucket, point: p, openedAt: this.now() });
       } else if (bucket === held.bucket) {
         if (p.score > held.point.score) held.point = p;
       } else if (bucket > held.bucket) {
@@ -56,10 +60,10 @@ export class ScoreThinning {
   takeStale(): AnomalyPoint[] {
     const out: AnomalyPoint[] = [];
     const cutoff = this.now() - this.intervalMs;
-    for (const [device, held] of this.held) {
+    for (const [key, held] of this.held) {
       if (held.openedAt > cutoff) continue;
       out.push(held.point);
-      this.held.delete(device);
+      this.held.delete(key);
     }
     return out;
   }

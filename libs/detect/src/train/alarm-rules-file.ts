@@ -19,7 +19,7 @@ const streamRule = z
   .object({ threshold: z.number().min(0).max(1), k: z.number().int().positive(), n: z.number().int().positive().max(10_000), kinds: z.number().int().min(1).max(15), metric: z.string().min(1).optional(), peer: z.boolean().optional() })
   .strict()
   .refine((r) => r.k <= r.n, 'k must not exceed n');
-const file = z.partialRecord(z.enum(DEVICE_TYPES), z.object({ generic: streamRule.nullable(), model: rule.nullable() }).strict());
+const file = z.partialRecord(z.enum(DEVICE_TYPES), z.object({ generic: streamRule.nullable(), model: rule.nullable(), multivariate: rule.nullable().optional() }).strict());
 
 export type AlarmRulesFile = Partial<Record<DeviceType, TypeAlarmRules>>;
 

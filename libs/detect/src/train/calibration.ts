@@ -22,6 +22,8 @@ export interface DeviceDetectorScores {
 export interface TypeAlarmRules {
   generic: StreamRule | null;
   model: AlarmRule | null;
+  /** The multivariate detector's events: a rule of its own, or null for none (absent: the service's default, 0.9 on 3 of 5 readings). */
+  multivariate?: AlarmRule | null;
 }
 
 export interface Calibration extends TypeAlarmRules {
