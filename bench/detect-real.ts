@@ -23,7 +23,7 @@ import { median } from './lib/report';
 
 const WARMUP_SHARE = 0.2;
 /** The fusions measured next to the default one, from the same rows' p-values. */
-const OTHER_FUSIONS = (['families', 'bonferroni', 'flat'] as Fusion[]).filter((f) => f !== DEFAULT_FUSION);
+const OTHER_FUSIONS = (['families', 'bonferroni', 'flat', 'relations'] as Fusion[]).filter((f) => f !== DEFAULT_FUSION);
 const BASELINE_DAYS = 7;
 const DEFAULT_NLP = DEFAULT_ALARM_SCORE * 6;
 

@@ -64,7 +64,7 @@ export const DEFAULT_ALARM_SCORE = 0.7;
  * ACAT stays valid under the dependence between the p-values (Liu & Xie, JASA 2020), and so does
  * Bonferroni; for small p ACAT is close to the weighted harmonic mean of the p-values.
  */
-export type Fusion = 'families' | 'bonferroni' | 'flat';
+export type Fusion = 'families' | 'bonferroni' | 'flat' | 'relations';
 
 /**
  * Fuses one row's evidence. `metricTerms` is the sum of the m metric p-values' Cauchy terms
@@ -72,6 +72,12 @@ export type Fusion = 'families' | 'bonferroni' | 'flat';
  */
 export function fuseRow(fusion: Fusion, pMetrics: number, metricTerms: number, m: number, pT2: number, pSpe: number): number {
   if (fusion === 'flat') return cauchyP((metricTerms + cauchyTerm(pT2) + cauchyTerm(pSpe)) / (m + 2));
+  if (fusion === 'relations') {
+    // Values (each metric, and T²: how far the row is inside the usual relations) against the
+    // relations themselves (SPE), weight ½ each.
+    const pValues = cauchyP((metricTerms + cauchyTerm(pT2)) / (m + 1));
+    return cauchyP((cauchyTerm(pValues) + cauchyTerm(pSpe)) / 2);
+  }
   const pMv = cauchyP((cauchyTerm(pT2) + cauchyTerm(pSpe)) / 2);
   if (m === 0) return pMv;
   if (fusion === 'bonferroni') return Math.min(1, 2 * Math.min(pMetrics, pMv));
