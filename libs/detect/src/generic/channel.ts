@@ -24,7 +24,8 @@ const SCALE = 0.02;
 const LONG_SCALE = 1 / 2048;
 const CLIP = 4; // Huber clip, in scales
 const CUSUM_K = 0.5;
-const CUSUM_RELEVEL = 12; // an established shift: adopt the new level
+const CUSUM_RELEVEL = 12;
+const LAG_RHO = 1 / 1024; // an established shift: adopt the new level
 const MAD_TO_SIGMA = 1.2533; // E|X| = σ·√(2/π) for Gaussian X
 
 const ew = (n: number, alpha: number) => Math.max(alpha, 1 / n);
@@ -46,6 +47,9 @@ export class Channel implements ChannelEvidence {
   private dVar = 0;
   private cusPos = 0;
   private cusNeg = 0;
+  /** Lag-1 autocorrelation of the standardised residuals (EW), and the last one. */
+  private rho = 0;
+  private lastU = 0;
   /** Consecutive readings with drift evidence in its extreme tail. */
   private drifting = 0;
   /** Slowly averaged |residual| used to compare channels with each other. */
@@ -85,8 +89,15 @@ export class Channel implements ChannelEvidence {
     const pPoint = n > 3 ? this.point.tail(z) : 1;
     this.point.observe(z);
 
-    // Level shift: CUSUM of standardised slow residuals.
-    const u = Math.max(-6, Math.min(6, rS / sigS));
+    // Level shift: CUSUM of standardised slow residuals. Residuals of a tracking forecast are
+    // autocorrelated (a seasonal profile learned online keeps its error for a whole period), and
+    // a CUSUM of autocorrelated input wanders like a random walk: it is standardised by the
+    // long-run scale of the residuals instead, σ·√((1 + ρ)/(1 − ρ)) for lag-1 autocorrelation ρ.
+    const raw = Math.max(-6, Math.min(6, rS / sigS));
+    if (n > 2) this.rho += LAG_RHO * (raw * this.lastU - this.rho);
+    this.lastU = raw;
+    const r = Math.max(0, Math.min(0.9, this.rho));
+    const u = raw / Math.sqrt((1 + r) / (1 - r));
     this.cusPos = Math.max(0, this.cusPos + u - CUSUM_K);
     this.cusNeg = Math.max(0, this.cusNeg - u - CUSUM_K);
     const cus = Math.max(this.cusPos, this.cusNeg);
