@@ -6,6 +6,7 @@ import { AuditModule } from '@gridproof/audit';
 import { BrokerModule, BrokerService } from '@gridproof/broker';
 import { DetectModule } from '@gridproof/detect';
 import { IngestModule, IngestPipeline } from '@gridproof/ingest';
+import { InfluxTelemetryStore } from '@gridproof/influx';
 import { ApiKeys, DeviceRegistry, RegistryModule } from '@gridproof/registry';
 import { HEALTH_CONTRIBUTORS, HealthContributor } from './health.service';
 import { HealthService } from './health.service';
@@ -33,7 +34,8 @@ export class AppModule {
         RegistryModule,
         ingest,
         broker,
-        DetectModule,
+        // The warm start replays each device's last readings from the telemetry store.
+        DetectModule.register({ imports: [ingest], history: InfluxTelemetryStore }),
         alerts,
         AnchorModule,
         AuditModule,

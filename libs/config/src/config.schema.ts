@@ -66,6 +66,8 @@ export const envSchema = z.object({
   GP_DETECT_MAX_STREAMS: positiveInt.default(200_000),
   GP_DETECT_THREAD: bool.default(true),
   GP_DETECT_MULTIVARIATE: bool.default(true),
+  GP_DETECT_WARM_START_HOURS: z.coerce.number().min(0).max(24 * 90).default(48),
+  GP_DETECT_WARM_START_READINGS: z.coerce.number().int().min(0).max(100_000).default(300),
   GP_DETECT_SCORE_INTERVAL_MS: z.coerce.number().int().min(0).default(60_000),
 
   GP_SIM_ENABLED: bool.default(true),

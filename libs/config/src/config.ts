@@ -60,7 +60,7 @@ export interface GridProofConfig {
    * thread: score in a worker thread (default) instead of on the broker's thread.
    * scoreIntervalMs: one generic score point per device and this much device time in InfluxDB (0: every reading).
    */
-  detect: { modelsDir: string; maxStreams: number; multivariate: boolean; thread: boolean; scoreIntervalMs: number };
+  detect: { modelsDir: string; maxStreams: number; multivariate: boolean; thread: boolean; scoreIntervalMs: number; warmStartHours: number; warmStartReadings: number };
   sim: { enabled: boolean; fleetPath?: string };
 }
 
@@ -132,7 +132,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GridProofConfi
     },
     anchor: { intervalMs: e.GP_ANCHOR_INTERVAL_MS, maxRecords: e.GP_ANCHOR_MAX_RECORDS, settleMs: e.GP_ANCHOR_SETTLE_MS },
     alerts: { configPath: e.GP_ALERTS_CONFIG, grafanaUrl: e.GP_GRAFANA_URL },
-    detect: { modelsDir: e.GP_MODELS_DIR ? resolve(e.GP_MODELS_DIR) : join(dataDir, 'models'), maxStreams: e.GP_DETECT_MAX_STREAMS, multivariate: e.GP_DETECT_MULTIVARIATE, thread: e.GP_DETECT_THREAD, scoreIntervalMs: e.GP_DETECT_SCORE_INTERVAL_MS },
+    detect: { modelsDir: e.GP_MODELS_DIR ? resolve(e.GP_MODELS_DIR) : join(dataDir, 'models'), maxStreams: e.GP_DETECT_MAX_STREAMS, multivariate: e.GP_DETECT_MULTIVARIATE, warmStartHours: e.GP_DETECT_WARM_START_HOURS, warmStartReadings: e.GP_DETECT_WARM_START_READINGS, thread: e.GP_DETECT_THREAD, scoreIntervalMs: e.GP_DETECT_SCORE_INTERVAL_MS },
     sim: { enabled: e.GP_SIM_ENABLED, fleetPath: e.GP_SIM_FLEET },
   };
 }

@@ -18,6 +18,26 @@ describe(InfluxTelemetryStore.name, () => {
   const line = (device: string, seq: number, ts: number, readings: Record<string, number | string>) =>
     telemetryLine('energy', { device, site: 'site-1', type: 'smart-meter' }, { v: 1, device, ts, seq, readings, sig: null, rx: ts + 5 });
 
+  describe('recentReadings', () => {
+    it('returns each device\'s last readings in the window, of every family, in time order', async () => {
+      const t0 = Math.floor(Date.now() / 1_000) * 1_000 - 3_600_000;
+      const lines: string[] = [];
+      for (let i = 0; i < 20; i++) {
+        lines.push(line('meter-recent', i, t0 + i * 1_000, { power_w: i }));
+        lines.push(telemetryLine('charging', { device: 'evc-recent', site: 'site-2', type: 'ev-charger' }, { v: 1, device: 'evc-recent', ts: t0 + i * 1_000 + 500, seq: i, readings: { power_w: 10 * i, status: 'Charging' }, sig: null, rx: 0 }));
+      }
+      await store.writeLines(lines.join('\n'));
+      const recent = await store.recentReadings(t0, t0 + 19_000, 5);
+      const meter = recent.filter((r) => r.device === 'meter-recent');
+      const evc = recent.filter((r) => r.device === 'evc-recent');
+      // The window ends before the meter's last reading (exclusive), so its last five are 14..18.
+      expect(meter.map((r) => r.readings.power_w)).toEqual([14, 15, 16, 17, 18]);
+      expect(evc.map((r) => r.readings.power_w)).toEqual([140, 150, 160, 170, 180]);
+      expect(evc[0]).toMatchObject({ site: 'site-2', type: 'ev-charger', family: 'charging', readings: { status: 'Charging' } });
+      expect(recent.map((r) => r.ts)).toEqual([...recent.map((r) => r.ts)].sort((a, b) => a - b));
+    });
+  });
+
   describe('ensureSchema', () => {
     it('makes the configured retention the default policy and adds the rollup policy', async () => {
       const policies = await store.influx.showRetentionPolicies();

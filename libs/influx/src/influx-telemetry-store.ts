@@ -45,6 +45,16 @@ export interface TelemetryPoint {
   readings: Record<string, number | string>;
 }
 
+/** One stored reading with its device's tags (recentReadings). */
+export interface RecentReading {
+  device: string;
+  site: string;
+  type: string;
+  family: Family;
+  ts: number;
+  readings: Record<string, number | string>;
+}
+
 export interface InfluxStoreOptions {
   /** Per write request; a server that hangs longer counts as down. */
   writeTimeoutMs?: number;
@@ -216,6 +226,39 @@ export class InfluxTelemetryStore {
       }
     }
     return out.sort((a, b) => a.ts - b.ts).slice(0, limit);
+  }
+
+  /**
+   * The last `perDevice` readings of every device in [from, to) (Unix ms), oldest first per
+   * device, all devices together in time order: one query per family (InfluxQL's LIMIT applies
+   * per series of a GROUP BY). What a detector replays at start to be warm again.
+   */
+  async recentReadings(from: number, to: number, perDevice: number): Promise<RecentReading[]> {
+    const limit = Math.max(1, Math.min(Math.trunc(perDevice), 100_000));
+    const out: RecentReading[] = [];
+    for (const family of FAMILIES) {
+      const fields = familyMetrics(family);
+      const sql =
+        `SELECT ${fields.map((f) => escape.quoted(f)).join(', ')} FROM ${escape.quoted(family)} ` +
+        `WHERE time >= ${Math.trunc(from)}ms AND time < ${Math.trunc(to)}ms GROUP BY "device", "site", "type" ORDER BY time DESC LIMIT ${limit}`;
+      const raw = (await this.influx.queryRaw(sql, { precision: 'ms' })) as {
+        results: Array<{ error?: string; series?: Array<{ tags?: Record<string, string>; columns: string[]; values: unknown[][] }> }>;
+      };
+      const result = raw.results[0];
+      if (result?.error) throw new Error(`InfluxDB query failed: ${result.error}`);
+      for (const series of result?.series ?? []) {
+        const tags = series.tags ?? {};
+        for (const row of series.values) {
+          const readings: Record<string, number | string> = {};
+          for (let i = 1; i < series.columns.length; i++) {
+            const v = row[i];
+            if (typeof v === 'number' || typeof v === 'string') readings[series.columns[i]] = v;
+          }
+          out.push({ device: tags.device ?? '', site: tags.site ?? '', type: tags.type ?? '', family, ts: Number(row[0]), readings });
+        }
+      }
+    }
+    return out.sort((a, b) => a.ts - b.ts);
   }
 
   async dropDatabase(): Promise<void> {

@@ -20,7 +20,11 @@ export interface ModelsLoaded {
 
 /** Where detection runs: inline on the main thread, or in a worker thread (DetectionThread). */
 export interface DetectionRunner {
-  score(slice: ScoringInput[]): Promise<ScoredSlice>;
+  /**
+   * Scores a slice. `replay`: readings seen before a restart (warm start), which only teach the
+   * detectors: no score points are written and no events come back.
+   */
+  score(slice: ScoringInput[], replay?: boolean): Promise<ScoredSlice>;
   useModelsDir(dir: string): Promise<ModelsLoaded>;
   setThresholds(t: Partial<DetectionThresholds>): void;
   setAlarmRules(rules: AlarmRulesFile): void;
@@ -88,8 +92,9 @@ export class PointSink {
 }
 
 /** One slice through the engine, its score points to the sink: the same inline and in the thread. */
-export function scoreWith(engine: DetectionEngine, sink: PointSink, slice: ScoringInput[]): ScoredSlice {
+export function scoreWith(engine: DetectionEngine, sink: PointSink, slice: ScoringInput[], replay = false): ScoredSlice {
   const out = engine.scoreSlice(slice);
+  if (replay) return { events: [], scored: out.scored, streamCount: engine.streamCount, evictions: engine.evictions };
   sink.write(out.points);
   return { events: out.events, scored: out.scored, streamCount: engine.streamCount, evictions: engine.evictions };
 }
@@ -109,8 +114,8 @@ export class InlineRunner implements DetectionRunner {
     this.sink = new PointSink(options, (m) => hooks.problem('influx', m));
   }
 
-  async score(slice: ScoringInput[]): Promise<ScoredSlice> {
-    return scoreWith(this.engine, this.sink, slice);
+  async score(slice: ScoringInput[], replay = false): Promise<ScoredSlice> {
+    return scoreWith(this.engine, this.sink, slice, replay);
   }
 
   useModelsDir(dir: string): Promise<ModelsLoaded> {

@@ -7,7 +7,7 @@ import { PackedSlice, SlicePacker } from './slice-packing';
 
 /** Main thread → worker. */
 export type ToWorker =
-  | ({ op: 'score'; id: number } & PackedSlice)
+  | ({ op: 'score'; id: number; replay: boolean } & PackedSlice)
   | { op: 'models'; id: number; dir: string }
   | { op: 'idle'; id: number }
   | { op: 'thresholds'; t: Partial<DetectionThresholds> }
@@ -52,9 +52,9 @@ export class DetectionThread implements DetectionRunner {
     this.start();
   }
 
-  score(slice: ScoringInput[]): Promise<ScoredSlice> {
+  score(slice: ScoringInput[], replay = false): Promise<ScoredSlice> {
     const packed = this.packer.pack(slice);
-    return this.request<ScoredSlice>((id) => ({ op: 'score', id, ...packed }), [packed.device.buffer, packed.keys.buffer, packed.ts.buffer, packed.values.buffer] as ArrayBuffer[]);
+    return this.request<ScoredSlice>((id) => ({ op: 'score', id, replay, ...packed }), [packed.device.buffer, packed.keys.buffer, packed.ts.buffer, packed.values.buffer] as ArrayBuffer[]);
   }
 
   async useModelsDir(dir: string): Promise<ModelsLoaded> {

@@ -19,6 +19,8 @@ import { numericMetrics } from '@gridproof/telemetry';
 import { AnomalyRepository } from './anomaly.repository';
 import { DetectModule } from './detect.module';
 import { DetectionService } from './detection.service';
+import type { TelemetryHistory } from './warm-start';
+import { InfluxTelemetryStore, telemetryLine } from '@gridproof/influx';
 
 // Every behaviour holds with the detectors in a worker thread (the default) and inline.
 describe.each([
@@ -35,7 +37,10 @@ describe.each([
   }
 
   /** DetectModule on a fresh PGlite and models directory (with alarm-rules.json when `rules` is given), torn down after `body`. */
-  async function withService(options: { rules?: object; env?: Record<string, string>; models?: (dir: string) => Promise<void> }, body: (h: Harness) => Promise<void>): Promise<void> {
+  async function withService(
+    options: { rules?: object; env?: Record<string, string>; models?: (dir: string) => Promise<void>; history?: TelemetryHistory },
+    body: (h: Harness) => Promise<void>,
+  ): Promise<void> {
     const modelsDir = await mkdtemp(join(tmpdir(), 'gp-detect-'));
     if (options.rules) await writeFile(join(modelsDir, ALARM_RULES_FILE), JSON.stringify(options.rules));
     await options.models?.(modelsDir);
@@ -43,8 +48,11 @@ describe.each([
     const events = new PipelineEvents();
     const metrics = createMetricsRegistry(false);
     const config = loadConfig({ GP_MODELS_DIR: modelsDir, GP_DETECT_THREAD: thread, ...options.env });
+    const HISTORY = Symbol('history');
+    const historyModule = { module: class HistoryHolder {}, providers: [{ provide: HISTORY, useValue: options.history }], exports: [HISTORY] };
+    const detect = options.history ? DetectModule.register({ imports: [historyModule], history: HISTORY }) : DetectModule;
     const moduleRef = await Test.createTestingModule({
-      imports: [CoreModule.forRoot({ config, store, events, metrics }), DetectModule],
+      imports: [CoreModule.forRoot({ config, store, events, metrics }), detect],
     }).compile();
     await moduleRef.init();
     try {
@@ -82,6 +90,46 @@ describe.each([
       const res = await fetch(`${influx}/query?db=${database}&epoch=ms&q=${encodeURIComponent(`SELECT count(score) FROM anomaly WHERE device='meter-1'`)}`);
       const body = (await res.json()) as { results: Array<{ series?: Array<{ values: number[][] }> }> };
       expect(body.results[0].series?.[0].values[0][1]).toBe(600);
+    });
+  });
+
+  it('replays the stored readings at start (warm start): a spike right after a restart is alerted, which a cold start would not', async () => {
+    const history = new InfluxTelemetryStore({ url: sharedInfluxUrl(), database: uniqueName('detect_warm'), retention: '90d', rollupRetention: 'INF', rollupInterval: '10m' });
+    await history.ensureSchema();
+    // The device's last 50 minutes before the restart, every 10 s, stored as ingest stores them.
+    const now = Date.now();
+    const before = cleanSeries({ seed: 21, length: 300, intervalMs: 10_000, start: now - 300 * 10_000, daily: 0, weekly: 0, noise: 1 });
+    const device = { id: 'meter-warm', type: 'smart-meter' as const, family: 'energy' as const, site: 'site-w' };
+    const lines = before.ts.map((ts, i) => telemetryLine('energy', { device: device.id, site: device.site, type: device.type }, { v: 1, device: device.id, ts, seq: i, readings: { power_w: before.values[i] }, sig: null, rx: ts }));
+    await history.writeLines(lines.join('\n'));
+    // The first reading after the restart is a spike.
+    const spike = (i: number) => ({ device, record: { v: 1 as const, device: device.id, ts: now + i * 10_000, seq: 300 + i, readings: { power_w: 100 + (i ? 0 : 40) }, sig: null, rx: now } });
+    for (const warm of [true, false]) {
+      await withService({ env: { GP_DETECT_WARM_START_READINGS: '250' }, history: warm ? history : undefined }, async ({ service, events, seen }) => {
+        await service.warmedUp();
+        events.emit('accepted', [spike(0), spike(1)]);
+        await service.idle();
+        const alarms = seen.filter((e) => e.device.id === device.id && e.detector === 'generic');
+        if (warm) {
+          expect(alarms.map((e) => e.ts)).toEqual([now]);
+        } else {
+          // Cold, the stream is in its warm-up (WARMUP_READINGS) and raises nothing.
+          expect(alarms).toHaveLength(0);
+        }
+      });
+    }
+    await history.dropDatabase();
+  });
+
+  it('starts cold, and says so, when the stored telemetry cannot be read', async () => {
+    const broken: TelemetryHistory = { recentReadings: () => Promise.reject(new Error('connection refused')) };
+    await withService({ history: broken }, async ({ service, events, seen, metrics }) => {
+      await service.warmedUp();
+      const device = { id: 'meter-cold', type: 'smart-meter' as const, family: 'energy' as const, site: 'site-c' };
+      events.emit('accepted', [{ device, record: { v: 1, device: device.id, ts: Date.now(), seq: 0, readings: { power_w: 1 }, sig: null, rx: Date.now() } }]);
+      await service.idle();
+      expect(seen).toHaveLength(0);
+      expect(await metrics.metrics()).toMatch(/^gridproof_detect_errors_total\{what="influx"\} 1$/m);
     });
   });
 

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit, Optional } from '@nestjs/common';
 import { Counter, Gauge } from 'prom-client';
 import type { GridProofConfig } from '@gridproof/config';
 import { GP_CONFIG } from '@gridproof/core';
@@ -11,6 +11,7 @@ import { DETECT_MIGRATIONS } from './detect.migrations';
 import type { DetectionThresholds } from './detection-engine';
 import { DetectionRunner, InlineRunner, RunnerHooks, ScoredSlice } from './detection-runner';
 import { DetectionThread, DetectionThreadDied } from './detection-thread';
+import { DETECT_HISTORY, readingsToReplay, TelemetryHistory } from './warm-start';
 
 export { DEFAULT_THRESHOLDS } from './detection-engine';
 export type { DetectionThresholds } from './detection-engine';
@@ -37,6 +38,8 @@ export class DetectionService implements OnModuleInit, OnModuleDestroy {
   private evictions = 0;
   private queue: AcceptedReading[] = [];
   private draining: Promise<void> | null = null;
+  /** The warm start (replay of stored readings); live readings wait in the queue until it is done. */
+  private warming: Promise<void> = Promise.resolve();
   private unsubscribe: (() => void) | null = null;
   private readonly repo: AnomalyRepository;
   private readonly pendingWrites = new Set<Promise<void>>();
@@ -51,6 +54,7 @@ export class DetectionService implements OnModuleInit, OnModuleDestroy {
     private readonly events: PipelineEvents,
     private readonly store: SqlStore,
     registry: Registry,
+    @Optional() @Inject(DETECT_HISTORY) private readonly history?: TelemetryHistory,
   ) {
     this.repo = new AnomalyRepository(store);
     const reg = (r: Registry) => [r];
@@ -105,7 +109,51 @@ export class DetectionService implements OnModuleInit, OnModuleDestroy {
   async onModuleInit(): Promise<void> {
     await this.store.migrate(DETECT_MIGRATIONS);
     await this.useModelsDir(this.config.detect.modelsDir);
+    // Subscribe first: readings accepted while the history is replayed queue up behind it.
+    const startedAt = Date.now();
     this.unsubscribe = this.events.on('accepted', (batch) => this.enqueue(batch));
+    this.warming = this.warmStart(startedAt);
+  }
+
+  /** Resolves once the warm start is over (done, skipped or failed). */
+  warmedUp(): Promise<void> {
+    return this.warming;
+  }
+
+  /**
+   * Warm start: the detectors live in memory, and a restart would leave them blind for their
+   * warm-up (200 readings: 33 minutes of 10-second readings, 17 hours of 5-minute ones). So at
+   * start each device's last readings are read back from the telemetry store and replayed
+   * through them, teaching without writing a score or raising an event. Replaying from the
+   * store rather than restoring a snapshot also covers a crash, has no file format to keep
+   * compatible, and sees the readings accepted while the process was down (from the spool).
+   */
+  private async warmStart(startedAt: number): Promise<void> {
+    const { warmStartHours, warmStartReadings } = this.config.detect;
+    if (!this.history || warmStartHours <= 0 || warmStartReadings <= 0) return;
+    const t0 = Date.now();
+    let inputs;
+    try {
+      inputs = await readingsToReplay(this.history, startedAt, { lookbackMs: warmStartHours * 3_600_000, perDevice: warmStartReadings });
+    } catch (err) {
+      this.errors.inc({ what: 'influx' });
+      this.logger.warn(`warm start skipped: reading the last ${warmStartHours} h of telemetry failed (${(err as Error).message}); the detectors start cold`);
+      return;
+    }
+    let replayed = 0;
+    for (let i = 0; i < inputs.length; i += SLICE) {
+      try {
+        await this.runner.score(inputs.slice(i, i + SLICE), true);
+        replayed += Math.min(SLICE, inputs.length - i);
+      } catch (err) {
+        this.errors.inc({ what: err instanceof DetectionThreadDied ? 'thread' : 'model' });
+        this.logger.warn(`warm start stopped after ${replayed} readings: ${(err as Error).message}`);
+        return;
+      }
+      await new Promise((r) => setImmediate(r));
+    }
+    const devices = new Set(inputs.map((r) => r.device.id)).size;
+    if (replayed) this.logger.log(`warm start: replayed ${replayed} stored readings of ${devices} devices (last ${warmStartHours} h, at most ${warmStartReadings} each) in ${Date.now() - t0} ms`);
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -157,6 +205,7 @@ export class DetectionService implements OnModuleInit, OnModuleDestroy {
 
   /** One slice at a time; readings that arrive meanwhile make the next slice (natural batching). */
   private async drain(): Promise<void> {
+    await this.warming;
     try {
       while (this.queue.length) {
         // Usually the whole queue fits in a slice: take the array instead of copying it out.

@@ -19,7 +19,7 @@ const unpacker = new SliceUnpacker();
 async function handle(msg: ToWorker): Promise<void> {
   switch (msg.op) {
     case 'score':
-      return send({ op: 'reply', id: msg.id, result: scoreWith(engine, sink, unpacker.unpack(msg)) });
+      return send({ op: 'reply', id: msg.id, result: scoreWith(engine, sink, unpacker.unpack(msg), msg.replay) });
     case 'models':
       return send({ op: 'reply', id: msg.id, result: await loadModelsWith(engine, msg.dir, (message) => send({ op: 'log', message })) });
     case 'idle':

@@ -1,4 +1,5 @@
 export * from './detect.module';
+export { DETECT_HISTORY, TelemetryHistory, WarmStartOptions, readingsToReplay } from './warm-start';
 export * from './detection.service';
 export * from './detect.migrations';
 export * from './anomaly.repository';
