@@ -319,6 +319,34 @@ describe('AlertsModule (real HTTP and SMTP receivers)', () => {
     await api().post(`/api/alerts/${open.id}/acknowledge`).set('authorization', `Bearer ${keys.auditor}`).send({}).expect(403);
   });
 
+  it('shows a site-scoped crew key only its sites\' alerts, and 404s the others\' (list, show, acknowledge, resolve)', async () => {
+    const t0 = Date.now();
+    for (const [id, site] of [['evc-scope-1', 'scope-north'], ['evc-scope-2', 'scope-south']] as const) {
+      for (let i = 0; i < 20; i++) events.emit('accepted', [reading(charger(id, site), t0 + i * 20, 95)]);
+    }
+    await waitFor('both alerts', async () => Boolean((await alertOf('evc-scope-1', 'ConnectorOverTemp')) && (await alertOf('evc-scope-2', 'ConnectorOverTemp'))));
+    const north = (await alertOf('evc-scope-1', 'ConnectorOverTemp'))!;
+    const south = (await alertOf('evc-scope-2', 'ConnectorOverTemp'))!;
+    const scoped = (await app.get(ApiKeys).create({ name: 'crew-north', role: 'crew', sites: ['scope-north'] })).key;
+    const as = (req: ReturnType<ReturnType<typeof api>['get']>) => req.set('authorization', `Bearer ${scoped}`);
+
+    const listed = await as(api().get('/api/alerts?limit=1000')).expect(200);
+    const ids = (listed.body as Alert[]).map((a) => a.id);
+    expect(ids).toContain(north.id);
+    expect(ids).not.toContain(south.id);
+    expect((listed.body as Alert[]).every((a) => a.labels.site === 'scope-north')).toBe(true);
+    expect((await as(api().get('/api/alerts?site=scope-south')).expect(200)).body).toEqual([]);
+    await as(api().get(`/api/alerts/${south.id}`)).expect(404);
+    await api().post(`/api/alerts/${south.id}/acknowledge`).set('authorization', `Bearer ${scoped}`).send({}).expect(404);
+    await api().post(`/api/alerts/${south.id}/resolve`).set('authorization', `Bearer ${scoped}`).send({}).expect(404);
+    await as(api().get(`/api/alerts/${north.id}`)).expect(200);
+    const ack = await api().post(`/api/alerts/${north.id}/acknowledge`).set('authorization', `Bearer ${scoped}`).send({ note: 'mine' }).expect(201);
+    expect(ack.body).toMatchObject({ acknowledgedBy: 'crew-north' });
+    // The fleet-wide crew key still sees both.
+    const all = (await api().get('/api/alerts?limit=1000').set('authorization', `Bearer ${keys.crew}`).expect(200)).body as Alert[];
+    expect(all.map((a) => a.id)).toEqual(expect.arrayContaining([north.id, south.id]));
+  });
+
   it('lets a crew key acknowledge but not create silences, while an operator key can', async () => {
     const body = { matchers: ['site="north-9"'], duration: '1h', comment: 'feeder works' };
     await api().post('/api/silences').set('authorization', `Bearer ${keys.crew}`).send(body).expect(403);

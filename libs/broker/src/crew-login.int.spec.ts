@@ -50,6 +50,15 @@ describe(`${DeviceHooks.name}: crew apps`, () => {
     expect(t.broker.onlineDevices()).toEqual([]);
   });
 
+  it('lets a site-scoped crew key follow its own sites only: no other site, no wildcard', async () => {
+    const scoped = (await apiKeys.create({ name: 'north crew', role: 'crew', sites: ['site-a'] })).key;
+    const client = await crewClient(scoped, 'crew:north-1');
+    const qosOf = (filter: string) => client.subscribeAsync(filter, { qos: 1 }).then((g) => g[0].qos, (err: { packet?: { granted?: number[] } }) => err.packet?.granted?.[0] ?? -1);
+    expect(await qosOf(topics.siteAlerts('site-a'))).toBe(1);
+    expect(await qosOf(topics.siteAlerts('site-b'))).toBe(128);
+    expect(await qosOf('gp/v1/sites/+/alerts')).toBe(128);
+  });
+
   it('refuses every other subscription of a crew app, and closes one that publishes', async () => {
     const client = await crewClient(keys.operator, 'crew:ops-console');
     for (const filter of ['#', 'gp/v1/sites/#', topics.errors('inv-1'), topics.telemetry('inv-1'), 'gp/v1/sites/site-a/+']) {

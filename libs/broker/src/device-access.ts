@@ -29,11 +29,14 @@ const SITE_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
 /**
  * What a crew app may subscribe to: the alert topic of one site, or of every site with the
- * single-level wildcard (gp/v1/sites/+/alerts). Nothing else, and it may never publish.
+ * single-level wildcard (gp/v1/sites/+/alerts). Nothing else, and it may never publish. A
+ * site-scoped key (`sites`) may subscribe to its own sites' topics only, one by one.
  */
-export function crewMaySubscribe(topicFilter: string): boolean {
+export function crewMaySubscribe(topicFilter: string, sites: readonly string[] | null = null): boolean {
   const match = SITE_ALERTS.exec(topicFilter);
-  return match !== null && (match[1] === '+' || SITE_ID.test(match[1]));
+  if (match === null) return false;
+  if (sites) return sites.includes(match[1]);
+  return match[1] === '+' || SITE_ID.test(match[1]);
 }
 
 /** The two payloads the status topic carries (retained). */

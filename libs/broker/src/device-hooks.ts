@@ -424,8 +424,9 @@ export class DeviceHooks {
   private authorizeSubscribe(client: Client, subscription: Subscription, callback: (error: Error | null, subscription?: Subscription | null) => void): void {
     const device = this.sessions.get(client);
     if (device && maySubscribe(device.id, subscription.topic)) return callback(null, subscription);
-    if (!device && this.crews.has(client)) {
-      if (crewMaySubscribe(subscription.topic)) return callback(null, subscription);
+    const crew = device ? undefined : this.crews.get(client);
+    if (crew) {
+      if (crewMaySubscribe(subscription.topic, crew.sites ?? null)) return callback(null, subscription);
       this.options.metrics.authFailures.inc({ reason: 'subscribe_denied' });
       this.warnings.warn(`refused subscribe to ${logSafeName(subscription.topic)} by crew app ${logSafeName(client.id)}`);
       return callback(null, null);

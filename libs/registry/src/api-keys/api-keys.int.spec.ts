@@ -61,6 +61,15 @@ describe.each(SQL_STORES)(`${ApiKeys.name} on %s`, (storeName, open) => {
     await expect(keys.create({ name: ' ', role: 'crew' })).rejects.toMatchObject({ status: 400, problems: [expect.stringMatching(/^name:/)] });
   });
 
+  it('scopes a crew key to sites, and refuses to scope any other role', async () => {
+    const { key, apiKey } = await keys.create({ name: 'north crew', role: 'crew', sites: ['north-2', 'north-1', 'north-1'] });
+    expect(apiKey.sites).toEqual(['north-1', 'north-2']);
+    expect(await keys.verify(key)).toMatchObject({ role: 'crew', sites: ['north-1', 'north-2'] });
+    expect((await keys.create({ name: 'all crew', role: 'crew' })).apiKey.sites).toBeNull();
+    await expect(keys.create({ name: 'ops', role: 'operator', sites: ['north-1'] })).rejects.toMatchObject({ status: 400, problems: [expect.stringMatching(/^sites: only crew keys/)] });
+    await expect(keys.create({ name: 'x', role: 'crew', sites: ['bad/site'] })).rejects.toMatchObject({ status: 400, problems: [expect.stringMatching(/^sites/)] });
+  });
+
   it('records when a key was last used', async () => {
     const { key, apiKey } = await keys.create({ name: 'used', role: 'crew' });
     await keys.verify(key);

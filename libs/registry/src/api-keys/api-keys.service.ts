@@ -12,6 +12,8 @@ export interface ApiKeyView {
   id: string;
   name: string;
   role: Role;
+  /** Site-scoped crew key: its sites; null: every site. */
+  sites: string[] | null;
   createdAt: string;
   lastUsedAt: string | null;
   revokedAt: string | null;
@@ -23,7 +25,17 @@ export interface CreatedApiKey {
   apiKey: ApiKeyView;
 }
 
-export const createApiKeySchema = z.object({ name: z.string().trim().min(1).max(200), role: z.enum(ROLES) }).strict();
+const SITE_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
+export const createApiKeySchema = z
+  .object({
+    name: z.string().trim().min(1).max(200),
+    role: z.enum(ROLES),
+    /** Scope a crew key to these sites: it sees and acts on their alerts and devices only. */
+    sites: z.array(z.string().regex(SITE_ID, 'a site id')).min(1).max(1_000).optional(),
+  })
+  .strict()
+  .refine((k) => k.sites === undefined || k.role === 'crew', { message: 'only crew keys can be scoped to sites', path: ['sites'] });
 export type CreateApiKeyInput = z.input<typeof createApiKeySchema>;
 
 /**
@@ -43,10 +55,10 @@ export class ApiKeys implements OnModuleDestroy {
   constructor(private readonly store: SqlStore) {}
 
   async create(input: CreateApiKeyInput): Promise<CreatedApiKey> {
-    const { name, role } = parseInput(createApiKeySchema, input);
+    const { name, role, sites } = parseInput(createApiKeySchema, input);
     const id = randomBytes(6).toString('hex');
     const key = `gpk_${id}_${randomBytes(32).toString('base64url')}`;
-    const [row] = await this.store.db.insert(apiKeys).values({ id, name, role, keyHash: sha256(key), createdAt: new Date() }).returning();
+    const [row] = await this.store.db.insert(apiKeys).values({ id, name, role, keyHash: sha256(key), createdAt: new Date(), sites: sites ? [...new Set(sites)].sort() : null }).returning();
     return { key, apiKey: toView(row) };
   }
 
@@ -58,7 +70,7 @@ export class ApiKeys implements OnModuleDestroy {
     if (!row || row.revokedAt) return null;
     if (!timingSafeEqual(Buffer.from(sha256(key.trim()), 'hex'), Buffer.from(row.keyHash, 'hex'))) return null;
     this.noteUse(row.id);
-    return { id: row.id, name: row.name, role: row.role as Role };
+    return { id: row.id, name: row.name, role: row.role as Role, ...(row.sites ? { sites: row.sites } : {}) };
   }
 
   async revoke(id: string): Promise<ApiKeyView> {
@@ -123,6 +135,7 @@ function toView(row: ApiKeyRow): ApiKeyView {
     id: row.id,
     name: row.name,
     role: row.role as Role,
+    sites: row.sites ?? null,
     createdAt: row.createdAt.toISOString(),
     lastUsedAt: row.lastUsedAt ? row.lastUsedAt.toISOString() : null,
     revokedAt: row.revokedAt ? row.revokedAt.toISOString() : null,

@@ -30,6 +30,14 @@ export interface ApiCaller {
   id: string;
   name: string;
   role: Role;
+  /** Site-scoped key: the only sites it may see and act on. Absent or null: every site. */
+  sites?: string[] | null;
+}
+
+/** May this caller see and act on what belongs to `site`? (A fleet-wide key: always.) */
+export function callerSeesSite(caller: Pick<ApiCaller, 'sites'> | undefined, site: string | undefined): boolean {
+  if (!caller?.sites) return true;
+  return site !== undefined && caller.sites.includes(site);
 }
 
 /** Property the guard sets on the request. */

@@ -11,11 +11,13 @@ export function registerKeyCommands(program: Command, io: CliIo = stdoutIo): Com
     .description('create an API key; prints it (shown only once)')
     .requiredOption('--name <name>', 'who or what the key is for')
     .addOption(new Option('--role <role>', 'role').choices(ROLES).makeOptionMandatory())
+    .option('--sites <ids>', 'crew keys: scope the key to these sites (comma-separated); it sees and acts on their alerts and devices only')
     .option('--json', 'print JSON')
-    .action(async (options: { name: string; role: string; json?: boolean }, command: Command) => {
-      const created = await apiClientFor(command).post<CreatedApiKey>('/api/keys', { name: options.name, role: options.role });
+    .action(async (options: { name: string; role: string; sites?: string; json?: boolean }, command: Command) => {
+      const sites = options.sites?.split(',').map((s) => s.trim()).filter(Boolean);
+      const created = await apiClientFor(command).post<CreatedApiKey>('/api/keys', { name: options.name, role: options.role, ...(sites ? { sites } : {}) });
       if (options.json) io.out(JSON.stringify(created, null, 2));
-      else io.out(`API key ${created.apiKey.id} (${created.apiKey.role}, "${created.apiKey.name}"), shown only once:\n  ${created.key}`);
+      else io.out(`API key ${created.apiKey.id} (${created.apiKey.role}${created.apiKey.sites ? ` of ${created.apiKey.sites.join(', ')}` : ''}, "${created.apiKey.name}"), shown only once:\n  ${created.key}`);
     });
 
   withApiOptions(keys.command('list'))
@@ -24,7 +26,7 @@ export function registerKeyCommands(program: Command, io: CliIo = stdoutIo): Com
     .action(async (options: { json?: boolean }, command: Command) => {
       const list = await apiClientFor(command).get<ApiKeyView[]>('/api/keys');
       if (options.json) io.out(JSON.stringify(list, null, 2));
-      else io.out(table(['ID', 'NAME', 'ROLE', 'CREATED', 'LAST USED', 'REVOKED'], list.map((k) => [k.id, k.name, k.role, k.createdAt, k.lastUsedAt ?? '-', k.revokedAt ?? '-'])));
+      else io.out(table(['ID', 'NAME', 'ROLE', 'SITES', 'CREATED', 'LAST USED', 'REVOKED'], list.map((k) => [k.id, k.name, k.role, k.sites?.join(',') ?? 'all', k.createdAt, k.lastUsedAt ?? '-', k.revokedAt ?? '-'])));
     });
 
   withApiOptions(keys.command('revoke').argument('<id>', 'key id (from keys list)'))

@@ -1,10 +1,10 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { Roles } from '../auth/roles';
+import { ApiCaller, Caller, callerSeesSite, Roles } from '../auth/roles';
 import { DeviceRegistry } from '../devices/device-registry.service';
 import type { Device, ProvisionedDevice } from '../devices/device.model';
 import { deviceIdSchema, listDevicesSchema, provisionDeviceSchema, updateDeviceSchema } from '../devices/device.schemas';
-import { parseInput } from '../registry.errors';
+import { DeviceNotFoundError, parseInput } from '../registry.errors';
 import { openApiSchema } from './openapi';
 
 const id = (raw: string) => parseInput(deviceIdSchema, raw);
@@ -28,15 +28,20 @@ export class DevicesController {
   @Get()
   @Roles('operator', 'crew', 'auditor')
   @ApiOperation({ summary: 'List devices, filtered by type, site, state or family' })
-  list(@Query() query: Record<string, string>): Promise<Device[]> {
-    return this.registry.list(parseInput(listDevicesSchema, query));
+  async list(@Query() query: Record<string, string>, @Caller() caller: ApiCaller): Promise<Device[]> {
+    const filter = parseInput(listDevicesSchema, query);
+    const devices = await this.registry.list(filter);
+    return caller?.sites ? devices.filter((d) => callerSeesSite(caller, d.site.id)) : devices;
   }
 
   @Get(':id')
   @Roles('operator', 'crew', 'auditor')
   @ApiOperation({ summary: 'One device' })
-  get(@Param('id') deviceId: string): Promise<Device> {
-    return this.registry.get(id(deviceId));
+  async get(@Param('id') deviceId: string, @Caller() caller: ApiCaller): Promise<Device> {
+    const device = await this.registry.get(id(deviceId));
+    // A site-scoped key gets the same 404 as for a device that does not exist.
+    if (!callerSeesSite(caller, device.site.id)) throw new DeviceNotFoundError(device.id);
+    return device;
   }
 
   @Patch(':id')

@@ -80,6 +80,22 @@ describe.each(SQL_STORES)(`${ApiKeyGuard.name} and the registry API on %s`, (sto
       expect((await call('POST', '/api/keys', { key: keys.operator, body: { name: 'x', role: 'admin' } })).status).toBe(403);
     });
 
+    it('shows a site-scoped crew key the devices of its sites only (a 404 for the others)', async () => {
+      const mine = { ...newDevice(), site: { id: 'scoped-north', lat: 48.2, lon: 16.37 } };
+      const other = { ...newDevice(), site: { id: 'scoped-south', lat: 47.2, lon: 15.37 } };
+      for (const d of [mine, other]) expect((await call('POST', '/api/devices', { key: api.adminKey, body: d })).status).toBe(201);
+      const created = await call('POST', '/api/keys', { key: api.adminKey, body: { name: 'north crew', role: 'crew', sites: ['scoped-north'] } });
+      expect(created.status).toBe(201);
+      expect(created.body?.apiKey.sites).toEqual(['scoped-north']);
+      const key = created.body?.key as string;
+      const listed = (await call('GET', '/api/devices', { key })).body as Array<{ id: string; site: { id: string } }>;
+      expect(listed.map((d) => d.id)).toContain(mine.id);
+      expect(listed.every((d) => d.site.id === 'scoped-north')).toBe(true);
+      expect((await call('GET', `/api/devices/${mine.id}`, { key })).status).toBe(200);
+      expect((await call('GET', `/api/devices/${other.id}`, { key })).status).toBe(404);
+      expect((await call('POST', '/api/keys', { key: api.adminKey, body: { name: 'x', role: 'operator', sites: ['scoped-north'] } })).status).toBe(400);
+    });
+
     it('lets crews and auditors read devices but change nothing', async () => {
       const device = newDevice();
       await call('POST', '/api/devices', { key: api.adminKey, body: device });

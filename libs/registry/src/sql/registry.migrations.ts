@@ -66,4 +66,6 @@ export const REGISTRY_MIGRATIONS: readonly Migration[] = [
     id: '0100_registry_08_device_key_events_seed',
     sql: "insert into device_key_events (device_id, event, public_key, require_signature, at) select id, 'registered', public_key, require_signature, created_at from devices",
   },
+  // Site-scoped API keys (issue 18): null keeps a key fleet-wide, as every key made before.
+  { id: '0100_registry_10_api_keys_sites', sql: 'alter table api_keys add column sites jsonb' },
 ];

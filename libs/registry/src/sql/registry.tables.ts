@@ -43,6 +43,8 @@ export const apiKeys = pgTable('api_keys', {
   createdAt: ts('created_at').notNull(),
   lastUsedAt: ts('last_used_at'),
   revokedAt: ts('revoked_at'),
+  /** The sites a scoped key may see and act on; null: every site. */
+  sites: jsonb('sites').$type<string[] | null>(),
 });
 
 /** Append-only history of device keys (device-key-history.ts); no foreign key: it outlives the device. */
