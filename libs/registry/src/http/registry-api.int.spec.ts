@@ -86,9 +86,9 @@ describe.each(SQL_STORES)(`${ApiKeyGuard.name} and the registry API on %s`, (sto
       for (const d of [mine, other]) expect((await call('POST', '/api/devices', { key: api.adminKey, body: d })).status).toBe(201);
       const created = await call('POST', '/api/keys', { key: api.adminKey, body: { name: 'north crew', role: 'crew', sites: ['scoped-north'] } });
       expect(created.status).toBe(201);
-      expect(created.body?.apiKey.sites).toEqual(['scoped-north']);
+      expect((created.body?.apiKey as { sites: string[] }).sites).toEqual(['scoped-north']);
       const key = created.body?.key as string;
-      const listed = (await call('GET', '/api/devices', { key })).body as Array<{ id: string; site: { id: string } }>;
+      const listed = (await call('GET', '/api/devices', { key })).body as unknown as Array<{ id: string; site: { id: string } }>;
       expect(listed.map((d) => d.id)).toContain(mine.id);
       expect(listed.every((d) => d.site.id === 'scoped-north')).toBe(true);
       expect((await call('GET', `/api/devices/${mine.id}`, { key })).status).toBe(200);
