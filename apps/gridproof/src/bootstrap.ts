@@ -1,7 +1,7 @@
 import { Logger, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { GridProofConfig } from '@gridproof/config';
 import { CoreModuleOptions, sqlStoreTarget } from '@gridproof/core';
 import { SqlStore } from '@gridproof/store';
@@ -42,15 +42,7 @@ export async function startGridProof(options: CoreModuleOptions & { logger?: fal
   // the app. Nest's hooks would close the broker at the same moment (every device connection
   // dropped, so its last will fired an offline alert) and then re-raise the signal, killing the
   // process before the local InfluxDB was stopped. close() runs every shutdown hook anyway.
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('GridProof API')
-      .setDescription('Devices, telemetry, alerts, anchors and audits. Authenticate with an API key: Authorization: Bearer <key>.')
-      .setVersion('1')
-      .addBearerAuth()
-      .build(),
-  );
+  const document = SwaggerModule.createDocument(app, openApiConfig());
   SwaggerModule.setup('api/docs', app, document);
   try {
     await app.listen(config.api.port, config.host);
@@ -73,4 +65,18 @@ export async function startGridProof(options: CoreModuleOptions & { logger?: fal
       await closeOwnStore();
     },
   };
+}
+
+/** The OpenAPI document's header: title, description, and how to authenticate. */
+export function openApiConfig(): Omit<OpenAPIObject, 'paths'> {
+  return (
+    new DocumentBuilder()
+      .setTitle('GridProof API')
+      // The description is rendered as Markdown: `code` keeps "<key>" from being eaten as an HTML tag.
+      .setDescription('Devices, telemetry, alerts, anchors and audits. Authenticate with an API key: `Authorization: Bearer gpk_…` (or `X-API-Key: gpk_…`).')
+      .setVersion('1')
+      // GridProof's keys are opaque (gpk_<id>_<secret>), not JWTs.
+      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'gpk_<id>_<secret> (opaque API key)' })
+      .build()
+  );
 }
