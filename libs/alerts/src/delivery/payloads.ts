@@ -85,17 +85,37 @@ export function slackPayload(n: Notification, opts: { channel?: string; username
   };
 }
 
+/**
+ * The e-mail: a subject a crew can triage from the inbox (status counts and group, then the most
+ * severe alert's severity, name and device, and how many more), a text part, and an HTML part
+ * whose links are links.
+ */
 export function emailContent(n: Notification): { subject: string; text: string; html: string } {
-  const subject = `GridProof ${titleOf(n)}`;
+  const top = [...n.alerts].sort((a, b) => rankOf(a) - rankOf(b))[0];
+  const more = n.alerts.length > 1 ? ` (+${n.alerts.length - 1} more)` : '';
+  const what = top ? ` ${top.state === 'resolved' ? 'RESOLVED' : top.severity.toUpperCase()} ${top.labels.alertname ?? ''} ${top.labels.device ?? top.labels.site ?? ''}`.trimEnd() : '';
+  const subject = `GridProof ${titleOf(n)}:${what}${more}`;
   const text = n.alerts.map((a) => alertLines(a).join('\n')).join('\n\n---\n\n');
-  const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+  const link = (label: string, url: string) => `${esc(label)}: <a href="${esc(url)}">${esc(url)}</a>`;
   const html = n.alerts
     .map((a) => {
       const [head, ...rest] = alertLines(a);
-      return `<h3>${esc(head)}</h3><p>${rest.map(esc).join('<br>')}</p>`;
+      const body = rest.map((line) => {
+        const m = /^(Dashboard|Alert): (https?:\/\/\S+)$/.exec(line);
+        return m ? link(m[1], m[2]) : esc(line);
+      });
+      return `<h3>${esc(head)}</h3><p>${body.join('<br>')}</p>`;
     })
     .join('<hr>');
   return { subject, text, html };
+}
+
+const SEVERITY_RANK: Record<string, number> = { critical: 0, warning: 1, info: 2 };
+
+/** Firing before resolved, then the most severe first. */
+function rankOf(a: Alert): number {
+  return (a.state === 'resolved' ? 10 : 0) + (SEVERITY_RANK[a.severity] ?? 3);
 }
 
 /** MQTT crew-app message: one per site, only that site's alerts. */

@@ -18,7 +18,12 @@ export const RECOMMENDED_ACTIONS: Record<string, string> = {
   site_offline: 'Check the site power and uplink (router, modem, feeder); all devices at the site went silent.',
   tampering: 'Check the device integrity on site (enclosure, seals, firmware) and rotate its credentials and signing key.',
   security: 'Refused MQTT logins: check the named source addresses (a misconfigured device, or someone guessing); block them at the firewall if they are not yours.',
-  anomaly: 'Review the device dashboard for the metrics named in the evidence and inspect the device if it persists.',
+  correlation:
+    "The device's metrics no longer move together as they usually do, though each may look normal: check the metric named in the evidence against the others (a current without the power it should carry, a temperature that stopped following its load), then that sensor and its wiring; inspect the device if it persists.",
+  subspace:
+    "An unusual combination of the device's readings, each within its usual range: compare with its recent operation and with the other devices at the site; inspect the device if it persists.",
+  anomaly:
+    'Look at the metrics named in the evidence around the alert time: a spike or step in one metric often points to its sensor or wiring, a change in several to the device or its load. Inspect the device if it persists.',
 };
 
 export function recommendedActionFor(kind: string | undefined): string {
