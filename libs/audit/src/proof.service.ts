@@ -46,7 +46,7 @@ export class ProofService {
     const { blockHash, blockTimestamp } = batch.anchor;
     if (blockHash === null || blockTimestamp === null) throw new ProofError('not_anchored', `batch ${batch.id} was anchored before block hashes were kept; its block is filled in at the next start`);
     const leaves = (await this.repo.leaves(batch.id)) ?? [];
-    const index = leaves.findIndex((l) => l.device === record.device && l.seq === record.seq);
+    const index = leaves.findIndex((l) => l.kind !== 'key-event' && l.device === record.device && l.seq === record.seq);
     if (index < 0) throw new ProofError('mismatch', `batch ${batch.id} did not anchor ${device}#${record.seq}: the stored reading was added afterwards`);
     const leaf = recordLeaf(record);
     if (!leaves[index].leaf.equals(leaf)) throw new ProofError('mismatch', `the stored reading ${device}#${record.seq} differs from what batch ${batch.id} anchored`);
