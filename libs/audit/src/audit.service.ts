@@ -210,8 +210,8 @@ export class AuditService {
       const record = keyEventRecordOf(e)!;
       return { ref: keyEventRef(record) as LeafRef, leaf: keyEventLeaf(record), event: e };
     });
-    const ordered: Array<{ ref: LeafRef; leaf: Buffer }> = [...records.map((r, i) => ({ ref: r as LeafRef, leaf: leaves[i] })), ...keyLeaves];
-    ordered.sort((x, y) => compareRecords(x.ref, y.ref));
+    keyLeaves.sort((x, y) => compareRecords(x.ref, y.ref));
+    const ordered = mergeLeaves(records, leaves, keyLeaves);
     const problems: string[] = [];
     const signatures = histories ? checkSignatures(records, histories) : null;
     if (signatures?.invalid.length) problems.push(`${signatures.invalid.length} records do not verify with their device's key at their receive time`);
@@ -224,7 +224,7 @@ export class AuditService {
     let rebuilt: MerkleFrontier | null = null;
     if (baseOk && base) {
       rebuilt = base.clone();
-      for (const { leaf } of ordered) rebuilt.append(leaf);
+      for (const leaf of ordered) rebuilt.append(leaf);
     }
     const rebuiltRoot = rebuilt?.root().toString('hex') ?? null;
     if (!chainUp) problems.push('the chain is not connected');
@@ -326,10 +326,17 @@ export class AuditService {
   private async checkKeyEventsOutside(histories: Map<string, KeyEvent[]>, start: number, end: number, chain: ChainPort): Promise<KeyEventFindings> {
     const out = emptyKeyFindings();
     const indexes = new Map<number, IndexedLeaf[] | null>();
+    // A fleet registered together shares a batch or a few: ask the store once per batch.
+    const batches: BatchRecord[] = [];
     for (const events of histories.values()) {
       for (const e of events) {
         if (e.rx === null || (e.rx >= start && e.rx < end)) continue;
-        const batch = await this.repo.batchAt(e.rx);
+        const rx = e.rx;
+        let batch = batches.find((b) => b.start <= rx && rx < b.end) ?? null;
+        if (!batch) {
+          batch = await this.repo.batchAt(rx);
+          if (batch) batches.push(batch);
+        }
         if (!batch) continue;
         if (!indexes.has(batch.id)) indexes.set(batch.id, await this.verifiedIndex(batch, chain));
         const index = indexes.get(batch.id)!;
@@ -382,6 +389,22 @@ export class AuditService {
       )
       .catch(() => undefined);
   }
+}
+
+/**
+ * The batch's leaves in log order: the sorted records' leaves with the sorted key events' merged
+ * in (most batches hold no key event: then the records' own array, at no cost).
+ */
+function mergeLeaves(records: readonly IngestRecord[], leaves: Buffer[], keyLeaves: ReadonlyArray<{ ref: LeafRef; leaf: Buffer }>): Buffer[] {
+  if (!keyLeaves.length) return leaves;
+  const out: Buffer[] = [];
+  let k = 0;
+  for (let i = 0; i < records.length; i++) {
+    while (k < keyLeaves.length && compareRecords(keyLeaves[k].ref, records[i]) < 0) out.push(keyLeaves[k++].leaf);
+    out.push(leaves[i]);
+  }
+  while (k < keyLeaves.length) out.push(keyLeaves[k++].leaf);
+  return out;
 }
 
 function emptyKeyFindings(): KeyEventFindings {
