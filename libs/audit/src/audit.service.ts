@@ -325,7 +325,8 @@ export class AuditService {
    */
   private async checkKeyEventsOutside(histories: Map<string, KeyEvent[]>, start: number, end: number, chain: ChainPort): Promise<KeyEventFindings> {
     const out = emptyKeyFindings();
-    const indexes = new Map<number, IndexedLeaf[] | null>();
+    /** Per batch: its key-event leaves by event id, or null when its leaf index is not the chain's. */
+    const indexes = new Map<number, Map<number, IndexedLeaf> | null>();
     // A fleet registered together shares a batch or a few: ask the store once per batch.
     const batches: BatchRecord[] = [];
     for (const events of histories.values()) {
@@ -338,11 +339,14 @@ export class AuditService {
           if (batch) batches.push(batch);
         }
         if (!batch) continue;
-        if (!indexes.has(batch.id)) indexes.set(batch.id, await this.verifiedIndex(batch, chain));
-        const index = indexes.get(batch.id)!;
+        if (!indexes.has(batch.id)) {
+          const index = await this.verifiedIndex(batch, chain);
+          indexes.set(batch.id, index && new Map(index.filter((x) => x.kind === 'key-event').map((x) => [x.seq, x])));
+        }
+        const logged = indexes.get(batch.id)!;
         out.checked++;
-        const l = index?.find((x) => x.kind === 'key-event' && x.seq === e.id);
-        if (!index || !l) out.missingFromLog.push(keyEventRefOf(e));
+        const l = logged?.get(e.id);
+        if (!l) out.missingFromLog.push(keyEventRefOf(e));
         else if (!l.leaf.equals(keyEventLeaf(keyEventRecordOf(e)!))) out.altered.push(keyEventRefOf(e));
       }
     }
