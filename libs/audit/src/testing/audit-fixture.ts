@@ -20,8 +20,8 @@ export interface FixtureDevice {
 /**
  * Everything the audit scenarios need, with real servers: the shared InfluxDB (own database),
  * an in-memory PGlite store holding the registry (devices, key history) and the batches, a
- * chain, and the anchoring service fed straight with records (written to InfluxDB per the
- * layout first, as the ingest pipeline does, then committed).
+ * chain, and the anchoring service fed straight with records (committed, then written to
+ * InfluxDB per the layout, as the ingest pipeline does).
  */
 export class AuditFixture {
   readonly devices: FixtureDevice[];
@@ -95,7 +95,7 @@ export class AuditFixture {
     return fixture;
   }
 
-  /** Signs, stores (line protocol, the layout of libs/influx/src/schema.ts) and announces readings. */
+  /** Signs, commits to the anchoring windows, and stores readings (line protocol, the layout of libs/influx/src/schema.ts). */
   async ingest(n: number): Promise<IngestRecord[]> {
     const out: Array<{ device: FixtureDevice; record: IngestRecord }> = [];
     for (let i = 0; i < n; i++) {
@@ -105,9 +105,12 @@ export class AuditFixture {
       const signed = signMessage({ v: 1 as const, device: device.id, ts: Date.now() - 500 + i, seq: ++device.seq, readings }, privateKeyFromBase64(device.privateKey));
       out.push({ device, record: toIngestRecord(signed, this.service.clock.now()) });
     }
-    await this.writePoints(out.map((o) => ({ device: o.device, record: o.record })));
-    this.written.push(...out);
+    // Committed in the same turn as rx was stamped, as the ingest's journal commit follows its
+    // stamp: a slow InfluxDB write (a loaded machine) must not let the window be sealed first,
+    // which would leave the records out as late. Sealing never reads InfluxDB.
     this.service.onAccepted(out.map((o) => ({ record: o.record })));
+    this.written.push(...out);
+    await this.writePoints(out.map((o) => ({ device: o.device, record: o.record })));
     return out.map((o) => o.record);
   }
 
