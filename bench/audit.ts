@@ -26,6 +26,8 @@ interface AuditReport {
   failed: number;
   durationMs: number;
   batches: unknown[];
+  /** The SQL key history against the log's key events (absent before key events were logged). */
+  keyHistory?: { checked: number; verified: boolean };
 }
 
 async function main(): Promise<void> {
@@ -84,6 +86,8 @@ async function main(): Promise<void> {
       console.log(`  audit ${run + 1}/${RUNS}: ${fmt(report.records)} records in ${report.batches.length} batches, ${report.verified} verified, ${report.failed} failed, ${fmt(report.durationMs)} ms (${fmt(rates.at(-1)!)} records/s; ${fmt(wall)} ms over HTTP)`);
     }
     if (!last || last.records !== load.acked || last.failed !== 0) throw new Error(`audit disagrees: ${last?.records} records, ${last?.failed} failed, ${load.acked} acknowledged`);
+    if (last.keyHistory && !last.keyHistory.verified) throw new Error(`audit names key events: ${JSON.stringify(last.keyHistory)}`);
+    if (last.keyHistory) console.log(`key history: ${last.keyHistory.checked} key events compared with the log, verified`);
 
     const summary = [
       '## Audit',

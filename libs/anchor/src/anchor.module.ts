@@ -4,6 +4,7 @@ import type { GridProofConfig } from '@gridproof/config';
 import { GP_CONFIG } from '@gridproof/core';
 import { PipelineEvents } from '@gridproof/events';
 import { Registry } from '@gridproof/metrics';
+import { DeviceRegistry, RegistryModule } from '@gridproof/registry';
 import { SqlStore } from '@gridproof/store';
 import { ReceiveClock } from './batch/receive-clock';
 import { ChainPort } from './chain/chain.port';
@@ -73,11 +74,14 @@ export class AnchorLifecycle implements OnApplicationBootstrap, BeforeApplicatio
     private readonly service: AnchorService,
     private readonly chain: ChainConnection,
     private readonly events: PipelineEvents,
+    private readonly registry: DeviceRegistry,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     await this.chain.startIfEmbedded();
     await this.service.start(this.events);
+    // Key events recorded before they were logged (an upgraded store) enter the log once.
+    await this.service.importKeyHistory(this.registry);
   }
 
   async beforeApplicationShutdown(): Promise<void> {
@@ -88,11 +92,13 @@ export class AnchorLifecycle implements OnApplicationBootstrap, BeforeApplicatio
 
 /**
  * Anchoring: seals receive-time windows into RFC 6962 batches and anchors their roots on the
- * configured chain (docs/anchoring.md). Needs the global CoreModule. Exports ReceiveClock (the
+ * configured chain (docs/anchoring.md). Needs the global CoreModule; commits the registry's key
+ * events to the same log. Exports ReceiveClock (the
  * ingest pipeline stamps rx with it), AnchorService (status), AnchorRepository and
  * InfluxRecordReader (the audit lib reads batches and records through them).
  */
 @Module({
+  imports: [RegistryModule],
   controllers: [AnchorsController],
   providers: [
     { provide: ReceiveClock, useValue: new ReceiveClock() },
@@ -119,7 +125,7 @@ export class AnchorLifecycle implements OnApplicationBootstrap, BeforeApplicatio
     },
     {
       provide: AnchorService,
-      useFactory: (config: GridProofConfig, repo: AnchorRepository, reader: InfluxRecordReader, chain: ChainConnection, clock: ReceiveClock, registry: Registry, journal: LeafJournal) => {
+      useFactory: (config: GridProofConfig, repo: AnchorRepository, reader: InfluxRecordReader, chain: ChainConnection, clock: ReceiveClock, registry: Registry, journal: LeafJournal, devices: DeviceRegistry) => {
         const logger = new Logger('Anchor');
         let service: AnchorService | null = null;
         const metrics = new AnchorMetrics(registry, () => service!.status());
@@ -147,9 +153,11 @@ export class AnchorLifecycle implements OnApplicationBootstrap, BeforeApplicatio
           config.chain.rpcUrl ? 'rpc' : 'embedded',
           journal,
         );
+        // Key events become leaves of the log from here on, committed through the same journal.
+        devices.useKeyEventLog(service.keyEventLog());
         return service;
       },
-      inject: [GP_CONFIG, AnchorRepository, InfluxRecordReader, ChainConnection, ReceiveClock, Registry, LeafJournal],
+      inject: [GP_CONFIG, AnchorRepository, InfluxRecordReader, ChainConnection, ReceiveClock, Registry, LeafJournal, DeviceRegistry],
     },
     AnchorLifecycle,
   ],

@@ -21,9 +21,9 @@ import { ProofService } from './proof.service';
     },
     {
       provide: BatchExportService,
-      useFactory: (config: GridProofConfig, repo: AnchorRepository, reader: InfluxRecordReader) =>
-        new BatchExportService(repo, reader, { maxBackfillMs: config.ingest.maxBackfillMs, maxFutureSkewMs: config.ingest.maxFutureSkewMs }),
-      inject: [GP_CONFIG, AnchorRepository, InfluxRecordReader],
+      useFactory: (config: GridProofConfig, repo: AnchorRepository, reader: InfluxRecordReader, registry: DeviceRegistry) =>
+        new BatchExportService(repo, reader, { maxBackfillMs: config.ingest.maxBackfillMs, maxFutureSkewMs: config.ingest.maxFutureSkewMs }, registry),
+      inject: [GP_CONFIG, AnchorRepository, InfluxRecordReader, DeviceRegistry],
     },
     {
       provide: ProofService,

@@ -1,6 +1,24 @@
 import type { InfluxDB } from 'influx';
-import type { KeyEvent } from '@gridproof/registry';
-import { AnchorRepository, BatchRecord, ChainPort, compareRecords, InfluxRecordReader, LogProofs, MerkleFrontier, OnChainBatch, ReanchoredBatch, recordKey, recordLeaf, RecordRef, verifyConsistency } from '@gridproof/anchor';
+import { KeyEvent, keyEventRecordOf } from '@gridproof/registry';
+import {
+  AnchorRepository,
+  BatchRecord,
+  ChainPort,
+  compareRecords,
+  IndexedLeaf,
+  InfluxRecordReader,
+  keyEventLeaf,
+  keyEventRef,
+  LeafRef,
+  LogProofs,
+  MerkleFrontier,
+  OnChainBatch,
+  ReanchoredBatch,
+  recordKey,
+  recordLeaf,
+  RecordRef,
+  verifyConsistency,
+} from '@gridproof/anchor';
 import { MEASUREMENTS } from '@gridproof/influx';
 import type { IngestRecord } from '@gridproof/telemetry';
 import type { DeviceKeyLookup } from './proof.service';
@@ -36,12 +54,35 @@ export interface BatchAudit {
   /** Every stored record's Ed25519 signature against its device's key at the record's rx. */
   signatures: SignatureFindings | null;
   /**
+   * The key events the log received in this window, as the SQL key history holds them, against
+   * the batch's key-event leaves (named once the batch does not verify): altered (same id, other
+   * content), in SQL with an rx in this window but not in the log, in the log but not in SQL.
+   */
+  keyEvents: KeyEventFindings;
+  /**
    * Each time the chain lost this batch's anchoring and it was anchored again (the operator's
    * record, anchor_reanchor_events), with when, and the anchoring that was lost. A re-anchored
    * batch is never verified: the chain attests its root only since the re-anchoring, not since
    * the batch was sealed, so an edited root would look the same.
    */
   reanchored: Array<{ event: number; detectedAt: number; reason: string; detail: string; lost: { txHash: string; blockNumber: number; blockHash: string | null; anchoredAt: number | null } }>;
+}
+
+/** A key event as reports name it. */
+export interface KeyEventRef {
+  id: number;
+  device: string;
+  event: string | null;
+  at: number;
+  rx: number | null;
+}
+
+export interface KeyEventFindings {
+  /** Key events of the SQL history the batch was rebuilt with. */
+  checked: number;
+  altered: KeyEventRef[];
+  missingFromLog: KeyEventRef[];
+  notInSql: KeyEventRef[];
 }
 
 export interface AuditReport {
@@ -56,6 +97,13 @@ export interface AuditReport {
    * readings InfluxDB refused (dead-lettered), which also leave gaps.
    */
   sequences: SequenceFindings & { deadLettered: number };
+  /**
+   * The SQL key history against the key-event leaves of the log (docs/anchoring.md §6): every
+   * batch's findings together, plus the key events of the period's devices that the log
+   * received in other batches (checked against those batches' leaves), plus every event the
+   * SQL store holds that never reached the log (`unlogged`). verified is false when any is named.
+   */
+  keyHistory: KeyEventFindings & { unlogged: KeyEventRef[]; verified: boolean };
   durationMs: number;
 }
 
@@ -83,7 +131,11 @@ export class AuditService {
   async audit(from: number, to: number): Promise<AuditReport> {
     const t0 = Date.now();
     const batches = await this.repo.batchesOverlapping(from, to);
-    if (!batches.length) return { from, to, batches: [], verified: 0, failed: 0, records: 0, sequences: { ...checkSequences([]), deadLettered: 0 }, durationMs: Date.now() - t0 };
+    const unlogged = this.keys ? (await this.keys.unloggedKeyEvents()).map(keyEventRefOf) : [];
+    if (!batches.length) {
+      const keyHistory = { checked: 0, altered: [], missingFromLog: [], notInSql: [], unlogged, verified: unlogged.length === 0 };
+      return { from, to, batches: [], verified: 0, failed: 0, records: 0, sequences: { ...checkSequences([]), deadLettered: 0 }, keyHistory, durationMs: Date.now() - t0 };
+    }
     const start = batches[0].start;
     const end = batches[batches.length - 1].end;
     // One scan for the whole period, split by rx: InfluxDB cannot index rx (a field).
@@ -95,6 +147,12 @@ export class AuditService {
       if (i >= 0 && s.record.rx < batches[i].end) byBatch.get(batches[i].id)!.push(s.record);
     }
     const histories = this.keys ? await this.keys.keyHistories([...new Set(stored.map((s) => s.record.device))]) : null;
+    // The key events the log received in the period are leaves of its batches, like the records.
+    const keyEventsByBatch = new Map<number, KeyEvent[]>(batches.map((b) => [b.id, []]));
+    for (const e of this.keys ? await this.keys.keyEventsLoggedBetween(start, end) : []) {
+      const i = upperBound(starts, e.rx!) - 1;
+      if (i >= 0 && e.rx! < batches[i].end) keyEventsByBatch.get(batches[i].id)!.push(e);
+    }
     const chain = this.chain();
     const reanchored = await this.repo.reanchoredBatches(batches[0].id, batches[batches.length - 1].id);
     const results: BatchAudit[] = [];
@@ -104,10 +162,20 @@ export class AuditService {
     let prevOnChain = batches[0].id > 0 && chain ? await chain.getBatch(batches[0].id - 1) : null;
     for (const b of batches) {
       const onChain = chain ? await chain.getBatch(b.id) : null;
-      results.push(await this.auditBatch(b, byBatch.get(b.id)!, onChain, prevStored, prevOnChain, chain !== null, log, histories, reanchored.filter((r) => r.batchId === b.id)));
+      results.push(await this.auditBatch(b, byBatch.get(b.id)!, keyEventsByBatch.get(b.id)!, onChain, prevStored, prevOnChain, chain !== null, log, histories, reanchored.filter((r) => r.batchId === b.id)));
       prevStored = b;
       prevOnChain = onChain;
     }
+    const outside = histories && chain ? await this.checkKeyEventsOutside(histories, start, end, chain) : emptyKeyFindings();
+    const keyHistory = {
+      checked: results.reduce((n, r) => n + r.keyEvents.checked, outside.checked),
+      altered: [...results.flatMap((r) => r.keyEvents.altered), ...outside.altered],
+      missingFromLog: [...results.flatMap((r) => r.keyEvents.missingFromLog), ...outside.missingFromLog],
+      notInSql: results.flatMap((r) => r.keyEvents.notInSql),
+      unlogged,
+      verified: false,
+    };
+    keyHistory.verified = !keyHistory.altered.length && !keyHistory.missingFromLog.length && !keyHistory.notInSql.length && !unlogged.length;
     const report: AuditReport = {
       from,
       to,
@@ -116,6 +184,7 @@ export class AuditService {
       failed: results.filter((r) => !r.verified).length,
       records: stored.length,
       sequences: { ...checkSequences(results.flatMap((r) => byBatch.get(r.batchId)!)), deadLettered: results.reduce((n, r) => n + r.deadLettered.count, 0) },
+      keyHistory,
       durationMs: Date.now() - t0,
     };
     this.writeResults(results);
@@ -125,6 +194,7 @@ export class AuditService {
   private async auditBatch(
     b: BatchRecord,
     records: IngestRecord[],
+    keyEvents: KeyEvent[],
     onChain: OnChainBatch | null,
     prevStored: BatchRecord | null,
     prev: OnChainBatch | null,
@@ -135,6 +205,13 @@ export class AuditService {
   ): Promise<BatchAudit> {
     records.sort(compareRecords);
     const leaves = records.map(recordLeaf);
+    // The batch's leaves in log order: the stored records and the key events of its window.
+    const keyLeaves = keyEvents.map((e) => {
+      const record = keyEventRecordOf(e)!;
+      return { ref: keyEventRef(record) as LeafRef, leaf: keyEventLeaf(record), event: e };
+    });
+    keyLeaves.sort((x, y) => compareRecords(x.ref, y.ref));
+    const ordered = mergeLeaves(records, leaves, keyLeaves);
     const problems: string[] = [];
     const signatures = histories ? checkSignatures(records, histories) : null;
     if (signatures?.invalid.length) problems.push(`${signatures.invalid.length} records do not verify with their device's key at their receive time`);
@@ -147,7 +224,7 @@ export class AuditService {
     let rebuilt: MerkleFrontier | null = null;
     if (baseOk && base) {
       rebuilt = base.clone();
-      for (const leaf of leaves) rebuilt.append(leaf);
+      for (const leaf of ordered) rebuilt.append(leaf);
     }
     const rebuiltRoot = rebuilt?.root().toString('hex') ?? null;
     if (!chainUp) problems.push('the chain is not connected');
@@ -155,8 +232,8 @@ export class AuditService {
     else {
       if (!baseOk) problems.push(`the store's head before this batch does not match batch ${b.id - 1} on chain: the log cannot be rebuilt from it`);
       else {
-        if (onChain.root !== rebuiltRoot) problems.push('the records in InfluxDB do not hash to the root on chain');
-        if (onChain.count !== rebuilt!.size) problems.push(`the chain anchored a log of ${onChain.count} records at this batch, InfluxDB's records make ${rebuilt!.size}`);
+        if (onChain.root !== rebuiltRoot) problems.push("the records in InfluxDB and the key events in the SQL store do not hash to the root on chain");
+        if (onChain.count !== rebuilt!.size) problems.push(`the chain anchored a log of ${onChain.count} leaves at this batch, InfluxDB's records and SQL's key events make ${rebuilt!.size}`);
       }
       if (onChain.start !== b.start || onChain.end !== b.end) problems.push(`the chain's window [${onChain.start}, ${onChain.end}) differs from the store's`);
       const expectedPrev = b.id === 0 ? '00'.repeat(32) : prev?.root;
@@ -186,6 +263,7 @@ export class AuditService {
       injected: [],
       deadLettered: { count: b.deadLettered, readings: b.deadLetters },
       signatures,
+      keyEvents: { ...emptyKeyFindings(), checked: keyEvents.length },
       reanchored: lost.map((r) => ({ event: r.event.id, detectedAt: r.event.detectedAt, reason: r.event.reason, detail: r.event.detail, lost: r.lost })),
     };
     if (result.verified || !onChain || !base || !baseOk) return result;
@@ -197,7 +275,12 @@ export class AuditService {
       problems.push('the leaf index in the store does not match the chain: records cannot be named');
       return result;
     }
-    const anchored = new Map(index.map((l) => [recordKey(l.device, l.seq), l]));
+    const anchored = new Map(index.filter((l) => l.kind !== 'key-event').map((l) => [recordKey(l.device, l.seq), l]));
+    await this.nameKeyEvents(result.keyEvents, keyLeaves, index);
+    const k = result.keyEvents;
+    if (k.altered.length || k.missingFromLog.length || k.notInSql.length) {
+      problems.push(`the SQL key history differs from the log's key events: ${k.altered.length} altered, ${k.missingFromLog.length} not in the log, ${k.notInSql.length} not in SQL`);
+    }
     const seen = new Set<string>();
     records.forEach((r, i) => {
       const key = recordKey(r.device, r.seq);
@@ -209,6 +292,76 @@ export class AuditService {
     });
     for (const [key, l] of anchored) if (!seen.has(key)) result.missing.push({ device: l.device, seq: l.seq, ts: l.ts, rx: l.rx });
     return result;
+  }
+
+  /**
+   * Matches the SQL key events of a batch's window with the batch's key-event leaves (its leaf
+   * index, already checked against the chain) by event id.
+   */
+  private async nameKeyEvents(out: KeyEventFindings, sql: Array<{ leaf: Buffer; event: KeyEvent }>, index: IndexedLeaf[]): Promise<void> {
+    const logged = new Map(index.filter((l) => l.kind === 'key-event').map((l) => [l.seq, l]));
+    for (const { leaf, event } of sql) {
+      const l = logged.get(event.id);
+      if (!l) out.missingFromLog.push(keyEventRefOf(event));
+      else if (!l.leaf.equals(leaf)) out.altered.push(keyEventRefOf(event));
+      logged.delete(event.id);
+    }
+    if (!logged.size) return;
+    // In the log but not among SQL's events of this window: the row is gone, or its rx was
+    // changed (then it is altered).
+    const devices = [...new Set([...logged.values()].map((l) => l.device))];
+    const histories = this.keys ? await this.keys.keyHistories(devices) : new Map<string, KeyEvent[]>();
+    for (const l of logged.values()) {
+      const row = histories.get(l.device)?.find((e) => e.id === l.seq);
+      if (row) out.altered.push(keyEventRefOf(row));
+      else out.notInSql.push({ id: l.seq, device: l.device, event: null, at: l.ts, rx: l.rx });
+    }
+  }
+
+  /**
+   * The key events of the period's devices that the log received outside the period (a
+   * registration years ago): each is compared with its batch's leaf, once that batch's leaf
+   * index is shown to fold to the root on chain. An event whose batch is not sealed yet is skipped.
+   */
+  private async checkKeyEventsOutside(histories: Map<string, KeyEvent[]>, start: number, end: number, chain: ChainPort): Promise<KeyEventFindings> {
+    const out = emptyKeyFindings();
+    /** Per batch: its key-event leaves by event id, or null when its leaf index is not the chain's. */
+    const indexes = new Map<number, Map<number, IndexedLeaf> | null>();
+    // A fleet registered together shares a batch or a few: ask the store once per batch.
+    const batches: BatchRecord[] = [];
+    for (const events of histories.values()) {
+      for (const e of events) {
+        if (e.rx === null || (e.rx >= start && e.rx < end)) continue;
+        const rx = e.rx;
+        let batch = batches.find((b) => b.start <= rx && rx < b.end) ?? null;
+        if (!batch) {
+          batch = await this.repo.batchAt(rx);
+          if (batch) batches.push(batch);
+        }
+        if (!batch) continue;
+        if (!indexes.has(batch.id)) {
+          const index = await this.verifiedIndex(batch, chain);
+          indexes.set(batch.id, index && new Map(index.filter((x) => x.kind === 'key-event').map((x) => [x.seq, x])));
+        }
+        const logged = indexes.get(batch.id)!;
+        out.checked++;
+        const l = logged?.get(e.id);
+        if (!l) out.missingFromLog.push(keyEventRefOf(e));
+        else if (!l.leaf.equals(keyEventLeaf(keyEventRecordOf(e)!))) out.altered.push(keyEventRefOf(e));
+      }
+    }
+    return out;
+  }
+
+  /** A batch's leaf index, when it and the previous head's frontier give the roots on chain; else null. */
+  private async verifiedIndex(b: BatchRecord, chain: ChainPort): Promise<IndexedLeaf[] | null> {
+    const [onChain, prevOnChain, prevStored, index] = await Promise.all([chain.getBatch(b.id), b.id > 0 ? chain.getBatch(b.id - 1) : null, b.id > 0 ? this.repo.batch(b.id - 1) : null, this.repo.leaves(b.id)]);
+    const base = b.id === 0 ? MerkleFrontier.empty() : prevStored ? frontierOf(prevStored) : null;
+    if (!onChain || !index || !base) return null;
+    if (b.id > 0 && (!prevOnChain || base.root().toString('hex') !== prevOnChain.root || base.size !== prevOnChain.count)) return null;
+    const folded = base.clone();
+    for (const l of index) folded.append(l.leaf);
+    return folded.root().toString('hex') === onChain.root && folded.size === onChain.count ? index : null;
   }
 
   /** Builds the consistency proof between two consecutive heads from the store; checks it against the chain's roots. */
@@ -240,6 +393,30 @@ export class AuditService {
       )
       .catch(() => undefined);
   }
+}
+
+/**
+ * The batch's leaves in log order: the sorted records' leaves with the sorted key events' merged
+ * in (most batches hold no key event: then the records' own array, at no cost).
+ */
+function mergeLeaves(records: readonly IngestRecord[], leaves: Buffer[], keyLeaves: ReadonlyArray<{ ref: LeafRef; leaf: Buffer }>): Buffer[] {
+  if (!keyLeaves.length) return leaves;
+  const out: Buffer[] = [];
+  let k = 0;
+  for (let i = 0; i < records.length; i++) {
+    while (k < keyLeaves.length && compareRecords(keyLeaves[k].ref, records[i]) < 0) out.push(keyLeaves[k++].leaf);
+    out.push(leaves[i]);
+  }
+  while (k < keyLeaves.length) out.push(keyLeaves[k++].leaf);
+  return out;
+}
+
+function emptyKeyFindings(): KeyEventFindings {
+  return { checked: 0, altered: [], missingFromLog: [], notInSql: [] };
+}
+
+function keyEventRefOf(e: KeyEvent): KeyEventRef {
+  return { id: e.id, device: e.device, event: e.event, at: e.at, rx: e.rx };
 }
 
 function frontierOf(b: BatchRecord): MerkleFrontier | null {

@@ -1,5 +1,7 @@
-import { AnchorRepository, InfluxRecordReader, recordKey, recordLeaf } from '@gridproof/anchor';
-import type { IngestRecord } from '@gridproof/telemetry';
+import { AnchorRepository, InfluxRecordReader, keyEventLeaf, recordKey, recordLeaf } from '@gridproof/anchor';
+import { keyEventRecordOf } from '@gridproof/registry';
+import type { IngestRecord, KeyEventRecord } from '@gridproof/telemetry';
+import type { DeviceKeyLookup } from './proof.service';
 
 export const BATCH_EXPORT_FORMAT = 'gridproof-batch/1';
 
@@ -11,7 +13,9 @@ export const BATCH_EXPORT_FORMAT = 'gridproof-batch/1';
  * left with RFC 6962 node hashes and compare with batch id − 1's root on chain), append each
  * entry's leaf = SHA-256(0x00 ‖ JCS(record)) in order, and compare the root and size with
  * getBatch(id) on chain. An entry whose stored row no longer hashes to its leaf carries the
- * leaf only, with `stored` saying why (the audit names it altered or missing).
+ * leaf only, with `stored` saying why (the audit names it altered or missing). A key event's
+ * entry carries its key-event record (from the SQL key history; `kind: "key-event"`), hashed
+ * the same way.
  */
 export interface BatchExport {
   format: typeof BATCH_EXPORT_FORMAT;
@@ -19,7 +23,7 @@ export interface BatchExport {
   batch: { id: number; start: number; end: number; count: number; treeSize: number; root: string; prevRoot: string };
   previous: { treeSize: number; frontier: string[] };
   chain: { chainId: number; contract: string; txHash: string; blockNumber: number } | null;
-  entries: Array<{ leafIndex: number; leaf: string; record: IngestRecord | null; stored: 'ok' | 'altered' | 'missing' }>;
+  entries: Array<{ leafIndex: number; leaf: string; record: IngestRecord | KeyEventRecord | null; stored: 'ok' | 'altered' | 'missing' }>;
 }
 
 export class BatchExportError extends Error {}
@@ -29,6 +33,8 @@ export class BatchExportService {
     private readonly repo: AnchorRepository,
     private readonly reader: InfluxRecordReader,
     private readonly bounds: { maxBackfillMs: number; maxFutureSkewMs: number },
+    /** The SQL key history, for the batch's key-event leaves (without it they are reported missing). */
+    private readonly keys: DeviceKeyLookup | null = null,
   ) {}
 
   async exportBatch(id: number): Promise<BatchExport> {
@@ -38,6 +44,7 @@ export class BatchExportService {
     const leaves = (await this.repo.leaves(id)) ?? [];
     const stored = await this.reader.recordsByRx(batch.start, batch.end, { fromTs: batch.start - this.bounds.maxBackfillMs, toTs: batch.end + this.bounds.maxFutureSkewMs });
     const byKey = new Map(stored.map((s) => [recordKey(s.record.device, s.record.seq), s.record]));
+    const keyEvents = new Map((this.keys ? await this.keys.keyEventsLoggedBetween(batch.start, batch.end) : []).map((e) => [e.id, keyEventRecordOf(e)!]));
     const first = batch.treeSize - batch.count;
     return {
       format: BATCH_EXPORT_FORMAT,
@@ -46,6 +53,11 @@ export class BatchExportService {
       previous: { treeSize: previous?.treeSize ?? 0, frontier: previous?.frontier ?? [] },
       chain: batch.anchor ? { chainId: batch.anchor.chainId, contract: batch.anchor.contract.toLowerCase(), txHash: batch.anchor.txHash.toLowerCase(), blockNumber: batch.anchor.blockNumber } : null,
       entries: leaves.map((l, i) => {
+        if (l.kind === 'key-event') {
+          const record = keyEvents.get(l.seq) ?? null;
+          const ok = record !== null && keyEventLeaf(record).equals(l.leaf);
+          return { leafIndex: first + i, leaf: l.leaf.toString('hex'), record: ok ? record : null, stored: ok ? 'ok' : record ? 'altered' : 'missing' };
+        }
         const record = byKey.get(recordKey(l.device, l.seq)) ?? null;
         const ok = record !== null && recordLeaf(record).equals(l.leaf);
         return { leafIndex: first + i, leaf: l.leaf.toString('hex'), record: ok ? record : null, stored: ok ? 'ok' : record ? 'altered' : 'missing' };

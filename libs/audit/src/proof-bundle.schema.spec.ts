@@ -20,6 +20,13 @@ const sample: ProofBundle = {
   batch: { id: 2, start: 1763683200000, end: 1763683260000, count: 3, treeSize: 7, root: h('d'), prevRoot: h('e') },
   chain: { chainId: 31337, contract: '0x' + '1'.repeat(40), txHash: '0x' + '2'.repeat(64), blockNumber: 9, blockHash: '0x' + '3'.repeat(64), blockTimestamp: 1763683201, abi: { ...ANCHOR_ABI_IDS } },
   consistency: { batchId: 4, treeSize: 12, root: h('f'), proof: [h('0')] },
+  keyEvent: {
+    record: { kind: 'key-event', v: 1, id: 3, device: 'meter-01', event: 'registered', publicKey: '6kpsY+KcUgq+9VB7Ey7F+ZVHdq6+vnuSQh7qaRRG0iw=', requireSignature: true, at: 1763683100000, rx: 1763683100000 },
+    leaf: h('9'),
+    leafIndex: 1,
+    path: [h('8')],
+    batch: { id: 0, start: 1763683080000, end: 1763683140000, count: 2, treeSize: 2, root: h('7'), prevRoot: h('0') },
+  },
 };
 
 describe('the gridproof-proof/1 JSON Schema (docs/proof-bundle.schema.json)', () => {
@@ -31,6 +38,9 @@ describe('the gridproof-proof/1 JSON Schema (docs/proof-bundle.schema.json)', ()
     expect(both(sample)).toEqual({ jsonSchema: true, zod: true });
     const { consistency: _omitted, ...withoutConsistency } = sample;
     expect(both(withoutConsistency)).toEqual({ jsonSchema: true, zod: true });
+    // A bundle written before key events were logged still parses (verify fails it).
+    const { keyEvent: _none, ...withoutKeyEvent } = sample;
+    expect(both(withoutKeyEvent)).toEqual({ jsonSchema: true, zod: true });
   });
 
   it.each([
@@ -44,6 +54,9 @@ describe('the gridproof-proof/1 JSON Schema (docs/proof-bundle.schema.json)', ()
     ['no anchoring block hash', { ...sample, chain: { ...sample.chain, blockHash: undefined } }],
     ['no anchoring block time', { ...sample, chain: { ...sample.chain, blockTimestamp: undefined } }],
     ['a record without its signature field', { ...sample, record: { ...sample.record, sig: undefined } }],
+    ['a key event of another kind', { ...sample, keyEvent: { ...sample.keyEvent!, record: { ...sample.keyEvent!.record, kind: 'telemetry' } } }],
+    ['a key event without its rx', { ...sample, keyEvent: { ...sample.keyEvent!, record: { ...sample.keyEvent!.record, rx: undefined } } }],
+    ['an unknown key event', { ...sample, keyEvent: { ...sample.keyEvent!, record: { ...sample.keyEvent!.record, event: 'stolen' } } }],
   ])('rejects a bundle with %s, as the runtime schema does', (_name, bundle) => {
     expect(both(JSON.parse(JSON.stringify(bundle)))).toEqual({ jsonSchema: false, zod: false });
   });

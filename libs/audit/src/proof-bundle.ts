@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { keyEventRecordSchema } from '@gridproof/telemetry';
 
 /**
  * A self-contained proof that one reading is what its device signed and that it was committed
@@ -27,6 +28,21 @@ export const ANCHOR_ABI_IDS = {
   anchoredEvent: '0xfdbe6cc011df251a01f178e769b2f584cd3826cc82336f040909e69452bc6d03',
 } as const;
 const ms = z.number().int().nonnegative();
+
+/** A batch's tree head as a bundle names it (checked against getBatch on chain). */
+const batchHead = z
+  .object({
+    id: z.number().int().nonnegative(),
+    start: ms,
+    end: ms,
+    /** Leaves this batch added to the log. */
+    count: z.number().int().positive(),
+    /** The log's size at this batch's head (RFC 6962 tree_size; on chain as `count`). */
+    treeSize: z.number().int().positive(),
+    root: hash,
+    prevRoot: hash,
+  })
+  .strict();
 
 export const proofBundleSchema = z
   .object({
@@ -62,19 +78,7 @@ export const proofBundleSchema = z
     leafIndex: z.number().int().nonnegative(),
     /** RFC 6962 §2.1.1 audit path of the leaf in the tree of batch.treeSize leaves. */
     path: z.array(hash),
-    batch: z
-      .object({
-        id: z.number().int().nonnegative(),
-        start: ms,
-        end: ms,
-        /** Leaves this batch added to the log. */
-        count: z.number().int().positive(),
-        /** The log's size at this batch's head (RFC 6962 tree_size; on chain as `count`). */
-        treeSize: z.number().int().positive(),
-        root: hash,
-        prevRoot: hash,
-      })
-      .strict(),
+    batch: batchHead,
     chain: z
       .object({
         chainId: z.number().int().positive(),
@@ -93,6 +97,14 @@ export const proofBundleSchema = z
      * `batchId` (treeSize, root) extends this bundle's head: the log was only appended to since.
      */
     consistency: z.object({ batchId: z.number().int().nonnegative(), treeSize: z.number().int().positive(), root: hash, proof: z.array(hash) }).strict().optional(),
+    /**
+     * The key event that made device.publicKey valid (registration or rotation), as a leaf of
+     * the same log: its record (docs/anchoring.md §1), leaf, index in the log and RFC 6962 audit
+     * path in the head of the batch that logged it. verify fails a bundle without it: its key
+     * would be the SQL store's word alone. Optional in the schema so bundles written before key
+     * events were logged still parse (and fail verify with that reason).
+     */
+    keyEvent: z.object({ record: keyEventRecordSchema, leaf: hash, leafIndex: z.number().int().nonnegative(), path: z.array(hash), batch: batchHead }).strict().optional(),
   })
   .strict();
 

@@ -1,5 +1,5 @@
-import { AnchorRepository, InfluxRecordReader, LogProofs, recordLeaf } from '@gridproof/anchor';
-import { KeyEvent, keyValidAt } from '@gridproof/registry';
+import { AnchorRepository, InfluxRecordReader, keyEventLeaf, LogProofs, recordLeaf } from '@gridproof/anchor';
+import { KeyEvent, keyEventRecordOf, keyValidAt } from '@gridproof/registry';
 import { ANCHOR_ABI_IDS, PROOF_ALGORITHMS, PROOF_BUNDLE_FORMAT, ProofBundle } from './proof-bundle';
 
 /**
@@ -8,6 +8,10 @@ import { ANCHOR_ABI_IDS, PROOF_ALGORITHMS, PROOF_BUNDLE_FORMAT, ProofBundle } fr
  */
 export interface DeviceKeyLookup {
   keyHistories(deviceIds: readonly string[]): Promise<Map<string, KeyEvent[]>>;
+  /** Key events the log received in [from, to) (by rx). */
+  keyEventsLoggedBetween(from: number, to: number): Promise<KeyEvent[]>;
+  /** Key events the SQL store holds that are not in the log. */
+  unloggedKeyEvents(): Promise<KeyEvent[]>;
 }
 
 export class ProofError extends Error {
@@ -42,7 +46,7 @@ export class ProofService {
     const { blockHash, blockTimestamp } = batch.anchor;
     if (blockHash === null || blockTimestamp === null) throw new ProofError('not_anchored', `batch ${batch.id} was anchored before block hashes were kept; its block is filled in at the next start`);
     const leaves = (await this.repo.leaves(batch.id)) ?? [];
-    const index = leaves.findIndex((l) => l.device === record.device && l.seq === record.seq);
+    const index = leaves.findIndex((l) => l.kind !== 'key-event' && l.device === record.device && l.seq === record.seq);
     if (index < 0) throw new ProofError('mismatch', `batch ${batch.id} did not anchor ${device}#${record.seq}: the stored reading was added afterwards`);
     const leaf = recordLeaf(record);
     if (!leaves[index].leaf.equals(leaf)) throw new ProofError('mismatch', `the stored reading ${device}#${record.seq} differs from what batch ${batch.id} anchored`);
@@ -51,6 +55,7 @@ export class ProofService {
     const key = keyValidAt((await this.devices.keyHistories([record.device])).get(record.device) ?? [], record.rx);
     const log = new LogProofs(this.repo);
     const inclusion = await log.inclusion(batch, index);
+    const keyEvent = key ? await this.keyEventProof(key.source, log) : null;
     const bundle: ProofBundle = {
       format: PROOF_BUNDLE_FORMAT,
       algorithms: { ...PROOF_ALGORITHMS },
@@ -63,6 +68,7 @@ export class ProofService {
       batch: { id: batch.id, start: batch.start, end: batch.end, count: batch.count, treeSize: batch.treeSize, root: batch.root, prevRoot: batch.prevRoot },
       chain: { chainId: batch.anchor.chainId, contract: batch.anchor.contract.toLowerCase(), txHash: batch.anchor.txHash.toLowerCase(), blockNumber: batch.anchor.blockNumber, blockHash: blockHash.toLowerCase(), blockTimestamp, abi: { ...ANCHOR_ABI_IDS } },
     };
+    if (keyEvent) bundle.keyEvent = keyEvent;
     if (opts.consistencyTo !== undefined) {
       const to = opts.consistencyTo === 'latest' ? await this.repo.lastAnchored() : await this.repo.batch(opts.consistencyTo);
       if (!to?.anchor) throw new ProofError('not_anchored', `no anchored batch ${opts.consistencyTo} to prove consistency with`);
@@ -71,5 +77,30 @@ export class ProofService {
       bundle.consistency = { batchId: to.id, treeSize: to.treeSize, root: to.root, proof: proof.map((h) => h.toString('hex')) };
     }
     return bundle;
+  }
+
+  /**
+   * The inclusion proof of the key event that made the key valid, in the head of the batch that
+   * logged it. Built from the SQL history as it stands: an event edited there no longer hashes
+   * to its leaf, and verify fails the bundle (the bundle is the store's claim; verify judges it).
+   * Null when the event is not in the log (never logged, or its leaf is not where SQL says).
+   */
+  private async keyEventProof(e: KeyEvent, log: LogProofs): Promise<ProofBundle['keyEvent'] | null> {
+    const record = keyEventRecordOf(e);
+    if (!record) return null;
+    const batch = await this.repo.batchAt(record.rx);
+    if (!batch) throw new ProofError('not_anchored', `key event ${e.id} of ${e.device} (rx ${record.rx}) is not in a sealed batch yet`);
+    if (!batch.anchor) throw new ProofError('not_anchored', `batch ${batch.id}, which holds key event ${e.id} of ${e.device}, is sealed but not anchored yet`);
+    const leaves = (await this.repo.leaves(batch.id)) ?? [];
+    const index = leaves.findIndex((l) => l.kind === 'key-event' && l.seq === e.id);
+    if (index < 0) return null;
+    const inclusion = await log.inclusion(batch, index);
+    return {
+      record,
+      leaf: keyEventLeaf(record).toString('hex'),
+      leafIndex: inclusion.leafIndex,
+      path: inclusion.path.map((h) => h.toString('hex')),
+      batch: { id: batch.id, start: batch.start, end: batch.end, count: batch.count, treeSize: batch.treeSize, root: batch.root, prevRoot: batch.prevRoot },
+    };
   }
 }

@@ -1,10 +1,10 @@
 import { JsonRpcApiProvider, JsonRpcProvider, Network } from 'ethers';
-import { anchorContractInterface, fetchChainId, leafHash, rootFromPath, verifyConsistency } from '@gridproof/anchor';
+import { anchorContractInterface, fetchChainId, keyEventLeaf, leafHash, rootFromPath, verifyConsistency } from '@gridproof/anchor';
 import { jcs, publicKeyFromBase64, verifyMessageSignature } from '@gridproof/telemetry';
 import { proofBundleSchema, ProofBundle } from './proof-bundle';
 
 export interface VerificationCheck {
-  name: 'format' | 'signature' | 'leaf' | 'inclusion' | 'window' | 'consistency' | 'chain' | 'contract' | 'transaction';
+  name: 'format' | 'signature' | 'keyEvent' | 'leaf' | 'inclusion' | 'window' | 'consistency' | 'chain' | 'contract' | 'transaction';
   ok: boolean;
   detail: string;
 }
@@ -34,7 +34,9 @@ export const LATE_ANCHORING_SECONDS = 3_600;
 /**
  * The standalone verifier: needs only the bundle and a chain's JSON-RPC endpoint (no InfluxDB,
  * no SQL store, no GridProof service). Checks, in order: the bundle's form; the device's
- * Ed25519 signature over the record's signed content; the leaf = SHA-256(0x00 ‖ JCS(record));
+ * Ed25519 signature over the record's signed content; that the key comes from an anchored key
+ * event (its record, leaf and audit path in the head of the batch that logged it, and on chain
+ * that head); the leaf = SHA-256(0x00 ‖ JCS(record));
  * the audit path from the leaf to the batch root (RFC 6962 §2.1.1); the record's rx inside the
  * batch window; and on chain: the chain id, the contract's stored batch (root, previous root,
  * count, window), and the transaction that emitted the Anchored event in the stated block.
@@ -53,6 +55,8 @@ export async function verifyBundle(input: unknown, rpc: string | JsonRpcApiProvi
   const b = parsed.data;
   add('format', b.device.id === b.record.device && b.signature === b.record.sig, 'bundle fields are consistent');
   checkSignature(b, add);
+  const warnings: string[] = [];
+  checkKeyEvent(b, add, warnings);
   const leaf = leafHash(jcs(b.record));
   add('leaf', leaf.toString('hex') === b.leaf, `leaf = SHA-256(0x00 ‖ JCS(record)) = ${leaf.toString('hex')}`);
   // The leaf must be one this batch added: index in [treeSize − count, treeSize) of the log.
@@ -69,7 +73,6 @@ export async function verifyBundle(input: unknown, rpc: string | JsonRpcApiProvi
     const ok = c.batchId >= b.batch.id && verifyConsistency(b.batch.treeSize, c.treeSize, Buffer.from(b.batch.root, 'hex'), Buffer.from(c.root, 'hex'), c.proof.map((h) => Buffer.from(h, 'hex')));
     add('consistency', ok, `RFC 6962 consistency proof from head ${b.batch.treeSize} (batch ${b.batch.id}) to head ${c.treeSize} (batch ${c.batchId}): ${ok ? 'the later log extends this one' : 'does not verify'}`);
   }
-  const warnings: string[] = [];
   if (DEVELOPMENT_CHAIN_IDS.has(b.chain.chainId)) {
     warnings.push(`chain id ${b.chain.chainId} is a development chain: its operator alone keeps its state, so it proves only what that operator could not have re-created since (docs/auditors.md)`);
   }
@@ -125,6 +128,66 @@ function checkSignature(b: ProofBundle, add: (n: VerificationCheck['name'], ok: 
   }
 }
 
+/**
+ * The key the bundle uses must be one an anchored key event made valid (docs/anchoring.md §1,
+ * §7): otherwise it is the SQL store's word alone, which an operator can rewrite. Offline part:
+ * the event is the device's, makes exactly this key valid, took effect no later than the
+ * reading's receipt, and its leaf's audit path leads to the head it names (checked on chain in
+ * checkChain). What the log cannot show here is that no later event revoked the key before rx
+ * (an RFC 6962 log proves membership, not absence): the audit, which reads every key event of
+ * the log, checks that.
+ */
+function checkKeyEvent(b: ProofBundle, add: (n: VerificationCheck['name'], ok: boolean, d: string) => boolean, warnings: string[]): void {
+  const k = b.keyEvent;
+  if (!k) {
+    add('keyEvent', false, 'the bundle carries no key event: its device key is not shown to come from the anchored log (a bundle made before key events were logged, or a key the log never received)');
+    return;
+  }
+  const r = k.record;
+  const problems: string[] = [];
+  if (r.device !== b.record.device) problems.push(`the key event is of ${r.device}, the reading of ${b.record.device}`);
+  if (r.event === 'deleted') problems.push('the key event is a deletion: no key is valid after it');
+  if (r.publicKey !== b.device.publicKey) problems.push(`the key event makes ${r.publicKey ?? 'no key'} valid, the bundle uses ${b.device.publicKey ?? 'none'}`);
+  if (r.at > b.record.rx) problems.push(`the key event took effect at ${r.at}, after the reading was received (rx ${b.record.rx})`);
+  if (r.rx < r.at) problems.push(`the key event says the log received it (rx ${r.rx}) before it took effect (${r.at})`);
+  const leaf = keyEventLeaf(r);
+  if (leaf.toString('hex') !== k.leaf) problems.push(`its leaf is SHA-256(0x00 ‖ JCS(record)) = ${leaf.toString('hex')}, the bundle says ${k.leaf}`);
+  const inBatch = k.batch.count <= k.batch.treeSize && k.leafIndex >= k.batch.treeSize - k.batch.count;
+  const root = rootFromPath(leaf, k.leafIndex, k.batch.treeSize, k.path.map((h) => Buffer.from(h, 'hex')));
+  if (!inBatch || root === null || root.toString('hex') !== k.batch.root) {
+    problems.push(`its audit path (leaf ${k.leafIndex} in the log of ${k.batch.treeSize}) does not lead to batch ${k.batch.id}'s root: the key event is not in the anchored log as stated (was the key history edited?)`);
+  }
+  if (r.rx < k.batch.start || r.rx >= k.batch.end) problems.push(`its rx ${r.rx} is outside batch ${k.batch.id}'s window [${k.batch.start}, ${k.batch.end})`);
+  // Made live, an event is logged at the time it takes effect, so in the reading's batch or an
+  // earlier one. Only history imported when key events began to be logged comes later.
+  const imported = r.rx > r.at;
+  if (k.batch.id > b.batch.id && !imported) problems.push(`it was logged in batch ${k.batch.id}, after the reading's batch ${b.batch.id}`);
+  if (problems.length) {
+    add('keyEvent', false, `the device key does not come from an anchored key event: ${problems.join('; ')}`);
+    return;
+  }
+  add('keyEvent', true, `key made valid by key event ${r.id} (${r.event} at ${new Date(r.at).toISOString()}), leaf ${k.leafIndex} under batch ${k.batch.id}'s head`);
+  if (imported) {
+    warnings.push(
+      `key event ${r.id} entered the log at ${new Date(r.rx).toISOString()}, ${formatSeconds((r.rx - r.at) / 1000)} after it took effect: history imported when key events began to be logged (docs/anchoring.md §1); the log vouches for this key only since then`,
+    );
+  }
+}
+
+/** A batch's head as the contract stores it, with the batch's own leaf count (its size minus the previous head's). */
+async function headOnChain(provider: JsonRpcApiProvider, contract: string, id: number): Promise<{ root: string; prevRoot: string; treeSize: number; count: number; start: number; end: number; block: number } | null> {
+  const iface = anchorContractInterface();
+  const raw = await provider.call({ to: contract, data: iface.encodeFunctionData('getBatch', [id]) });
+  if (raw === '0x') return null;
+  const [s] = iface.decodeFunctionResult('getBatch', raw);
+  let prevSize = 0;
+  if (id > 0) {
+    const [p] = iface.decodeFunctionResult('getBatch', await provider.call({ to: contract, data: iface.encodeFunctionData('getBatch', [id - 1]) }));
+    prevSize = Number(p.count);
+  }
+  return { root: String(s.root).slice(2), prevRoot: String(s.prevRoot).slice(2), treeSize: Number(s.count), count: Number(s.count) - prevSize, start: Number(s.start), end: Number(s.end), block: Number(s.anchoredAt) };
+}
+
 async function checkChain(b: ProofBundle, provider: JsonRpcApiProvider, add: (n: VerificationCheck['name'], ok: boolean, d: string) => boolean): Promise<void> {
   const iface = anchorContractInterface();
   const chainId = Number(BigInt((await provider.send('eth_chainId', [])) as string));
@@ -168,6 +231,18 @@ async function checkChain(b: ProofBundle, provider: JsonRpcApiProvider, add: (n:
     const [l] = later === '0x' ? [null] : iface.decodeFunctionResult('getBatch', later);
     const ok = !!l && String(l.root).slice(2) === b.consistency.root && Number(l.count) === b.consistency.treeSize && Number(l.anchoredAt) > 0;
     add('consistency', ok, ok ? `the later head (batch ${b.consistency.batchId}, ${b.consistency.treeSize} leaves) is the one on chain` : `the chain does not hold the later head of batch ${b.consistency.batchId} that the bundle names`);
+  }
+  if (b.keyEvent) {
+    const k = b.keyEvent.batch;
+    const head = await headOnChain(provider, b.chain.contract, k.id);
+    const ok = !!head && head.block > 0 && head.root === k.root && head.prevRoot === k.prevRoot && head.treeSize === k.treeSize && head.count === k.count && head.start === k.start && head.end === k.end;
+    add(
+      'keyEvent',
+      ok,
+      ok
+        ? `the key event's head (batch ${k.id}, ${k.treeSize} leaves) is the one the contract holds`
+        : `the contract does not hold the head of batch ${k.id} that the key event's proof names: the device key does not come from an anchored key event`,
+    );
   }
 
   const receipt = await provider.getTransactionReceipt(b.chain.txHash);

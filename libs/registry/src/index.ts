@@ -14,3 +14,4 @@ export { instantParam, LAST_STORABLE_MS, parsePathId, textParam } from './http/h
 export * from './cli/device.commands';
 export * from './cli/key.commands';
 export * from './devices/device-key-history';
+export * from './devices/key-event-log';

@@ -7,7 +7,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
+import { sql } from 'drizzle-orm';
 import { ProofBundle, registerAuditCommands } from '@gridproof/audit';
+import { DeviceRegistry } from '@gridproof/registry';
+import { SqlStore } from '@gridproof/store';
+import { generateDeviceKeyPair } from '@gridproof/telemetry';
 import { E2eApp, E2eDevice, startE2eApp, waitFor } from './e2e-app';
 
 jest.setTimeout(60_000);
@@ -60,6 +64,8 @@ describe('gridproof audit, proof and verify against the running app', () => {
     const { out, code } = await cli('audit', '--from', String(t0), '--to', String(published + 1), ...api());
     expect(code).toBe(0);
     expect(out).toMatch(/^\d+ verified, 0 not verified, 5 records in \d+ ms$/m);
+    // The device's registration is a leaf of the log too, and matches the SQL key history.
+    expect(out).toMatch(/^key history: [1-9]\d* key events compared with the log: verified$/m);
     expect(out).not.toMatch(/NOT VERIFIED/);
   });
 
@@ -70,8 +76,10 @@ describe('gridproof audit, proof and verify against the running app', () => {
     expect(exported.out).toMatch(/proof of meter-cli seq 3 \(batch \d+, tx 0x[0-9a-f]{64}\) written to/);
     const bundle = JSON.parse(readFileSync(file, 'utf8')) as ProofBundle;
     expect(bundle.record).toMatchObject({ device: 'meter-cli', seq: 3 });
+    expect(bundle.keyEvent!.record).toMatchObject({ kind: 'key-event', device: 'meter-cli', event: 'registered', publicKey: bundle.device.publicKey });
 
     const verified = await cli('verify', file, '--rpc', rpcUrl);
+    expect(verified.out).toMatch(/^ok {3}keyEvent: key made valid by key event \d+ \(registered/m);
     expect(verified.out).toMatch(/^VERIFIED$/m);
     expect(verified.code).toBe(0);
   });
@@ -99,6 +107,27 @@ describe('gridproof audit, proof and verify against the running app', () => {
     expect(out).toMatch(/NOT VERIFIED/);
     expect(out).toMatch(/altered: meter-cli seq 2 /);
     expect(code).toBe(1);
+  });
+
+  it('audit names a key event swapped in the SQL store, and verify fails the bundle made from it', async () => {
+    const [registration] = await app.running.app.get(DeviceRegistry).keyHistory('meter-cli');
+    const store = app.running.app.get(SqlStore);
+    await store.db.execute(sql`update device_key_events set public_key = ${generateDeviceKeyPair().publicKey} where id = ${registration.id}`);
+    try {
+      const { out, code } = await cli('audit', '--from', String(t0), '--to', String(published + 1), ...api());
+      expect(out).toContain(`KEY EVENT ALTERED in SQL: key event ${registration.id} of meter-cli (registered)`);
+      expect(out).toMatch(/^key history: \d+ key events compared with the log: NOT VERIFIED$/m);
+      expect(code).toBe(1);
+
+      const file = join(dir, 'proof-swapped-key.json');
+      expect((await cli('proof', '--device', 'meter-cli', '--seq', '5', '--out', file, ...api())).code).toBe(0);
+      const result = await cli('verify', file, '--rpc', rpcUrl);
+      expect(result.out).toMatch(/^FAIL keyEvent: the device key does not come from an anchored key event/m);
+      expect(result.out).toMatch(/^NOT VERIFIED$/m);
+      expect(result.code).toBe(1);
+    } finally {
+      await store.db.execute(sql`update device_key_events set public_key = ${registration.publicKey} where id = ${registration.id}`);
+    }
   });
 });
 

@@ -1,6 +1,6 @@
 import type { DeadLetteredReading } from '@gridproof/events';
 import type { IndexedLeaf } from '../records/leaf-index';
-import { recordKey } from '../records/record-leaf';
+import { leafKey, recordKey } from '../records/record-leaf';
 
 /**
  * Assigns records to batch windows by their receive time rx. Windows are half-open [start, end),
@@ -15,8 +15,8 @@ export interface OpenWindow {
   /** Records committed to the window (its leaves, counted once per device and seq). */
   seen: number;
   /**
-   * The window's leaves, committed at ingest (docs/anchoring.md §3): by device and seq, so a
-   * record recovered from the journal after a restart and seen again counts once.
+   * The window's leaves, committed at ingest (docs/anchoring.md §3): by device and seq (key
+   * events by id), so a leaf recovered from the journal after a restart and seen again counts once.
    */
   leaves: Map<string, IndexedLeaf>;
   /** Device-time bounds of the records seen (reports only). */
@@ -73,12 +73,15 @@ export class WindowPlanner {
       w = { start: rx, end: this.boundaryAfter(rx), seen: 0, leaves: new Map(), minTs: Infinity, maxTs: -Infinity, maxRx: -Infinity, partial: false, deadLettered: new Map() };
       this.windows.push(w);
     }
-    const key = recordKey(leaf.device, leaf.seq);
+    const key = leafKey(leaf);
     if (w.leaves.has(key)) return true;
     w.leaves.set(key, leaf);
     w.seen++;
-    if (ts < w.minTs) w.minTs = ts;
-    if (ts > w.maxTs) w.maxTs = ts;
+    // A key event's ts is when it took effect, not a device time: it does not widen the bounds.
+    if (leaf.kind !== 'key-event') {
+      if (ts < w.minTs) w.minTs = ts;
+      if (ts > w.maxTs) w.maxTs = ts;
+    }
     if (rx > w.maxRx) w.maxRx = rx;
     return true;
   }

@@ -1,6 +1,8 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { InfluxDB } from 'influx';
 import type { AcceptedReading, DeadLetteredReading, PipelineEvents } from '@gridproof/events';
+import type { KeyEventLog } from '@gridproof/registry';
+import type { KeyEventRecord } from '@gridproof/telemetry';
 import { MEASUREMENTS } from '@gridproof/influx';
 import { ReceiveClock } from '../batch/receive-clock';
 import { OpenWindow, WindowPlanner } from '../batch/window-planner';
@@ -8,12 +10,15 @@ import { AnchorRejectedError, ChainPort, MinedAt } from '../chain/chain.port';
 import { LeafJournal } from '../log/leaf-journal';
 import { MerkleFrontier } from '../merkle/merkle';
 import { InfluxRecordReader } from '../records/influx-records';
-import { compareRecords, recordKey, recordLeaf, RecordRef } from '../records/record-leaf';
+import { compareRecords, keyEventLeaf, keyEventRef, recordKey, recordLeaf, RecordRef } from '../records/record-leaf';
 import { AnchorRepository, BatchRecord, ReanchorEvent } from '../store/anchor.repository';
 import { AnchorMetrics } from './anchor-metrics';
 import { AnchorStatus } from './anchor-status';
 
 export const ZERO_ROOT = '00'.repeat(32);
+
+/** anchor_state key: set once the key history that predates logged key events was imported. */
+const KEY_HISTORY_IMPORTED = 'key_history_imported';
 
 export interface AnchorServiceOptions {
   intervalMs: number;
@@ -81,6 +86,8 @@ export class AnchorService {
   private startupCheck: AnchorStatus['history']['startupCheck'] = null;
   private reanchorEvents: ReanchorEvent[] = [];
   private reanchoredBatches = 0;
+  /** Key events committed before start (the registry may change keys first): added to windows at start. */
+  private pendingKeyEvents: KeyEventRecord[] = [];
 
   constructor(
     private readonly repo: AnchorRepository,
@@ -121,8 +128,12 @@ export class AnchorService {
       const recovered = this.journal.recovered();
       if (recovered.length) this.logger.warn(`recovered ${recovered.length} committed readings of unsealed windows from the leaf journal`);
       this.onAccepted(recovered);
-      this.journal.onCommit((readings) => this.onAccepted(readings));
+      this.onKeyEvents(this.journal.recoveredKeyEvents());
+      this.journal.onCommit({ readings: (readings) => this.onAccepted(readings), keyEvents: (records) => this.onKeyEvents(records) });
     }
+    const pending = this.pendingKeyEvents;
+    this.pendingKeyEvents = [];
+    this.onKeyEvents(pending);
     if (events) {
       // With a journal, records arrive when committed (before PUBACK), not when InfluxDB has them.
       const offAccepted = this.journal ? () => undefined : events.on('accepted', (batch) => this.onAccepted(batch));
@@ -166,6 +177,53 @@ export class AnchorService {
       }
     }
     this.clock.raiseFloor(planner.openStart);
+  }
+
+  /** Adds committed key events' leaves to their windows (by their rx, like readings). */
+  onKeyEvents(records: readonly KeyEventRecord[]): void {
+    const planner = this.planner;
+    if (!planner) {
+      this.pendingKeyEvents.push(...records);
+      return;
+    }
+    for (const r of records) {
+      if (!planner.add({ ...keyEventRef(r), leaf: keyEventLeaf(r) })) {
+        this.lateRecords++;
+        this.metrics?.lateRecords.inc();
+        this.logger.error(`key event ${r.id} (${r.event} of ${r.device}) has rx ${r.rx} in an already sealed window (sealed up to ${planner.sealedUpTo}): it is not anchored`);
+      }
+    }
+    this.clock.raiseFloor(planner.openStart);
+  }
+
+  /**
+   * The registry's KeyEventLog (docs/anchoring.md §1): key events are stamped with the receive
+   * clock and committed to the leaf journal (fsynced) like readings; without a journal (tests
+   * that feed records directly) they go straight to the windows.
+   */
+  keyEventLog(): KeyEventLog {
+    return {
+      now: () => this.clock.now(),
+      commit: async (records) => {
+        if (this.journal) await this.journal.appendKeyEvents(records);
+        else this.onKeyEvents(records);
+      },
+    };
+  }
+
+  /**
+   * Once per store: commits to the log the key events recorded before key events were logged
+   * (rx null), stamped now. Later events are committed as they are made; an event found
+   * without rx after this is one the log never received, which the audit names, never imports.
+   */
+  async importKeyHistory(registry: { importUnloggedKeyEvents(): Promise<Array<{ rx: number | null }>> }): Promise<number> {
+    if (await this.repo.state(KEY_HISTORY_IMPORTED)) return 0;
+    const events = await registry.importUnloggedKeyEvents();
+    await this.repo.setState(KEY_HISTORY_IMPORTED, String(this.wallClock()));
+    if (events.length) {
+      this.logger.warn(`key history: ${events.length} key events recorded before key events were logged are committed to the log now (rx ${events[0].rx}); verify and the audit report them as imported`);
+    }
+    return events.length;
   }
 
   /**
@@ -291,7 +349,7 @@ export class AnchorService {
     let deadLetters: RecordRef[] = [];
     if (w.deadLettered.size) {
       const refused = await this.refusedForGood([...w.deadLettered.values()]);
-      leaves = leaves.filter((l) => !refused.has(recordKey(l.device, l.seq)));
+      leaves = leaves.filter((l) => l.kind === 'key-event' || !refused.has(recordKey(l.device, l.seq)));
       deadLetters = [...w.deadLettered.entries()].filter(([key]) => refused.has(key)).map(([, r]) => ({ device: r.device, seq: r.seq, ts: r.ts, rx: r.rx }));
       deadLetters.sort(compareRecords);
     }

@@ -42,9 +42,19 @@ export function registerAuditCommands(program: Command, io: AuditCliIo = stdio):
             for (const r of list) io.out(`  ${what}: ${r.device} seq ${r.seq} ts ${r.ts} rx ${r.rx}`);
           }
         }
+        const k = report.keyHistory;
+        const keyEvent = (e: AuditReport['keyHistory']['unlogged'][number]) => `key event ${e.id} of ${e.device}${e.event ? ` (${e.event})` : ''} at ${new Date(e.at).toISOString()}${e.rx !== null ? ` rx ${e.rx}` : ''}`;
+        for (const [what, list] of [
+          ['KEY EVENT ALTERED in SQL', k.altered],
+          ['KEY EVENT NOT IN THE LOG', [...k.missingFromLog, ...k.unlogged]],
+          ['KEY EVENT NOT IN SQL (in the log)', k.notInSql],
+        ] as const) {
+          for (const e of list) io.out(`${what}: ${keyEvent(e)}`);
+        }
+        io.out(`key history: ${k.checked} key events compared with the log: ${k.verified ? 'verified' : 'NOT VERIFIED'}`);
         io.out(`${report.verified} verified, ${report.failed} not verified, ${report.records} records in ${report.durationMs} ms`);
       }
-      if (report.failed) process.exitCode = 1;
+      if (report.failed || !report.keyHistory.verified) process.exitCode = 1;
     });
 
   withApiOptions(program.command('proof'))

@@ -20,8 +20,8 @@ export interface FixtureDevice {
 /**
  * Everything the audit scenarios need, with real servers: the shared InfluxDB (own database),
  * an in-memory PGlite store holding the registry (devices, key history) and the batches, a
- * chain, and the anchoring service fed straight with records (written to InfluxDB per the
- * layout first, as the ingest pipeline does, then committed).
+ * chain, and the anchoring service fed straight with records (committed, then written to
+ * InfluxDB per the layout, as the ingest pipeline does).
  */
 export class AuditFixture {
   readonly devices: FixtureDevice[];
@@ -40,14 +40,19 @@ export class AuditFixture {
     readonly proofs: ProofService,
     readonly registry: DeviceRegistry,
   ) {
-    this.exports = new BatchExportService(repo, reader, { maxBackfillMs: 3_600_000, maxFutureSkewMs: 60_000 });
+    this.exports = new BatchExportService(repo, reader, { maxBackfillMs: 3_600_000, maxFutureSkewMs: 60_000 }, registry);
     this.devices = (['smart-meter', 'pv-inverter', 'ev-charger'] as DeviceType[]).map((type, i) => {
       const keys = generateDeviceKeyPair();
       return { id: `dev-${i}`, type, site: `site-${i % 2}`, publicKey: keys.publicKey, privateKey: keys.privateKey, seq: 0 };
     });
   }
 
-  static async start(openChain: () => Promise<ChainPort>, opts: { intervalMs?: number } = {}): Promise<AuditFixture> {
+  /**
+   * keyEvents 'live' (default): the registry commits key events to the anchoring service's log
+   * as the app wires it. 'import': the devices are registered before key events were logged
+   * (rx null, an upgraded store), and the history is imported at start as the app does once.
+   */
+  static async start(openChain: () => Promise<ChainPort>, opts: { intervalMs?: number; keyEvents?: 'live' | 'import' } = {}): Promise<AuditFixture> {
     const influxUrl = sharedInfluxUrl();
     const database = uniqueName('audit');
     const reader = InfluxRecordReader.connect(influxUrl, database);
@@ -72,8 +77,14 @@ export class AuditFixture {
     const service = new AnchorService(repo, reader, async () => (chain ??= await openChain()), new ReceiveClock(), options);
     const audit = new AuditService(repo, reader, () => service.currentChain(), options, null, registry);
     const fixture: AuditFixture = new AuditFixture(influxUrl, database, reader.client, store, repo, reader, service, audit, new ProofService(repo, reader, registry), registry);
-    for (const d of fixture.devices) await registry.provision({ id: d.id, type: d.type, site: { id: d.site, lat: 52.5, lon: 13.4 }, publicKey: d.publicKey });
+    const provision = async () => {
+      for (const d of fixture.devices) await registry.provision({ id: d.id, type: d.type, site: { id: d.site, lat: 52.5, lon: 13.4 }, publicKey: d.publicKey });
+    };
+    if (opts.keyEvents === 'import') await provision();
     await service.start();
+    registry.useKeyEventLog(service.keyEventLog());
+    if (opts.keyEvents === 'import') await service.importKeyHistory(registry);
+    else await provision();
     // Connect (and deploy) before ingesting: starting the embedded EVM blocks the event loop
     // for a moment, longer than this fixture's short settle delay.
     const deadline = Date.now() + 30_000;
@@ -84,7 +95,7 @@ export class AuditFixture {
     return fixture;
   }
 
-  /** Signs, stores (line protocol, the layout of libs/influx/src/schema.ts) and announces readings. */
+  /** Signs, commits to the anchoring windows, and stores readings (line protocol, the layout of libs/influx/src/schema.ts). */
   async ingest(n: number): Promise<IngestRecord[]> {
     const out: Array<{ device: FixtureDevice; record: IngestRecord }> = [];
     for (let i = 0; i < n; i++) {
@@ -94,9 +105,12 @@ export class AuditFixture {
       const signed = signMessage({ v: 1 as const, device: device.id, ts: Date.now() - 500 + i, seq: ++device.seq, readings }, privateKeyFromBase64(device.privateKey));
       out.push({ device, record: toIngestRecord(signed, this.service.clock.now()) });
     }
-    await this.writePoints(out.map((o) => ({ device: o.device, record: o.record })));
-    this.written.push(...out);
+    // Committed in the same turn as rx was stamped, as the ingest's journal commit follows its
+    // stamp: a slow InfluxDB write (a loaded machine) must not let the window be sealed first,
+    // which would leave the records out as late. Sealing never reads InfluxDB.
     this.service.onAccepted(out.map((o) => ({ record: o.record })));
+    this.written.push(...out);
+    await this.writePoints(out.map((o) => ({ device: o.device, record: o.record })));
     return out.map((o) => o.record);
   }
 

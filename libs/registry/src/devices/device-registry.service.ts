@@ -1,14 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { Logger, OnModuleDestroy } from '@nestjs/common';
 import { CATALOGUE, DeviceType } from '@gridproof/telemetry';
-import type { ChangeSubscription, SqlStore } from '@gridproof/store';
+import type { ChangeSubscription, SqlDatabase, SqlStore } from '@gridproof/store';
 import type { AuthenticationResult, DeviceDirectory, RegisteredDevice } from '../device-directory';
 import { DeviceExistsError, DeviceNotFoundError, InvalidInputError, parseInput } from '../registry.errors';
 import type { DeviceRow } from '../sql/registry.tables';
 import { ConcurrencyLimit, generateDeviceSecret, hashDeviceSecret, isLegacySecretHash, verifyDeviceSecret, verifyDeviceSecretFast } from './device-secret';
 import type { Device, MqttCredentials, ProvisionedDevice } from './device.model';
 import { DevicePatch, DeviceRepository } from './device.repository';
-import { appendKeyEvent, KeyEvent, keyEventFor, keyEventsOf, keyValidAt, ValidKey } from './device-key-history';
+import { appendKeyEvent, KeyEvent, keyEventFor, keyEventRecordOf, keyEventsLoggedBetween, keyEventsOf, keyValidAt, markKeyEventsLogged, unloggedKeyEvents, ValidKey } from './device-key-history';
+import type { KeyEventLog } from './key-event-log';
 import { ListDevicesFilter, listDevicesSchema, ProvisionDeviceInput, provisionDeviceSchema, UpdateDeviceInput, updateDeviceSchema } from './device.schemas';
 
 export interface DeviceRegistryOptions {
@@ -64,6 +65,7 @@ export class DeviceRegistry implements DeviceDirectory, OnModuleDestroy {
   private readonly logger: Pick<Logger, 'error' | 'warn'>;
   private readonly instanceId = randomUUID();
   private changeFeed: ChangeSubscription | null = null;
+  private keyLog: KeyEventLog | null = null;
 
   constructor(
     private readonly store: SqlStore,
@@ -118,7 +120,7 @@ export class DeviceRegistry implements DeviceDirectory, OnModuleDestroy {
       });
       // Throwing rolls the site upsert back too.
       if (!inserted) throw new DeviceExistsError(parsed.id);
-      await appendKeyEvent(tx, { device: parsed.id, event: 'registered', publicKey: parsed.publicKey ?? null, requireSignature: parsed.requireSignature, at: Date.now() });
+      await this.recordKeyEvent(tx, { device: parsed.id, event: 'registered', publicKey: parsed.publicKey ?? null, requireSignature: parsed.requireSignature });
     });
     // A lookup of the id before it existed may be in flight; do not let it cache "unknown".
     this.invalidate(parsed.id, false);
@@ -154,7 +156,7 @@ export class DeviceRegistry implements DeviceDirectory, OnModuleDestroy {
       if (parsed.site) patch.siteId = parsed.site.id;
       await this.repo.update(id, patch, tx);
       const event = keyEventFor(current, { publicKey, requireSignature });
-      if (event) await appendKeyEvent(tx, { device: id, event, publicKey, requireSignature, at: Date.now() });
+      if (event) await this.recordKeyEvent(tx, { device: id, event, publicKey, requireSignature });
     });
     // Site, key and signature policy are part of a broker session: the broker reconnects it.
     this.invalidate(id, changesAccess);
@@ -183,7 +185,7 @@ export class DeviceRegistry implements DeviceDirectory, OnModuleDestroy {
       const current = await this.repo.findRow(id, tx);
       if (!current || !(await this.repo.delete(id, tx))) return false;
       // The old key stays in the history with its validity: proofs of earlier readings verify.
-      await appendKeyEvent(tx, { device: id, event: 'deleted', publicKey: null, requireSignature: current.requireSignature, at: Date.now() });
+      await this.recordKeyEvent(tx, { device: id, event: 'deleted', publicKey: null, requireSignature: current.requireSignature });
       return true;
     });
     if (!deleted) throw new DeviceNotFoundError(id);
@@ -204,6 +206,46 @@ export class DeviceRegistry implements DeviceDirectory, OnModuleDestroy {
   /** Key histories of many devices at once (the bulk audit). */
   keyHistories(ids: readonly string[]): Promise<Map<string, KeyEvent[]>> {
     return keyEventsOf(this.repo.db, ids);
+  }
+
+  // ---- key events as leaves of the log (docs/anchoring.md §1) ----
+
+  /**
+   * From now on every key event is committed to this log inside the transaction that records
+   * it, stamped with the log's clock. Without one (a registry used on its own), events are
+   * recorded with rx null: not in the log, which the audit reports.
+   */
+  useKeyEventLog(log: KeyEventLog): void {
+    this.keyLog = log;
+  }
+
+  /**
+   * Commits to the log every event it does not hold yet (rx null), stamped with the log's
+   * clock now: run once, on the first start with a log, for the history recorded before key
+   * events were logged. Their rx is later than their at, which verify and the audit report.
+   */
+  async importUnloggedKeyEvents(): Promise<KeyEvent[]> {
+    const log = this.keyLog;
+    if (!log) throw new Error('no key event log to import into');
+    return this.repo.transaction(async (tx) => {
+      const events = await unloggedKeyEvents(tx, { forUpdate: true });
+      if (!events.length) return [];
+      const rx = log.now();
+      await markKeyEventsLogged(tx, events.map((e) => e.id), rx);
+      const logged = events.map((e) => ({ ...e, rx }));
+      await log.commit(logged.map((e) => keyEventRecordOf(e)!));
+      return logged;
+    });
+  }
+
+  /** Events the log received in [from, to) (the audit rebuilds batches with them). */
+  keyEventsLoggedBetween(from: number, to: number): Promise<KeyEvent[]> {
+    return keyEventsLoggedBetween(this.repo.db, from, to);
+  }
+
+  /** Events the SQL store holds that are not in the log. */
+  unloggedKeyEvents(): Promise<KeyEvent[]> {
+    return unloggedKeyEvents(this.repo.db);
   }
 
   // ---- DeviceDirectory (broker) ----
@@ -280,6 +322,14 @@ export class DeviceRegistry implements DeviceDirectory, OnModuleDestroy {
   }
 
   // ---- internals ----
+
+  /** Appends a key event in the caller's transaction and, with a log, commits it there before the transaction commits. */
+  private async recordKeyEvent(tx: SqlDatabase, e: Pick<KeyEvent, 'device' | 'event' | 'publicKey' | 'requireSignature'>): Promise<void> {
+    const log = this.keyLog;
+    const at = log ? log.now() : Date.now();
+    const saved = await appendKeyEvent(tx, { ...e, at, rx: log ? at : null });
+    if (log) await log.commit([keyEventRecordOf(saved)!]);
+  }
 
   private async patch(id: string, patch: DevicePatch, notify = true): Promise<void> {
     const row = await this.repo.update(id, patch);

@@ -66,6 +66,10 @@ export const REGISTRY_MIGRATIONS: readonly Migration[] = [
     id: '0100_registry_08_device_key_events_seed',
     sql: "insert into device_key_events (device_id, event, public_key, require_signature, at) select id, 'registered', public_key, require_signature, created_at from devices",
   },
+  // Key events are leaves of the log (docs/anchoring.md §1): rx is when the log received the
+  // event (its batch window), null while it is not in the log. Events made before this column
+  // existed are logged once on the next start (AnchorService.importKeyHistory).
+  { id: '0100_registry_09_device_key_events_rx', sql: 'alter table device_key_events add column rx bigint' },
   // Site-scoped API keys (issue 18): null keeps a key fleet-wide, as every key made before.
   { id: '0100_registry_10_api_keys_sites', sql: 'alter table api_keys add column sites jsonb' },
 ];

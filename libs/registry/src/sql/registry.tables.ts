@@ -1,4 +1,4 @@
-import { bigserial, boolean, doublePrecision, index, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, boolean, doublePrecision, index, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
 
 /**
  * The registry's tables for drizzle's query builder. The DDL that creates them is
@@ -55,6 +55,8 @@ export const deviceKeyEvents = pgTable('device_key_events', {
   publicKey: text('public_key'),
   requireSignature: boolean('require_signature').notNull(),
   at: ts('at').notNull(),
+  /** When the log received the event (Unix ms, its batch window); null: not in the log. */
+  rx: bigint('rx', { mode: 'number' }),
 });
 
 export type DeviceRow = typeof devices.$inferSelect;
