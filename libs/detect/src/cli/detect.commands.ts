@@ -254,7 +254,7 @@ export function registerDetectCommands(program: Command, io: DetectCliIo = { std
         source = `csv:${dir}`;
       } else if (opts.influxFrom && opts.influxTo) {
         const { from, to, target } = influxRange();
-        types = ['smart-meter', 'pv-inverter', 'battery', 'ev-charger', 'air-quality', 'weather'];
+        types = [...DEVICE_TYPES]; // from the catalogue: a new type is trained too
         load = (t) => readInfluxSeries(target, t, from, to);
         source = `influx:${opts.influxFrom}..${opts.influxTo}`;
       } else {
