@@ -34,8 +34,8 @@ export class AppModule {
         RegistryModule,
         ingest,
         broker,
-        // The warm start replays each device's last readings from the telemetry store.
-        DetectModule.register({ imports: [ingest], history: InfluxTelemetryStore }),
+        // The warm start replays each device's last readings from the telemetry store (CoreModule's).
+        DetectModule.register({ history: InfluxTelemetryStore }),
         alerts,
         AnchorModule,
         AuditModule,

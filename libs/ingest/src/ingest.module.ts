@@ -43,10 +43,10 @@ export interface IngestModuleOptions {
 }
 
 /**
- * Ingest as a Nest module. Needs the global CoreModule (GP_CONFIG with a resolved influx.url,
- * PipelineEvents, Registry). Provides and exports IngestPipeline (also under TELEMETRY_SINK, the
- * broker's port; it is also the 'ingest' /api/health contributor) and InfluxTelemetryStore, and
- * serves GET /api/devices/:id/telemetry.
+ * Ingest as a Nest module. Needs the global CoreModule (GP_CONFIG with a resolved influx.url, so
+ * that it provides InfluxTelemetryStore; PipelineEvents, Registry). Provides and exports
+ * IngestPipeline (also under TELEMETRY_SINK, the broker's port; it is also the 'ingest'
+ * /api/health contributor) and serves GET /api/devices/:id/telemetry.
  */
 @Module({})
 export class IngestModule {
@@ -59,17 +59,10 @@ export class IngestModule {
         ...(options.rxStamp ? [{ provide: INGEST_RX_STAMP, useExisting: options.rxStamp }] : []),
         ...(options.journal ? [{ provide: INGEST_JOURNAL, useExisting: options.journal }] : []),
         {
-          provide: InfluxTelemetryStore,
-          useFactory: (config: GridProofConfig) => {
-            if (!config.influx.url) throw new Error('IngestModule needs a resolved influx.url (main starts the local InfluxDB first)');
-            return new InfluxTelemetryStore({ ...config.influx, url: config.influx.url });
-          },
-          inject: [GP_CONFIG],
-        },
-        {
           provide: IngestPipeline,
-          useFactory: (config: GridProofConfig, store: InfluxTelemetryStore, events: PipelineEvents, metrics: Registry, rxStamp?: RxStamp, journal?: ReadingJournal) =>
-            IngestPipeline.start({
+          useFactory: (config: GridProofConfig, store: InfluxTelemetryStore | undefined, events: PipelineEvents, metrics: Registry, rxStamp?: RxStamp, journal?: ReadingJournal) => {
+            if (!store) throw new Error('IngestModule needs a resolved influx.url (main starts the local InfluxDB first)');
+            return IngestPipeline.start({
               config,
               store,
               events,
@@ -78,13 +71,14 @@ export class IngestModule {
               verifier: verifierFor(config),
               stampRx: stampRxOf(rxStamp),
               journal,
-            }),
-          inject: [GP_CONFIG, InfluxTelemetryStore, PipelineEvents, Registry, { token: INGEST_RX_STAMP, optional: true }, { token: INGEST_JOURNAL, optional: true }],
+            });
+          },
+          inject: [GP_CONFIG, { token: InfluxTelemetryStore, optional: true }, PipelineEvents, Registry, { token: INGEST_RX_STAMP, optional: true }, { token: INGEST_JOURNAL, optional: true }],
         },
         { provide: TELEMETRY_SINK, useExisting: IngestPipeline },
         IngestLifecycle,
       ],
-      exports: [IngestPipeline, TELEMETRY_SINK, InfluxTelemetryStore],
+      exports: [IngestPipeline, TELEMETRY_SINK],
     };
   }
 }
