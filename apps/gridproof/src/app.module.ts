@@ -25,7 +25,7 @@ export class AppModule {
     const publisher = new LateBrokerPublisher();
     // Anchoring's receive clock stamps rx, so every record falls into exactly one anchoring window.
     const ingest = IngestModule.register({ imports: [AnchorModule], rxStamp: ReceiveClock, journal: LeafJournal });
-    const broker = BrokerModule.register({ imports: [RegistryModule, ingest], directory: DeviceRegistry, sink: IngestPipeline, apiKeys: ApiKeys });
+    const broker = BrokerModule.register({ imports: [RegistryModule, ingest], directory: DeviceRegistry, apiKeys: ApiKeys });
     const alerts = AlertsModule.forRoot({ publish: publisher.publish });
     return {
       module: AppModule,

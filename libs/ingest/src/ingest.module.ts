@@ -1,6 +1,5 @@
 import { DynamicModule, Injectable, InjectionToken, Logger, Module, ModuleMetadata, OnApplicationShutdown } from '@nestjs/common';
 import { availableParallelism } from 'node:os';
-import { TELEMETRY_SINK } from '@gridproof/broker';
 import type { GridProofConfig } from '@gridproof/config';
 import { GP_CONFIG } from '@gridproof/core';
 import { PipelineEvents } from '@gridproof/events';
@@ -9,6 +8,7 @@ import { Registry } from '@gridproof/metrics';
 import { RegistryModule } from '@gridproof/registry';
 import { TelemetryController } from './http/telemetry.controller';
 import { IngestPipeline, ReadingJournal } from './ingest-pipeline';
+import { TELEMETRY_SINK } from './telemetry-sink';
 import { InlineSignatureVerifier, SignatureVerifier } from './signatures/signature-verifier';
 import { WorkerPoolVerifier } from './signatures/worker-pool-verifier';
 
