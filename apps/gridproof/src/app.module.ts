@@ -35,7 +35,10 @@ export class AppModule {
         ingest,
         broker,
         // The warm start replays each device's last readings from the telemetry store (CoreModule's).
-        DetectModule.register({ history: InfluxTelemetryStore }),
+        // Importing ingest is not needed for the store any more, but it orders Nest's lifecycle
+        // hooks (detect after ingest and anchoring): without it, process-kill.int.spec.ts finds
+        // acknowledged readings of the kill's in-flight window missing from the sealed batches.
+        DetectModule.register({ imports: [ingest], history: InfluxTelemetryStore }),
         alerts,
         AnchorModule,
         AuditModule,
