@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit, Optional } from '@nestjs/common';
 import type { GridProofConfig } from '@gridproof/config';
 import { PipelineEvents } from '@gridproof/events';
+import { InfluxTelemetryStore } from '@gridproof/influx';
 import { Registry } from '@gridproof/metrics';
 import { SqlStore } from '@gridproof/store';
 import { GP_CONFIG } from '@gridproof/core';
@@ -72,6 +73,8 @@ export class AlertsService implements OnModuleInit, OnApplicationShutdown {
     registry: Registry,
     @Optional() @Inject(ALERTS_MQTT_PUBLISH) publish?: AlertPublisher,
     @Optional() @Inject(ALERTS_CLOCK) clock?: Clock,
+    /** CoreModule's InfluxDB adapter; without one, alert annotations are not written. */
+    @Optional() influx?: InfluxTelemetryStore,
   ) {
     this.clock = clock ?? systemClock;
     this.repo = new AlertRepository(store);
@@ -80,8 +83,8 @@ export class AlertsService implements OnModuleInit, OnApplicationShutdown {
     this.suppressor = new Suppressor(config.inhibitRules, config.timeIntervals, () => this.engine.openAlerts());
     this.dispatcher = new Dispatcher(config.route, this.suppressor, (n) => this.deliver(n));
     this.metrics = new AlertsMetrics(registry, () => this.engine.openAlerts());
-    this.annotations = gp.influx.url
-      ? new AlertAnnotationWriter({ url: gp.influx.url, database: gp.influx.database, username: gp.influx.username, password: gp.influx.password }, (err) => {
+    this.annotations = influx
+      ? new AlertAnnotationWriter(influx, (err) => {
           this.metrics.errors.inc({ what: 'annotation' });
           this.logger.warn(`alert annotation not written to InfluxDB: ${(err as Error).message}`);
         })

@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { Test } from '@nestjs/testing';
 import { loadConfig } from '@gridproof/config';
 import { CoreModule } from '@gridproof/core';
+import { InfluxTelemetryStore } from '@gridproof/influx';
 import { SqlStore } from '@gridproof/store';
 import { sharedInfluxUrl, uniqueName } from '@gridproof/testing';
 import { AnchorModule } from './anchor.module';
-import { InfluxRecordReader } from './records/influx-records';
 import { AnchorService } from './service/anchor.service';
 
 describe(AnchorModule.name, () => {
@@ -15,8 +15,8 @@ describe(AnchorModule.name, () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'gp-anchormod-'));
     const config = loadConfig({ GP_DATA_DIR: dataDir, INFLUX_URL: sharedInfluxUrl(), INFLUX_DATABASE: uniqueName('anchormod'), GP_CHAIN_EMBEDDED_PORT: '0', GP_ANCHOR_INTERVAL_MS: '200', GP_ANCHOR_SETTLE_MS: '50' });
     // The ingest pipeline creates the database in the app; here the test does.
-    const influx = InfluxRecordReader.connect(config.influx.url!, config.influx.database).client;
-    await influx.createDatabase(config.influx.database);
+    const influx = new InfluxTelemetryStore({ ...config.influx, url: config.influx.url! });
+    await influx.createDatabase();
     const store = await SqlStore.open({ kind: 'pglite', dir: null });
     const moduleRef = await Test.createTestingModule({ imports: [CoreModule.forRoot({ config, store }), AnchorModule] }).compile();
     const app = moduleRef.createNestApplication({ logger: false });
@@ -32,7 +32,7 @@ describe(AnchorModule.name, () => {
     } finally {
       await app.close();
       await store.close();
-      await influx.dropDatabase(config.influx.database);
+      await influx.dropDatabase();
       rmSync(dataDir, { recursive: true, force: true });
     }
   });

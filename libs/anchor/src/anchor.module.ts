@@ -3,6 +3,7 @@ import { Inject, Injectable, Logger, Module, OnApplicationBootstrap, BeforeAppli
 import type { GridProofConfig } from '@gridproof/config';
 import { GP_CONFIG } from '@gridproof/core';
 import { PipelineEvents } from '@gridproof/events';
+import { InfluxRecordReader, InfluxTelemetryStore } from '@gridproof/influx';
 import { Registry } from '@gridproof/metrics';
 import { DeviceRegistry, RegistryModule } from '@gridproof/registry';
 import { SqlStore } from '@gridproof/store';
@@ -12,7 +13,6 @@ import { EmbeddedChain } from './chain/embedded-chain';
 import { JsonRpcChain } from './chain/json-rpc-chain';
 import { AnchorsController } from './http/anchors.controller';
 import { LeafJournal } from './log/leaf-journal';
-import { InfluxRecordReader } from './records/influx-records';
 import { AnchorMetrics } from './service/anchor-metrics';
 import { AnchorService } from './service/anchor.service';
 import { AnchorRepository } from './store/anchor.repository';
@@ -93,9 +93,9 @@ export class AnchorLifecycle implements OnApplicationBootstrap, BeforeApplicatio
 /**
  * Anchoring: seals receive-time windows into RFC 6962 batches and anchors their roots on the
  * configured chain (docs/anchoring.md). Needs the global CoreModule; commits the registry's key
- * events to the same log. Exports ReceiveClock (the
- * ingest pipeline stamps rx with it), AnchorService (status), AnchorRepository and
- * InfluxRecordReader (the audit lib reads batches and records through them).
+ * events to the same log. Exports ReceiveClock (the ingest pipeline stamps rx with it),
+ * AnchorService (status) and AnchorRepository (the audit lib reads batches through it; records
+ * come from CoreModule's InfluxRecordReader).
  */
 @Module({
   imports: [RegistryModule],
@@ -103,14 +103,6 @@ export class AnchorLifecycle implements OnApplicationBootstrap, BeforeApplicatio
   providers: [
     { provide: ReceiveClock, useValue: new ReceiveClock() },
     { provide: AnchorRepository, useFactory: (store: SqlStore) => new AnchorRepository(store), inject: [SqlStore] },
-    {
-      provide: InfluxRecordReader,
-      useFactory: (config: GridProofConfig) => {
-        if (!config.influx.url) throw new Error('AnchorModule needs a resolved influx.url');
-        return InfluxRecordReader.connect(config.influx.url, config.influx.database, { username: config.influx.username, password: config.influx.password });
-      },
-      inject: [GP_CONFIG],
-    },
     ChainConnection,
     {
       // The log's journal: the ingest commits every reading here before PUBACK (IngestModule's
@@ -125,7 +117,8 @@ export class AnchorLifecycle implements OnApplicationBootstrap, BeforeApplicatio
     },
     {
       provide: AnchorService,
-      useFactory: (config: GridProofConfig, repo: AnchorRepository, reader: InfluxRecordReader, chain: ChainConnection, clock: ReceiveClock, registry: Registry, journal: LeafJournal, devices: DeviceRegistry) => {
+      useFactory: (config: GridProofConfig, repo: AnchorRepository, store: InfluxTelemetryStore | undefined, reader: InfluxRecordReader | undefined, chain: ChainConnection, clock: ReceiveClock, registry: Registry, journal: LeafJournal, devices: DeviceRegistry) => {
+        if (!store || !reader) throw new Error('AnchorModule needs a resolved influx.url');
         const logger = new Logger('Anchor');
         let service: AnchorService | null = null;
         const metrics = new AnchorMetrics(registry, () => service!.status());
@@ -148,7 +141,7 @@ export class AnchorLifecycle implements OnApplicationBootstrap, BeforeApplicatio
           },
           logger,
           metrics,
-          reader.client,
+          store,
           Date.now,
           config.chain.rpcUrl ? 'rpc' : 'embedded',
           journal,
@@ -157,10 +150,10 @@ export class AnchorLifecycle implements OnApplicationBootstrap, BeforeApplicatio
         devices.useKeyEventLog(service.keyEventLog());
         return service;
       },
-      inject: [GP_CONFIG, AnchorRepository, InfluxRecordReader, ChainConnection, ReceiveClock, Registry, LeafJournal, DeviceRegistry],
+      inject: [GP_CONFIG, AnchorRepository, { token: InfluxTelemetryStore, optional: true }, { token: InfluxRecordReader, optional: true }, ChainConnection, ReceiveClock, Registry, LeafJournal, DeviceRegistry],
     },
     AnchorLifecycle,
   ],
-  exports: [ReceiveClock, AnchorService, AnchorRepository, InfluxRecordReader, ChainConnection, LeafJournal],
+  exports: [ReceiveClock, AnchorService, AnchorRepository, ChainConnection, LeafJournal],
 })
 export class AnchorModule {}

@@ -1,7 +1,6 @@
 export * from './merkle/merkle';
 export * from './records/record-leaf';
 export * from './records/leaf-index';
-export * from './records/influx-records';
 export * from './batch/receive-clock';
 export * from './batch/window-planner';
 export * from './contract/anchor-contract';

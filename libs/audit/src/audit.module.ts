@@ -1,23 +1,27 @@
 import { Module } from '@nestjs/common';
 import type { GridProofConfig } from '@gridproof/config';
 import { GP_CONFIG } from '@gridproof/core';
-import { AnchorModule, AnchorRepository, AnchorService, InfluxRecordReader } from '@gridproof/anchor';
+import { AnchorModule, AnchorRepository, AnchorService } from '@gridproof/anchor';
+import { InfluxRecordReader, InfluxTelemetryStore } from '@gridproof/influx';
 import { DeviceRegistry, RegistryModule } from '@gridproof/registry';
 import { AuditService } from './audit.service';
 import { BatchExportService } from './batch-export';
 import { AuditController } from './http/audit.controller';
 import { ProofService } from './proof.service';
 
-/** Audits and proof bundles on the API (/api/audit, /api/proofs); auditors read, never write. */
+/**
+ * Audits and proof bundles on the API (/api/audit, /api/proofs); auditors read, never write.
+ * Records come from CoreModule's InfluxRecordReader (the record source).
+ */
 @Module({
   imports: [AnchorModule, RegistryModule],
   controllers: [AuditController],
   providers: [
     {
       provide: AuditService,
-      useFactory: (config: GridProofConfig, repo: AnchorRepository, reader: InfluxRecordReader, anchors: AnchorService, registry: DeviceRegistry) =>
-        new AuditService(repo, reader, () => anchors.currentChain(), { maxBackfillMs: config.ingest.maxBackfillMs, maxFutureSkewMs: config.ingest.maxFutureSkewMs }, reader.client, registry),
-      inject: [GP_CONFIG, AnchorRepository, InfluxRecordReader, AnchorService, DeviceRegistry],
+      useFactory: (config: GridProofConfig, repo: AnchorRepository, reader: InfluxRecordReader, store: InfluxTelemetryStore, anchors: AnchorService, registry: DeviceRegistry) =>
+        new AuditService(repo, reader, () => anchors.currentChain(), { maxBackfillMs: config.ingest.maxBackfillMs, maxFutureSkewMs: config.ingest.maxFutureSkewMs }, store, registry),
+      inject: [GP_CONFIG, AnchorRepository, InfluxRecordReader, InfluxTelemetryStore, AnchorService, DeviceRegistry],
     },
     {
       provide: BatchExportService,

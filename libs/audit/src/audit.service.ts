@@ -1,4 +1,3 @@
-import type { InfluxDB } from 'influx';
 import { KeyEvent, keyEventRecordOf } from '@gridproof/registry';
 import {
   AnchorRepository,
@@ -6,7 +5,6 @@ import {
   ChainPort,
   compareRecords,
   IndexedLeaf,
-  InfluxRecordReader,
   keyEventLeaf,
   keyEventRef,
   LeafRef,
@@ -19,7 +17,7 @@ import {
   RecordRef,
   verifyConsistency,
 } from '@gridproof/anchor';
-import { MEASUREMENTS } from '@gridproof/influx';
+import { auditResultLine, type LineSink, type RecordSource } from '@gridproof/influx';
 import type { IngestRecord } from '@gridproof/telemetry';
 import type { DeviceKeyLookup } from './proof.service';
 import { checkSequences, checkSignatures, SequenceFindings, SignatureFindings } from './record-checks';
@@ -120,10 +118,11 @@ export interface AuditOptions {
 export class AuditService {
   constructor(
     private readonly repo: AnchorRepository,
-    private readonly reader: InfluxRecordReader,
+    private readonly reader: RecordSource,
     private readonly chain: () => ChainPort | null,
     private readonly options: AuditOptions,
-    private readonly influxWriter: InfluxDB | null = null,
+    /** Where the audit_results points for Grafana go. */
+    private readonly influxWriter: LineSink | null = null,
     /** The registry's key history; without it signatures are not checked (null findings). */
     private readonly keys: DeviceKeyLookup | null = null,
   ) {}
@@ -383,14 +382,7 @@ export class AuditService {
   private writeResults(results: BatchAudit[]): void {
     if (!this.influxWriter || !results.length) return;
     this.influxWriter
-      .writePoints(
-        results.map((r) => ({
-          measurement: MEASUREMENTS.auditResults,
-          fields: { batch_id: r.batchId, verified: r.verified ? 1 : 0, altered: r.altered.length, missing: r.missing.length, injected: r.injected.length },
-          timestamp: new Date(r.end),
-        })),
-        { precision: 'ms' },
-      )
+      .writeLines(results.map((r) => auditResultLine({ batchId: r.batchId, verified: r.verified, altered: r.altered.length, missing: r.missing.length, injected: r.injected.length, end: r.end })).join('\n'))
       .catch(() => undefined);
   }
 }

@@ -1,4 +1,5 @@
-import { AnchorRepository, InfluxRecordReader, keyEventLeaf, recordKey, recordLeaf } from '@gridproof/anchor';
+import type { RecordSource } from '@gridproof/influx';
+import { AnchorRepository, keyEventLeaf, recordKey, recordLeaf } from '@gridproof/anchor';
 import { keyEventRecordOf } from '@gridproof/registry';
 import type { IngestRecord, KeyEventRecord } from '@gridproof/telemetry';
 import type { DeviceKeyLookup } from './proof.service';
@@ -31,7 +32,7 @@ export class BatchExportError extends Error {}
 export class BatchExportService {
   constructor(
     private readonly repo: AnchorRepository,
-    private readonly reader: InfluxRecordReader,
+    private readonly reader: RecordSource,
     private readonly bounds: { maxBackfillMs: number; maxFutureSkewMs: number },
     /** The SQL key history, for the batch's key-event leaves (without it they are reported missing). */
     private readonly keys: DeviceKeyLookup | null = null,

@@ -1,4 +1,5 @@
-import { AnchorRepository, InfluxRecordReader, keyEventLeaf, LogProofs, recordLeaf } from '@gridproof/anchor';
+import type { RecordSource } from '@gridproof/influx';
+import { AnchorRepository, keyEventLeaf, LogProofs, recordLeaf } from '@gridproof/anchor';
 import { KeyEvent, keyEventRecordOf, keyValidAt } from '@gridproof/registry';
 import { ANCHOR_ABI_IDS, PROOF_ALGORITHMS, PROOF_BUNDLE_FORMAT, ProofBundle } from './proof-bundle';
 
@@ -27,7 +28,7 @@ export class ProofError extends Error {
 export class ProofService {
   constructor(
     private readonly repo: AnchorRepository,
-    private readonly reader: InfluxRecordReader,
+    private readonly reader: RecordSource,
     private readonly devices: DeviceKeyLookup,
   ) {}
 

@@ -3,10 +3,10 @@ import type { InjectionToken } from '@nestjs/common';
 import { GP_CONFIG } from '@gridproof/core';
 import type { GridProofConfig } from '@gridproof/config';
 import { PipelineEvents } from '@gridproof/events';
-import type { TelemetrySink } from '@gridproof/ingest';
+import { TELEMETRY_SINK, type TelemetrySink } from '@gridproof/ingest';
 import { Registry } from '@gridproof/metrics';
 import type { DeviceDirectory } from '@gridproof/registry';
-import { API_KEY_VERIFIER, DEVICE_DIRECTORY, TELEMETRY_SINK } from './broker.tokens';
+import { API_KEY_VERIFIER, DEVICE_DIRECTORY } from './broker.tokens';
 import type { ApiKeyVerifier } from './device-hooks';
 import type { BrokerPorts } from './mqtt-broker';
 import { RunningBroker, startBroker } from './start-broker';
@@ -68,11 +68,14 @@ export class BrokerService implements OnApplicationBootstrap, OnModuleDestroy {
 }
 
 export interface BrokerModuleOptions {
-  /** Modules that export the directory and sink implementations. */
+  /** Modules that export the directory implementation and TELEMETRY_SINK (IngestModule binds it). */
   imports?: ModuleMetadata['imports'];
   /** Token or class of the DeviceDirectory implementation; omit when DEVICE_DIRECTORY is provided globally. */
   directory?: InjectionToken;
-  /** Token or class of the TelemetrySink implementation; omit when TELEMETRY_SINK is provided globally. */
+  /**
+   * Token or class of another TelemetrySink (a test's fake). Omit it with IngestModule, which
+   * binds ingest's TELEMETRY_SINK to its pipeline itself: one binding, where the sink lives.
+   */
   sink?: InjectionToken;
   /** Token or class of the API keys (ApiKeyVerifier): enables read-only crew app logins. */
   apiKeys?: InjectionToken;
@@ -80,9 +83,10 @@ export interface BrokerModuleOptions {
 
 /**
  * The MQTT broker as a Nest module. Needs CoreModule (global: GP_CONFIG, PipelineEvents,
- * Registry) and the two ports:
+ * Registry) and the two ports: the device directory, and ingest's TELEMETRY_SINK, which
+ * IngestModule binds to its pipeline and exports:
  *
- *   BrokerModule.register({ imports: [RegistryModule, IngestModule], directory: DeviceRegistry, sink: IngestService })
+ *   BrokerModule.register({ imports: [RegistryModule, IngestModule.register()], directory: DeviceRegistry })
  */
 @Module({})
 export class BrokerModule {

@@ -2,10 +2,10 @@ import type { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Aedes, AedesOptions, AuthenticateError, Client, ConnectPacket, PublishPacket, Subscription } from 'aedes';
-import type { AuthFailureReason, DeviceRef, LoginFailureReason, PipelineEvents } from '@gridproof/events';
+import type { AuthFailureReason, LoginFailureReason, PipelineEvents } from '@gridproof/events';
 import { TokenBuckets } from '@gridproof/ingest';
 import type { TelemetrySink, IngestOutcome } from '@gridproof/ingest';
-import type { ApiCaller, DeviceDirectory, RegisteredDevice } from '@gridproof/registry';
+import { toDeviceRef, type ApiCaller, type DeviceDirectory, type RegisteredDevice } from '@gridproof/registry';
 import { DEVICE_ID_PATTERN, logSafe, logSafeName, topics } from '@gridproof/telemetry';
 import { BrokerLogger, ThrottledWarnings } from './broker-logger';
 import { BrokerMetrics } from './broker-metrics';
@@ -52,8 +52,6 @@ export interface DeviceHooksOptions {
   events: PipelineEvents;
   metrics: BrokerMetrics;
   logger: BrokerLogger;
-  /** Only used to bound the best-effort look for "seq" in a rejected payload. */
-  maxPayloadBytes: number;
   /** A login not decided within this is refused (CONNACK 3); the CONNECT timeout. */
   connectTimeoutMs: number;
   loginThrottle?: LoginThrottleOptions;
@@ -307,7 +305,7 @@ export class DeviceHooks {
     this.options.metrics.devicesOnline.set(this.online.size);
     this.publishStatus(device.id, STATUS_ONLINE);
     this.touch(device.id);
-    this.options.events.emit('connectivity', { device: deviceRef(device), online: true, at: Date.now(), cause: 'connect' });
+    this.options.events.emit('connectivity', { device: toDeviceRef(device), online: true, at: Date.now(), cause: 'connect' });
   }
 
   beforeClose(): void {
@@ -324,7 +322,7 @@ export class DeviceHooks {
     // A DISCONNECT packet discards the will [MQTT-3.1.2-10], so say "offline" ourselves.
     if (cause === 'disconnect') this.publishStatus(device.id, STATUS_OFFLINE);
     this.touch(device.id);
-    this.options.events.emit('connectivity', { device: deviceRef(device), online: false, at: Date.now(), cause });
+    this.options.events.emit('connectivity', { device: toDeviceRef(device), online: false, at: Date.now(), cause });
   }
 
   private onDeviceChanged(deviceId: string): void {
@@ -386,7 +384,7 @@ export class DeviceHooks {
       return callback(null);
     }
     packet.retain = true;
-    this.options.events.emit('connectivity', { device: deviceRef(device), online: text === STATUS_ONLINE, at: Date.now(), cause: 'status' });
+    this.options.events.emit('connectivity', { device: toDeviceRef(device), online: text === STATUS_ONLINE, at: Date.now(), cause: 'status' });
     callback(null);
   }
 
@@ -404,7 +402,7 @@ export class DeviceHooks {
       .then(
         (result) => {
           if (!result.accepted) {
-            this.publishError(device.id, { reason: result.reason, detail: result.detail, ...seqOf(payload, this.options.maxPayloadBytes), ts: Date.now() });
+            this.publishError(device.id, { reason: result.reason, detail: result.detail, ...(result.seq === undefined ? {} : { seq: result.seq }), ts: Date.now() });
           }
           callback(null);
         },
@@ -493,10 +491,6 @@ function sourceAddressOf(client: Client): string {
   return raw.startsWith('::ffff:') && raw.includes('.') ? raw.slice(7) : raw;
 }
 
-function deviceRef(device: RegisteredDevice): DeviceRef {
-  return { id: device.id, type: device.type, family: device.family, site: device.site };
-}
-
 function publishChannelOfAny(topic: string): string | null {
   const parts = topic.split('/');
   return parts.length === 5 ? (publishChannel(parts[3], topic) ?? null) : null;
@@ -505,18 +499,6 @@ function publishChannelOfAny(topic: string): string | null {
 /** aedes keeps a client's granted filters in `subscriptions` (lib/client.js); not in its types. */
 function isSubscribed(client: Client, topic: string): boolean {
   return topic in (client as unknown as { subscriptions: Record<string, unknown> }).subscriptions;
-}
-
-/** The "seq" of a rejected payload, so a device can match the error to its message. */
-function seqOf(payload: Buffer, maxBytes: number): { seq?: number } {
-  if (payload.length > maxBytes) return {};
-  try {
-    const json: unknown = JSON.parse(payload.toString('utf8'));
-    const seq = json !== null && typeof json === 'object' ? (json as { seq?: unknown }).seq : undefined;
-    return typeof seq === 'number' && Number.isSafeInteger(seq) ? { seq } : {};
-  } catch {
-    return {};
-  }
 }
 
 export function classifyClientError(err: Error): string {

@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InfluxDB } from 'influx';
 import type { MqttClient } from 'mqtt';
 import { loadConfig } from '@gridproof/config';
 import { PipelineEvents } from '@gridproof/events';
@@ -24,7 +23,7 @@ describe('broker → ingest → InfluxDB (end to end)', () => {
   const maxPayloadBytes = 4_096;
   let broker: RunningBroker;
   let metrics: Registry;
-  let influx: InfluxDB;
+  let influx: InfluxTelemetryStore;
   const keys: Record<string, DeviceKeyPair> = {};
   const secrets: Record<string, string> = {};
 
@@ -63,7 +62,7 @@ describe('broker → ingest → InfluxDB (end to end)', () => {
 
     broker = await startBroker({ config, directory: registry, sink: pipeline, events, metrics, logger: quietLogger });
     cleanups.add(() => broker.close());
-    influx = new InfluxDB(`${sharedInfluxUrl()}/${database}`);
+    influx = store;
   });
   afterAll(() => cleanups.run());
 
@@ -71,7 +70,7 @@ describe('broker → ingest → InfluxDB (end to end)', () => {
     JSON.stringify(signMessage({ v: 1 as const, device: id, ts: opts.ts ?? Date.now(), seq, readings }, privateKeyFromBase64(keys[opts.keyOf ?? id].privateKey)));
 
   async function rows(measurement: string, deviceId: string): Promise<Array<Record<string, unknown>>> {
-    return influx.query(`SELECT * FROM "${measurement}" WHERE "device" = '${deviceId}' ORDER BY time ASC`);
+    return influx.influx.query(`SELECT * FROM "${measurement}" WHERE "device" = '${deviceId}' ORDER BY time ASC`);
   }
 
   it('stores a signed reading published with mosquitto_pub in InfluxDB with its tags and fields', async () => {

@@ -51,7 +51,6 @@ export async function startBroker(options: StartBrokerOptions): Promise<RunningB
     events: options.events,
     metrics,
     logger,
-    maxPayloadBytes: options.config.mqtt.maxPayloadBytes,
     connectTimeoutMs: options.config.mqtt.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
     apiKeys: options.apiKeys,
   });

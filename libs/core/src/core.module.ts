@@ -1,6 +1,7 @@
-import { DynamicModule, Global, Logger, Module } from '@nestjs/common';
+import { DynamicModule, Global, Logger, Module, Provider } from '@nestjs/common';
 import type { GridProofConfig } from '@gridproof/config';
 import { PipelineEvents } from '@gridproof/events';
+import { InfluxRecordReader, InfluxTelemetryStore } from '@gridproof/influx';
 import { createMetricsRegistry, Registry } from '@gridproof/metrics';
 import { SqlStore, SqlStoreTarget } from '@gridproof/store';
 
@@ -22,14 +23,29 @@ export interface CoreModuleOptions {
 }
 
 /**
- * The process-wide singletons every module shares: config, SQL store, pipeline event bus and
- * Prometheus registry. Each feature module runs its own migrations against the store.
+ * The process's one InfluxDB adapter and the record reader on top of it, when the config names
+ * an InfluxDB (main resolves influx.url before it builds the app). Modules that cannot work
+ * without one inject them as optional and say so; the others (detection, alerts) go without.
+ */
+function influxProviders(config: GridProofConfig): Provider[] {
+  const { url } = config.influx;
+  if (!url) return [];
+  return [
+    { provide: InfluxTelemetryStore, useValue: new InfluxTelemetryStore({ ...config.influx, url }) },
+    { provide: InfluxRecordReader, useFactory: (store: InfluxTelemetryStore) => new InfluxRecordReader(store), inject: [InfluxTelemetryStore] },
+  ];
+}
+
+/**
+ * The process-wide singletons every module shares: config, SQL store, pipeline event bus,
+ * Prometheus registry and the InfluxDB adapter (InfluxTelemetryStore, InfluxRecordReader). Each feature module runs its own migrations against the store.
  */
 @Global()
 @Module({})
 export class CoreModule {
   static forRoot(options: CoreModuleOptions): DynamicModule {
     const logger = new Logger('PipelineEvents');
+    const influx = influxProviders(options.config);
     return {
       module: CoreModule,
       providers: [
@@ -43,8 +59,9 @@ export class CoreModule {
           useValue: options.events ?? new PipelineEvents((event, err) => logger.error(`listener of ${event} failed: ${(err as Error).stack ?? err}`)),
         },
         { provide: Registry, useValue: options.metrics ?? createMetricsRegistry() },
+        ...influx,
       ],
-      exports: [GP_CONFIG, SqlStore, PipelineEvents, Registry],
+      exports: [GP_CONFIG, SqlStore, PipelineEvents, Registry, ...(influx.length ? [InfluxTelemetryStore, InfluxRecordReader] : [])],
     };
   }
 }

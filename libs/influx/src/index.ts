@@ -3,5 +3,8 @@ export { ForeignInfluxdError, INFLUXD_PID_FILE, InfluxdSupervisor } from './infl
 export * from './schema';
 export * from './line-protocol';
 export * from './influx-telemetry-store';
+export * from './influx-record-reader';
 export * from './feed-lines';
+export * from './pipeline-lines';
+export * from './type-series';
 export * from './debian-packages';

@@ -55,6 +55,15 @@ export interface RecentReading {
   readings: Record<string, number | string>;
 }
 
+/**
+ * The port of a stage that only writes points (the ingest's DurableWriter, anchoring, the audit,
+ * detection's score points, alert annotations): newline-separated line protocol in, resolved once
+ * InfluxDB has it. InfluxTelemetryStore implements it; a stage never sees the connection.
+ */
+export interface LineSink {
+  writeLines(body: string): Promise<void>;
+}
+
 export interface InfluxStoreOptions {
   /** Per write request; a server that hangs longer counts as down. */
   writeTimeoutMs?: number;
@@ -66,8 +75,11 @@ const METRIC_NAME = /^[a-z][a-z0-9_]{0,63}$/;
 /**
  * The one adapter GridProof uses for InfluxDB (1.x HTTP API). Schema, retention and queries go
  * through node-influx; the hot write path POSTs line protocol built by line-protocol.ts.
+ * Credentials travel only in the Authorization header (HTTP Basic, RFC 7617), never in a URL:
+ * InfluxDB also takes `u`/`p` query parameters, but URLs end up in proxy and access logs.
+ * CoreModule provides one instance per process; the detection thread builds its own.
  */
-export class InfluxTelemetryStore {
+export class InfluxTelemetryStore implements LineSink {
   readonly influx: InfluxDB;
   private readonly writeUrl: string;
   private readonly pingUrl: string;
@@ -259,6 +271,26 @@ export class InfluxTelemetryStore {
       }
     }
     return out.sort((a, b) => a.ts - b.ts);
+  }
+
+  /**
+   * An InfluxQL query against this database, answered as InfluxDB's raw JSON with times in epoch
+   * ms. For the readers in this lib (InfluxRecordReader, readTypeSeries); stages use those.
+   */
+  async queryRaw(query: string): Promise<unknown> {
+    return this.influx.queryRaw(query, { database: this.connection.database, precision: 'ms' });
+  }
+
+  /** Runs a statement that changes data (DELETE, DROP SERIES): POSTed, as InfluxDB 1.x asks. */
+  async execute(statement: string): Promise<void> {
+    const raw = (await this.influx.queryRaw(statement, { database: this.connection.database, method: 'POST' })) as { results?: Array<{ error?: string }> };
+    const error = raw.results?.find((r) => r.error)?.error;
+    if (error) throw new Error(`InfluxDB refused ${statement.split(' ')[0]}: ${error}`);
+  }
+
+  /** Creates the database alone (no policies or continuous queries; ensureSchema does all). */
+  async createDatabase(): Promise<void> {
+    await this.influx.createDatabase(this.connection.database);
   }
 
   async dropDatabase(): Promise<void> {

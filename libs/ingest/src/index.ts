@@ -3,6 +3,7 @@ export * from './ingest-pipeline';
 export * from './ingest-stats';
 export * from './ingest-logger';
 export { TokenBuckets } from './token-buckets';
+export { payloadSeq } from './payload-seq';
 export * from './durable-writer';
 export * from './sequence-tracker';
 export * from './spool/spool';

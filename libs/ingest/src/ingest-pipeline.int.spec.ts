@@ -188,6 +188,18 @@ describe(IngestPipeline.name, () => {
       expect(stored.map((p) => [p.seq, p.readings.power_w])).toEqual([[6_000, 10]]);
     });
 
+    it('names the seq of a rejected message in its outcome, for the broker to echo on the errors topic', async () => {
+      const ts = Date.now();
+      expect((await h.pipeline.submit(meter.device, meter.payload(7_000, { power_w: 10 }, { ts }), ts)).accepted).toBe(true);
+      // Rejected after parsing (the parsed seq), while parsing (looked up in the payload), and
+      // before parsing (disabled device); none when the payload names no usable seq.
+      expect(await h.pipeline.submit(meter.device, meter.payload(6_999, { power_w: 10 }, { ts: ts - 1 }), ts + 10)).toMatchObject({ reason: 'replayed_sequence', seq: 6_999 });
+      expect(await h.pipeline.submit(meter.device, meter.payload(7_001, { rotor_rpm: 12 }), ts + 10)).toMatchObject({ reason: 'unknown_metric', seq: 7_001 });
+      expect(await h.pipeline.submit({ ...meter.device, state: 'disabled' }, meter.payload(7_002, { power_w: 1 }), ts + 10)).toMatchObject({ reason: 'device_disabled', seq: 7_002 });
+      expect(await h.pipeline.submit(meter.device, raw('{"seq": 1.5}'), ts + 10)).not.toHaveProperty('seq');
+      expect(await h.pipeline.submit(meter.device, raw('not json'), ts + 10)).not.toHaveProperty('seq');
+    });
+
     it("rejects a reading whose ts is not above the device's last accepted ts, so no stored point is overwritten", async () => {
       const wx = testDevice('wx-ts-1', 'weather');
       const ts = Date.now() - 5_000;

@@ -1,14 +1,15 @@
 import type { GridProofConfig } from '@gridproof/config';
-import type { AcceptedReading, DeviceRef, PipelineEvents } from '@gridproof/events';
+import type { AcceptedReading, PipelineEvents } from '@gridproof/events';
 import { InfluxTelemetryStore, readTelemetryLineKey, telemetryLine } from '@gridproof/influx';
 import type { Registry } from '@gridproof/metrics';
-import type { RegisteredDevice } from '@gridproof/registry';
+import { toDeviceRef, type RegisteredDevice } from '@gridproof/registry';
 import { IngestRecord, isCanonicalSignature, logSafe, parseTelemetry, RejectionReason, SIGNATURE_BASE64_LENGTH, signingBytes, TelemetryMessage, TelemetryRejection, toIngestRecord } from '@gridproof/telemetry';
 import { DurableWriter } from './durable-writer';
 import { deadLetteredReadings } from './dead-letter-readings';
 import { IngestCounters, IngestStatsSnapshot } from './ingest-stats';
 import { IngestLogger, RateLimitedLog } from './ingest-logger';
 import { TokenBuckets } from './token-buckets';
+import { payloadSeq } from './payload-seq';
 import { IngestMetrics } from './ingest-metrics';
 import { contentDigest, DeviceSequence, LastAccepted, RecentAccepted, SequenceTracker } from './sequence-tracker';
 import { InlineSignatureVerifier, SignatureVerifier } from './signatures/signature-verifier';
@@ -195,16 +196,16 @@ export class IngestPipeline implements TelemetrySink {
 
   submit(device: RegisteredDevice, payload: Buffer, receivedAt: number): Promise<IngestOutcome> {
     if (this.closing) return Promise.reject(new Error('ingest is shutting down'));
-    if (device.state !== 'active') return Promise.resolve(this.rejected(device.id, 'device_disabled', `device ${device.id} is disabled`));
+    if (device.state !== 'active') return Promise.resolve(this.rejected(device.id, 'device_disabled', `device ${device.id} is disabled`, this.seqOf(payload)));
     // Before parsing: a device over its budget costs a map lookup, not a parse and a verify.
     if (this.budget && !this.budget.take(device.id)) {
-      return Promise.resolve(this.rejected(device.id, 'rate_limited', `more than ${this.budget.ratePerS} messages/s (burst ${this.budget.burst}); not stored`));
+      return Promise.resolve(this.rejected(device.id, 'rate_limited', `more than ${this.budget.ratePerS} messages/s (burst ${this.budget.burst}); not stored`, this.seqOf(payload)));
     }
     let message: TelemetryMessage;
     try {
       message = parseTelemetry(payload, { deviceId: device.id, type: device.type, maxBytes: this.options.config.mqtt.maxPayloadBytes });
     } catch (err) {
-      if (err instanceof TelemetryRejection) return Promise.resolve(this.rejected(device.id, err.reason, err.detail));
+      if (err instanceof TelemetryRejection) return Promise.resolve(this.rejected(device.id, err.reason, err.detail, this.seqOf(payload)));
       return Promise.reject(err);
     }
     // Verification starts now (possibly on another thread); admission waits for it in turn.
@@ -318,13 +319,13 @@ export class IngestPipeline implements TelemetrySink {
     state: DeviceSequence,
   ): Promise<Admitted> {
     const sigRejection = await signature;
-    if (sigRejection) return { outcome: this.rejected(device.id, sigRejection.reason, sigRejection.detail) };
+    if (sigRejection) return { outcome: this.rejected(device.id, sigRejection.reason, sigRejection.detail, message.seq) };
     const { maxFutureSkewMs, maxBackfillMs } = this.options.config.ingest;
     if (message.ts > receivedAt + maxFutureSkewMs) {
-      return { outcome: this.rejected(device.id, 'clock_skew', `ts ${message.ts} is ${message.ts - receivedAt} ms ahead of the broker clock (limit ${maxFutureSkewMs} ms)`) };
+      return { outcome: this.rejected(device.id, 'clock_skew', `ts ${message.ts} is ${message.ts - receivedAt} ms ahead of the broker clock (limit ${maxFutureSkewMs} ms)`, message.seq) };
     }
     if (message.ts < receivedAt - maxBackfillMs) {
-      return { outcome: this.rejected(device.id, 'clock_skew', `ts ${message.ts} is ${receivedAt - message.ts} ms in the past (backfill limit ${maxBackfillMs} ms)`) };
+      return { outcome: this.rejected(device.id, 'clock_skew', `ts ${message.ts} is ${receivedAt - message.ts} ms in the past (backfill limit ${maxBackfillMs} ms)`, message.seq) };
     }
     if (!state.loaded) await this.sequences.ensureLoaded(device.id, device.family);
     const seq = message.seq;
@@ -334,21 +335,21 @@ export class IngestPipeline implements TelemetrySink {
       // Same seq and content as a recent accepted message: a QoS 1 redelivery (its PUBACK was
       // lost), harmless; anything else under the last seq is a replay.
       if (state.recent?.has(seq, message.ts, contentDigest(message))) {
-        return { outcome: this.rejected(device.id, 'duplicate', `seq ${seq} was already accepted with this content (a redelivery); stored once`) };
+        return { outcome: this.rejected(device.id, 'duplicate', `seq ${seq} was already accepted with this content (a redelivery); stored once`, message.seq) };
       }
-      return { outcome: this.rejected(device.id, 'replayed_sequence', `seq ${seq} is not above the last accepted seq ${state.last} and is not a redelivery of an accepted message`) };
+      return { outcome: this.rejected(device.id, 'replayed_sequence', `seq ${seq} is not above the last accepted seq ${state.last} and is not a redelivery of an accepted message`, message.seq) };
     }
     // InfluxDB keys a point by measurement, tags and time: a reading at an already used ts would
     // silently replace the earlier one, and the audit would find that one altered.
     if (!retried && message.ts <= state.lastTs) {
-      return { outcome: this.rejected(device.id, 'ts_not_increasing', `ts ${message.ts} is not above the last accepted ts ${state.lastTs} (each reading of a device needs a later ts, ms)`) };
+      return { outcome: this.rejected(device.id, 'ts_not_increasing', `ts ${message.ts} is not above the last accepted ts ${state.lastTs} (each reading of a device needs a later ts, ms)`, message.seq) };
     }
     if (retried) state.retry.delete(seq);
     if (seq > state.last) state.last = seq;
     if (message.ts > state.lastTs) state.lastTs = message.ts;
     if (!retried) (state.recent ??= new RecentAccepted()).add(seq, message.ts, contentDigest(message));
     const record: IngestRecord = toIngestRecord(message, this.stampRx(receivedAt));
-    const reading: AcceptedReading = { device: deviceRef(device), record };
+    const reading: AcceptedReading = { device: toDeviceRef(device), record };
     const durable = this.writer.write(telemetryLine(device.family, { device: device.id, site: device.site, type: device.type }, record), reading);
     return {
       outcome: durable.then(
@@ -368,14 +369,20 @@ export class IngestPipeline implements TelemetrySink {
     this.options.events.emit('accepted', items);
   }
 
-  private rejected(deviceId: string, reason: RejectionReason, detail: string): IngestOutcome {
+  /** Rejected before its seq was parsed: looked up in the raw payload (rejections only). */
+  private seqOf(payload: Buffer): number | undefined {
+    return payloadSeq(payload, this.options.config.mqtt.maxPayloadBytes);
+  }
+
+  /** Counts, logs and announces a rejection; `seq` goes back to the device with the reason. */
+  private rejected(deviceId: string, reason: RejectionReason, detail: string, seq: number | undefined): IngestOutcome {
     this.counters.addRejected(reason);
     this.prom.reject(reason);
     if (reason === 'duplicate') this.prom.duplicates.inc();
     // The detail quotes the payload (a metric name, a field): escaped, it came off the wire.
     this.rejectionLog.log(reason, `rejected a message of device ${deviceId}: ${reason} (${logSafe(detail)})`);
     this.options.events.emit('rejected', { deviceId, reason, detail, at: Date.now() });
-    return { accepted: false, reason, detail };
+    return seq === undefined ? { accepted: false, reason, detail } : { accepted: false, reason, detail, seq };
   }
 
   private refreshGauges(): void {
@@ -410,6 +417,3 @@ function outcomeOf(admitted: Admitted): Promise<IngestOutcome> | IngestOutcome {
   return admitted.outcome;
 }
 
-function deviceRef(device: RegisteredDevice): DeviceRef {
-  return { id: device.id, type: device.type, family: device.family, site: device.site };
-}

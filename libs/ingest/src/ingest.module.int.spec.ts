@@ -2,7 +2,6 @@ import { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { loadConfig } from '@gridproof/config';
 import { CoreModule } from '@gridproof/core';
-import { TELEMETRY_SINK } from '@gridproof/broker';
 import { InfluxTelemetryStore } from '@gridproof/influx';
 import { ApiKeys, DeviceRegistry } from '@gridproof/registry';
 import { SqlStore } from '@gridproof/store';
@@ -10,7 +9,7 @@ import { Cleanups, sharedInfluxUrl, uniqueName } from '@gridproof/testing';
 import { generateDeviceKeyPair, privateKeyFromBase64, signMessage } from '@gridproof/telemetry';
 import { IngestModule } from './ingest.module';
 import { IngestPipeline } from './ingest-pipeline';
-import type { TelemetrySink } from './telemetry-sink';
+import { TELEMETRY_SINK, type TelemetrySink } from './telemetry-sink';
 import { tempSpoolDir } from './testing/ingest-test-kit';
 
 describe(IngestModule.name, () => {

@@ -12,7 +12,19 @@ import type { RegisteredDevice } from '@gridproof/registry';
  */
 export type IngestOutcome =
   | { accepted: true; record: IngestRecord; duplicate?: false }
-  | { accepted: false; reason: RejectionReason; detail: string };
+  | {
+      accepted: false;
+      reason: RejectionReason;
+      detail: string;
+      /** The message's seq when the payload names one (a safe integer), so the device can match the error to its message. */
+      seq?: number;
+    };
+
+/**
+ * Injection token of the TelemetrySink. It lives here, beside the port and its implementation
+ * (IngestPipeline, bound by IngestModule); the broker imports it from ingest, never the reverse.
+ */
+export const TELEMETRY_SINK = 'GP_TELEMETRY_SINK';
 
 export interface TelemetrySink {
   submit(device: RegisteredDevice, payload: Buffer, receivedAt: number): Promise<IngestOutcome>;

@@ -16,6 +16,11 @@ export interface RegisteredDevice {
   requireSignature: boolean;
 }
 
+/** The identity of a device that pipeline events carry (events' DeviceRef): one spelling for broker and ingest. */
+export function toDeviceRef(device: RegisteredDevice): Pick<RegisteredDevice, 'id' | 'type' | 'family' | 'site'> {
+  return { id: device.id, type: device.type, family: device.family, site: device.site };
+}
+
 export interface DeviceDirectory {
   /** The device when the password matches its MQTT secret and it is active; null otherwise. */
   authenticate(deviceId: string, password: string): Promise<AuthenticationResult>;

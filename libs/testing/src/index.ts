@@ -5,3 +5,4 @@ export * from './cleanup';
 export * from './sql-stores';
 export * from './alertmanager';
 export * from './vectors';
+export * from './recording-proxy';

@@ -1,8 +1,6 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Counter } from 'prom-client';
 import { AlertsService } from '@gridproof/alerts';
-import type { GridProofConfig } from '@gridproof/config';
-import { GP_CONFIG } from '@gridproof/core';
 import { PipelineEvents } from '@gridproof/events';
 import { InfluxTelemetryStore } from '@gridproof/influx';
 import { METRIC, Registry } from '@gridproof/metrics';
@@ -23,21 +21,21 @@ export class GrafanaFeedsService implements OnApplicationBootstrap, OnApplicatio
   readonly errors: Counter<'feed'>;
 
   constructor(
-    @Inject(GP_CONFIG) config: GridProofConfig,
     @Inject(GRAFANA_FEEDS_OPTIONS) options: Partial<GrafanaFeedsOptions>,
     registry: DeviceRegistry,
     alerts: AlertsService,
     events: PipelineEvents,
     metrics: Registry,
+    @Optional() influx?: InfluxTelemetryStore,
   ) {
     this.errors =
       (metrics.getSingleMetric(METRIC.grafanaFeedErrors) as Counter<'feed'> | undefined) ??
       new Counter({ name: METRIC.grafanaFeedErrors, help: 'Failed reads or writes of the Grafana feeds (gp_sites, gp_alerts_open, gp_device_status)', labelNames: ['feed'], registers: [metrics] });
-    if (!config.influx.url) {
+    // CoreModule provides the adapter whenever the config names an InfluxDB.
+    if (!influx) {
       this.feeds = null;
       return;
     }
-    const influx = new InfluxTelemetryStore({ ...config.influx, url: config.influx.url });
     this.feeds = new GrafanaFeeds(
       {
         devices: () => registry.list(),

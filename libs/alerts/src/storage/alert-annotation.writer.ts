@@ -1,33 +1,24 @@
-import { MEASUREMENTS } from '@gridproof/influx';
+import { MEASUREMENTS, pointLine, type LineSink } from '@gridproof/influx';
 import type { Alert, AlertEventType } from '../model/alert';
 
-export interface InfluxTarget {
-  url: string;
-  database: string;
-  username?: string;
-  password?: string;
-}
+/** Annotation texts are shown on one line in Grafana; a newline would also end the point. */
+const oneLine = (v: string) => v.replace(/\n/g, ' ');
 
-// InfluxDB line protocol escaping (1.x docs, "Special characters"): tag keys/values escape
-// comma, equals and space; string field values escape double quote and backslash.
-const tag = (v: string) => v.replace(/[,= \\]/g, (c) => `\\${c}`).replace(/\n/g, ' ');
-const str = (v: string) => `"${v.replace(/[\\"]/g, (c) => `\\${c}`).replace(/\n/g, ' ')}"`;
-
+/** One alert state change as an alert_events point (escaping: libs/influx line-protocol.ts). */
 export function annotationLine(alert: Alert, type: AlertEventType, at: number): string {
-  const tags: Array<[string, string | undefined]> = [
+  const tags: Record<string, string> = {};
+  for (const [key, value] of [
     ['device', alert.labels.device],
     ['kind', alert.labels.kind],
     ['severity', alert.severity],
     ['site', alert.labels.site],
     ['state', type === 'updated' ? alert.state : type],
-  ];
-  const tagText = tags
-    .filter(([, v]) => v)
-    .map(([k, v]) => `${k}=${tag(v!)}`)
-    .join(',');
+  ] as Array<[string, string | undefined]>) {
+    if (value) tags[key] = value;
+  }
   const who = type === 'acknowledged' ? ` (by ${alert.acknowledgedBy})` : type === 'resolved' && alert.resolvedBy ? ` (by ${alert.resolvedBy})` : '';
   const text = `${type}${who}: ${alert.description}${type === 'firing' ? ` Action: ${alert.recommendedAction}` : ''}`;
-  return `${MEASUREMENTS.alertEvents},${tagText} fingerprint=${str(alert.fingerprint)},title=${str(alert.summary)},text=${str(text)} ${Math.round(at)}`;
+  return pointLine(MEASUREMENTS.alertEvents, tags, { fingerprint: oneLine(alert.fingerprint), title: oneLine(alert.summary), text: oneLine(text) }, Math.round(at));
 }
 
 /**
@@ -42,7 +33,8 @@ export class AlertAnnotationWriter {
   failures = 0;
 
   constructor(
-    private readonly target: InfluxTarget,
+    /** libs/influx's adapter (connection and credentials stay there). */
+    private readonly sink: LineSink,
     private readonly onError: (err: unknown) => void,
     private readonly flushMs = 200,
   ) {}
@@ -72,16 +64,8 @@ export class AlertAnnotationWriter {
   }
 
   private async post(lines: string[]): Promise<void> {
-    const url = new URL('/write', this.target.url);
-    url.searchParams.set('db', this.target.database);
-    url.searchParams.set('precision', 'ms');
-    const headers: Record<string, string> = { 'content-type': 'text/plain; charset=utf-8' };
-    if (this.target.username) {
-      headers.authorization = `Basic ${Buffer.from(`${this.target.username}:${this.target.password ?? ''}`).toString('base64')}`;
-    }
     try {
-      const res = await fetch(url, { method: 'POST', body: lines.join('\n'), headers, signal: AbortSignal.timeout(10_000) });
-      if (!res.ok) throw new Error(`InfluxDB write ${res.status}: ${(await res.text()).slice(0, 200)}`);
+      await this.sink.writeLines(lines.join('\n'));
     } catch (err) {
       this.failures++;
       this.onError(err);

@@ -1,15 +1,13 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import type { InfluxDB } from 'influx';
 import type { AcceptedReading, DeadLetteredReading, PipelineEvents } from '@gridproof/events';
 import type { KeyEventLog } from '@gridproof/registry';
 import type { KeyEventRecord } from '@gridproof/telemetry';
-import { MEASUREMENTS } from '@gridproof/influx';
+import { anchorBatchLine, MEASUREMENTS, type LineSink, type RecordSource } from '@gridproof/influx';
 import { ReceiveClock } from '../batch/receive-clock';
 import { OpenWindow, WindowPlanner } from '../batch/window-planner';
 import { AnchorRejectedError, ChainPort, MinedAt } from '../chain/chain.port';
 import { LeafJournal } from '../log/leaf-journal';
 import { MerkleFrontier } from '../merkle/merkle';
-import { InfluxRecordReader } from '../records/influx-records';
 import { compareRecords, keyEventLeaf, keyEventRef, recordKey, recordLeaf, RecordRef } from '../records/record-leaf';
 import { AnchorRepository, BatchRecord, ReanchorEvent } from '../store/anchor.repository';
 import { AnchorMetrics } from './anchor-metrics';
@@ -92,13 +90,14 @@ export class AnchorService {
   constructor(
     private readonly repo: AnchorRepository,
     /** Asked only whether dead-lettered readings reached InfluxDB after all (partial refusals). */
-    private readonly reader: InfluxRecordReader | null,
+    private readonly reader: RecordSource | null,
     private readonly openChain: () => Promise<ChainPort>,
     readonly clock: ReceiveClock,
     private readonly options: AnchorServiceOptions,
     private readonly logger: AnchorLogger = silent,
     private readonly metrics: AnchorMetrics | null = null,
-    private readonly influxWriter: InfluxDB | null = null,
+    /** Where the anchor_batches points for Grafana go; none in tests that do not look. */
+    private readonly influxWriter: LineSink | null = null,
     private readonly wallClock: () => number = Date.now,
     private readonly chainKind: 'embedded' | 'rpc' = 'embedded',
     /** Where the ingest commits records before PUBACK; null: records come through onAccepted. */
@@ -503,16 +502,7 @@ export class AnchorService {
   private writeBatchPoint(b: BatchRecord): void {
     if (!this.influxWriter || !b.anchor) return;
     this.influxWriter
-      .writePoints(
-        [
-          {
-            measurement: MEASUREMENTS.anchorBatches,
-            fields: { batch_id: b.id, count: b.count, lag_ms: Math.max(0, this.wallClock() - b.end), root: b.root, tx: b.anchor.txHash, block: b.anchor.blockNumber },
-            timestamp: new Date(b.end),
-          },
-        ],
-        { precision: 'ms' },
-      )
+      .writeLines(anchorBatchLine({ batchId: b.id, count: b.count, lagMs: Math.max(0, this.wallClock() - b.end), root: b.root, txHash: b.anchor.txHash, blockNumber: b.anchor.blockNumber, end: b.end }))
       .catch((err: unknown) => this.logger.warn(`could not write ${MEASUREMENTS.anchorBatches} point: ${(err as Error).message}`));
   }
 

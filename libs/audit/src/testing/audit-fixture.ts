@@ -1,5 +1,6 @@
-import { InfluxDB } from 'influx';
-import { AnchorRepository, AnchorService, ChainPort, InfluxRecordReader, ReceiveClock } from '@gridproof/anchor';
+import { AnchorRepository, AnchorService, ChainPort, ReceiveClock } from '@gridproof/anchor';
+import { loadConfig } from '@gridproof/config';
+import { InfluxRecordReader, InfluxTelemetryStore } from '@gridproof/influx';
 import { DeviceType, familyOf, IngestRecord, privateKeyFromBase64, generateDeviceKeyPair, signMessage, toIngestRecord } from '@gridproof/telemetry';
 import { DeviceRegistry, REGISTRY_MIGRATIONS } from '@gridproof/registry';
 import { SqlStore } from '@gridproof/store';
@@ -31,7 +32,7 @@ export class AuditFixture {
   private constructor(
     readonly influxUrl: string,
     readonly database: string,
-    readonly influx: InfluxDB,
+    readonly influx: InfluxTelemetryStore,
     readonly store: SqlStore,
     readonly repo: AnchorRepository,
     readonly reader: InfluxRecordReader,
@@ -55,8 +56,9 @@ export class AuditFixture {
   static async start(openChain: () => Promise<ChainPort>, opts: { intervalMs?: number; keyEvents?: 'live' | 'import' } = {}): Promise<AuditFixture> {
     const influxUrl = sharedInfluxUrl();
     const database = uniqueName('audit');
-    const reader = InfluxRecordReader.connect(influxUrl, database);
-    await reader.client.createDatabase(database);
+    const influx = new InfluxTelemetryStore({ ...loadConfig({}).influx, url: influxUrl, database });
+    const reader = new InfluxRecordReader(influx);
+    await influx.createDatabase();
     const store = await SqlStore.open({ kind: 'pglite', dir: null });
     await store.migrate(REGISTRY_MIGRATIONS);
     const registry = new DeviceRegistry(store);
@@ -76,7 +78,7 @@ export class AuditFixture {
     let chain: ChainPort | null = null;
     const service = new AnchorService(repo, reader, async () => (chain ??= await openChain()), new ReceiveClock(), options);
     const audit = new AuditService(repo, reader, () => service.currentChain(), options, null, registry);
-    const fixture: AuditFixture = new AuditFixture(influxUrl, database, reader.client, store, repo, reader, service, audit, new ProofService(repo, reader, registry), registry);
+    const fixture: AuditFixture = new AuditFixture(influxUrl, database, influx, store, repo, reader, service, audit, new ProofService(repo, reader, registry), registry);
     const provision = async () => {
       for (const d of fixture.devices) await registry.provision({ id: d.id, type: d.type, site: { id: d.site, lat: 52.5, lon: 13.4 }, publicKey: d.publicKey });
     };
@@ -116,13 +118,11 @@ export class AuditFixture {
 
   async writePoints(points: Array<{ device: FixtureDevice; record: IngestRecord }>): Promise<void> {
     const body = points.map((p) => lineOf(p.device, p.record)).join('\n');
-    const res = await fetch(`${this.influxUrl}/write?db=${this.database}&precision=ms`, { method: 'POST', body });
-    if (res.status !== 204) throw new Error(`InfluxDB write failed: ${res.status} ${await res.text()}`);
+    await this.influx.writeLines(body);
   }
 
   async query(q: string): Promise<void> {
-    const res = await fetch(`${this.influxUrl}/query?db=${this.database}&q=${encodeURIComponent(q)}`, { method: 'POST' });
-    if (!res.ok) throw new Error(`InfluxDB query failed: ${res.status}`);
+    await this.influx.execute(q);
   }
 
   /** Waits until every record ingested so far is in an anchored batch. */
@@ -142,7 +142,7 @@ export class AuditFixture {
     if (this.disposed) return;
     this.disposed = true;
     await this.service.stop();
-    await this.influx.dropDatabase(this.database).catch(() => undefined);
+    await this.influx.dropDatabase().catch(() => undefined);
     await this.registry.close();
     await this.store.close();
   }

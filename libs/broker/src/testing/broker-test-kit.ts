@@ -3,7 +3,7 @@ import { timingSafeEqual } from 'node:crypto';
 import mqtt, { IClientOptions, MqttClient } from 'mqtt';
 import type { GridProofConfig } from '@gridproof/config';
 import { PipelineEvents, PipelineEventMap } from '@gridproof/events';
-import type { IngestOutcome, TelemetrySink } from '@gridproof/ingest';
+import { payloadSeq, type IngestOutcome, type TelemetrySink } from '@gridproof/ingest';
 import { createMetricsRegistry, Registry } from '@gridproof/metrics';
 import type { AuthenticationResult, DeviceDirectory, RegisteredDevice } from '@gridproof/registry';
 import { CATALOGUE, DeviceType, parseTelemetry, TelemetryRejection, toIngestRecord } from '@gridproof/telemetry';
@@ -106,7 +106,7 @@ export class RecordingSink implements TelemetrySink {
       const message = parseTelemetry(payload, { deviceId: device.id, type: device.type, maxBytes: this.maxBytes });
       return { accepted: true, record: toIngestRecord(message, receivedAt) };
     } catch (err) {
-      if (err instanceof TelemetryRejection) return { accepted: false, reason: err.reason, detail: err.detail };
+      if (err instanceof TelemetryRejection) return { accepted: false, reason: err.reason, detail: err.detail, seq: payloadSeq(payload, this.maxBytes) };
       throw err;
     }
   }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { Command, Option } from 'commander';
 import { loadConfig } from '@gridproof/config';
+import { InfluxTelemetryStore } from '@gridproof/influx';
 import { DEVICE_TYPES, DeviceType, isDeviceType, numericMetrics } from '@gridproof/telemetry';
 import { DEFAULT_DETECT_THRESHOLD, DEFAULT_EPISODE_GAP_ROWS, detectCsv } from '../csv/csv-detector';
 import type { TableOptions } from '../csv/csv-table';
@@ -227,7 +228,7 @@ export function registerDetectCommands(program: Command, io: DetectCliIo = { std
         const to = new Date(opts.influxTo ?? '');
         if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime())) throw new Error('--influx-from/--influx-to must be ISO 8601 times');
         const url = config.influx.url ?? `http://127.0.0.1:${config.influx.localPort}`;
-        return { from, to, target: { url, database: config.influx.database, username: config.influx.username, password: config.influx.password } };
+        return { from, to, target: new InfluxTelemetryStore({ ...config.influx, url }) };
       };
       if (opts.influxFrom && opts.influxTo && opts.type !== undefined) {
         // One built-in type from InfluxDB with chosen columns and span: the --input path's trainer.

@@ -1,9 +1,9 @@
-import { escapeTag, MEASUREMENTS, quoteString } from '@gridproof/influx';
+import { escapeTag, MEASUREMENTS, quoteString, type LineSink } from '@gridproof/influx';
 
 /**
- * Writes anomaly scores to InfluxDB (measurement `anomaly`, layout in libs/influx schema.ts) as
- * line protocol over the 1.x HTTP API. Scores are derived data: a failed write is counted and
- * logged, never retried forever and never allowed to slow ingest.
+ * Anomaly scores as InfluxDB points (measurement `anomaly`, layout in libs/influx schema.ts).
+ * Scores are derived data: a failed write is counted and logged, never retried forever and
+ * never allowed to slow ingest.
  */
 export interface AnomalyPoint {
   device: string;
@@ -17,13 +17,6 @@ export interface AnomalyPoint {
   isAnomaly: boolean;
   topMetric: string;
   modelVersion: string;
-}
-
-export interface InfluxTarget {
-  url: string;
-  database: string;
-  username?: string;
-  password?: string;
 }
 
 export function anomalyLine(p: AnomalyPoint): string {
@@ -74,17 +67,21 @@ export class AnomalyLineCache {
   }
 }
 
+/**
+ * Writes anomaly points through a LineSink (libs/influx's adapter, which sends the credentials
+ * in the Authorization header; they used to travel as `u`/`p` in the URL).
+ */
 export class AnomalyWriter {
   private readonly lines = new AnomalyLineCache();
 
-  constructor(private readonly target: InfluxTarget) {}
+  constructor(private readonly sink: LineSink) {}
 
   async write(points: readonly AnomalyPoint[]): Promise<void> {
     if (!points.length) return;
-    const q = new URLSearchParams({ db: this.target.database, precision: 'ms' });
-    if (this.target.username) q.set('u', this.target.username);
-    if (this.target.password) q.set('p', this.target.password);
-    const res = await fetch(`${this.target.url.replace(/\/$/, '')}/write?${q.toString()}`, { method: 'POST', body: points.map((p) => this.lines.line(p)).join('\n') });
-    if (res.status !== 204) throw new Error(`InfluxDB write of ${points.length} anomaly points failed: HTTP ${res.status} ${(await res.text()).slice(0, 200)}`);
+    try {
+      await this.sink.writeLines(points.map((p) => this.lines.line(p)).join('\n'));
+    } catch (err) {
+      throw new Error(`InfluxDB write of ${points.length} anomaly points failed: ${(err as Error).message}`);
+    }
   }
 }

@@ -1,6 +1,7 @@
 import type { AnomalyEvent } from '@gridproof/events';
 import type { AlarmRulesFile } from '../train/alarm-rules-file';
-import { AnomalyWriter, InfluxTarget } from './anomaly-writer';
+import { InfluxTelemetryStore, type InfluxConnection, type LineSink } from '@gridproof/influx';
+import { AnomalyWriter } from './anomaly-writer';
 import { DetectionEngine, DetectionThresholds, EngineProblem, ScoringInput, SliceOutcome } from './detection-engine';
 import { ScoreThinning } from './score-thinning';
 
@@ -43,8 +44,11 @@ export interface RunnerOptions {
   maxStreams: number;
   /** Run the multivariate detector (GP_DETECT_MULTIVARIATE). */
   multivariate: boolean;
-  /** Where score points go; none without an InfluxDB. */
-  influx: InfluxTarget | null;
+  /**
+   * The InfluxDB score points go to; none without one. Plain data, as it crosses into the
+   * detection thread, which builds its own adapter from it (InfluxTelemetryStore).
+   */
+  influx: InfluxConnection | null;
   /** One generic score point per device and this much device time (0: every reading); see ScoreThinning. */
   scoreIntervalMs: number;
 }
@@ -59,8 +63,8 @@ export class PointSink {
   private readonly pending = new Set<Promise<void>>();
   private readonly sweeper: NodeJS.Timeout | null = null;
 
-  constructor(options: RunnerOptions, private readonly onError: (message: string) => void) {
-    this.writer = options.influx ? new AnomalyWriter(options.influx) : null;
+  constructor(options: RunnerOptions, lines: LineSink | null, private readonly onError: (message: string) => void) {
+    this.writer = lines ? new AnomalyWriter(lines) : null;
     this.thinning = new ScoreThinning(options.scoreIntervalMs, options.maxStreams);
     if (this.writer && options.scoreIntervalMs > 0) {
       this.sweeper = setInterval(() => this.send(this.thinning.takeStale()), options.scoreIntervalMs);
@@ -91,6 +95,11 @@ export class PointSink {
   }
 }
 
+/** The detection thread's own adapter, built from the same connection settings as the main thread's. */
+export function lineSinkOf(options: RunnerOptions): LineSink | null {
+  return options.influx ? new InfluxTelemetryStore(options.influx) : null;
+}
+
 /** One slice through the engine, its score points to the sink: the same inline and in the thread. */
 export function scoreWith(engine: DetectionEngine, sink: PointSink, slice: ScoringInput[], replay = false): ScoredSlice {
   const out = engine.scoreSlice(slice);
@@ -109,9 +118,10 @@ export class InlineRunner implements DetectionRunner {
   private readonly engine: DetectionEngine;
   private readonly sink: PointSink;
 
-  constructor(options: RunnerOptions, private readonly hooks: RunnerHooks) {
+  /** `lines`: the process's InfluxDB adapter (CoreModule's); one is built from options.influx otherwise. */
+  constructor(options: RunnerOptions, private readonly hooks: RunnerHooks, lines?: LineSink | null) {
     this.engine = new DetectionEngine(options.maxStreams, { multivariate: options.multivariate });
-    this.sink = new PointSink(options, (m) => hooks.problem('influx', m));
+    this.sink = new PointSink(options, lines ?? lineSinkOf(options), (m) => hooks.problem('influx', m));
   }
 
   async score(slice: ScoringInput[], replay = false): Promise<ScoredSlice> {

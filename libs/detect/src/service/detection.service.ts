@@ -3,6 +3,7 @@ import { Counter, Gauge } from 'prom-client';
 import type { GridProofConfig } from '@gridproof/config';
 import { GP_CONFIG } from '@gridproof/core';
 import { AcceptedReading, AnomalyEvent, PipelineEvents } from '@gridproof/events';
+import { InfluxTelemetryStore } from '@gridproof/influx';
 import { METRIC, Registry } from '@gridproof/metrics';
 import { SqlStore } from '@gridproof/store';
 import type { AlarmRulesFile } from '../train/alarm-rules-file';
@@ -55,6 +56,8 @@ export class DetectionService implements OnModuleInit, OnModuleDestroy {
     private readonly store: SqlStore,
     registry: Registry,
     @Optional() @Inject(DETECT_HISTORY) private readonly history?: TelemetryHistory,
+    /** CoreModule's InfluxDB adapter; absent without an InfluxDB (score points are not written). */
+    @Optional() influxStore?: InfluxTelemetryStore,
   ) {
     this.repo = new AnomalyRepository(store);
     const reg = (r: Registry) => [r];
@@ -88,12 +91,12 @@ export class DetectionService implements OnModuleInit, OnModuleDestroy {
         this.set(self().queue.length);
       },
     });
-    const { influx } = config;
     const options = {
       maxStreams: config.detect.maxStreams,
       multivariate: config.detect.multivariate,
       scoreIntervalMs: config.detect.scoreIntervalMs,
-      influx: influx.url ? { url: influx.url, database: influx.database, username: influx.username, password: influx.password } : null,
+      // The thread builds its own adapter from the same settings (a client cannot cross threads).
+      influx: influxStore ? influxStore.connection : null,
     };
     this.hooks = {
       log: (m) => this.logger.log(m),
@@ -103,7 +106,7 @@ export class DetectionService implements OnModuleInit, OnModuleDestroy {
         else this.logger.error(message);
       },
     };
-    this.runner = config.detect.thread ? new DetectionThread(options, this.hooks) : new InlineRunner(options, this.hooks);
+    this.runner = config.detect.thread ? new DetectionThread(options, this.hooks) : new InlineRunner(options, this.hooks, influxStore ?? null);
   }
 
   async onModuleInit(): Promise<void> {

@@ -5,7 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { DetectionEngine } from './detection-engine';
-import { loadModelsWith, PointSink, scoreWith } from './detection-runner';
+import { lineSinkOf, loadModelsWith, PointSink, scoreWith } from './detection-runner';
 import type { FromWorker, ToWorker, WorkerInit } from './detection-thread';
 import { SliceUnpacker } from './slice-packing';
 
@@ -13,7 +13,7 @@ const port = parentPort!;
 const init = workerData as WorkerInit;
 const send = (msg: FromWorker) => port.postMessage(msg);
 const engine = new DetectionEngine(init.maxStreams, { multivariate: init.multivariate });
-const sink = new PointSink(init, (message) => send({ op: 'problem', what: 'influx', message }));
+const sink = new PointSink(init, lineSinkOf(init), (message) => send({ op: 'problem', what: 'influx', message }));
 const unpacker = new SliceUnpacker();
 
 async function handle(msg: ToWorker): Promise<void> {

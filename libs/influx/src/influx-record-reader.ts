@@ -1,7 +1,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { InfluxDB } from 'influx';
 import { FAMILIES, IngestRecord, MESSAGE_VERSION } from '@gridproof/telemetry';
-import { RESERVED_FIELDS } from '@gridproof/influx';
+import type { InfluxTelemetryStore } from './influx-telemetry-store';
+import { RESERVED_FIELDS } from './schema';
 
 /** A stored ingest record as InfluxDB holds it, with where it was found. */
 export interface StoredRecord {
@@ -28,6 +28,15 @@ interface RawResult {
   results: Array<{ series?: RawSeries[]; error?: string }>;
 }
 
+/**
+ * The port anchoring and the audit read stored readings through (the record source); the
+ * InfluxRecordReader below is its implementation, tests may hand in another.
+ */
+export interface RecordSource {
+  recordsByRx(start: number, end: number, bounds: TimeBounds): Promise<StoredRecord[]>;
+  findRecords(device: string, by: { seq: number } | { ts: number }): Promise<StoredRecord[]>;
+}
+
 const RESERVED = new Set<string>(['time', ...RESERVED_FIELDS]);
 
 /**
@@ -36,28 +45,9 @@ const RESERVED = new Set<string>(['time', ...RESERVED_FIELDS]);
  * metrics its message carried; InfluxDB answers null for the other fields of the measurement,
  * so nulls are dropped. `GROUP BY *` puts every tag in the series, so columns are fields only.
  */
-export class InfluxRecordReader {
-  constructor(
-    private readonly influx: InfluxDB,
-    private readonly database: string,
-  ) {}
-
-  static connect(url: string, database: string, credentials?: { username?: string; password?: string }): InfluxRecordReader {
-    const u = new URL(url);
-    const influx = new InfluxDB({
-      host: u.hostname,
-      port: Number(u.port || (u.protocol === 'https:' ? 443 : 80)),
-      protocol: u.protocol === 'https:' ? 'https' : 'http',
-      database,
-      username: credentials?.username ?? (u.username || undefined),
-      password: credentials?.password ?? (u.password || undefined),
-    });
-    return new InfluxRecordReader(influx, database);
-  }
-
-  get client(): InfluxDB {
-    return this.influx;
-  }
+export class InfluxRecordReader implements RecordSource {
+  /** Reads through the process's one InfluxDB adapter (its connection, auth and timeouts). */
+  constructor(private readonly store: InfluxTelemetryStore) {}
 
   /** Every record whose receive time rx is in [start, end), scanning device time within bounds. */
   async recordsByRx(start: number, end: number, bounds: TimeBounds): Promise<StoredRecord[]> {
@@ -76,7 +66,7 @@ export class InfluxRecordReader {
   }
 
   private async run(q: string): Promise<StoredRecord[]> {
-    const raw = (await this.influx.queryRaw(q, { database: this.database, precision: 'ms' })) as RawResult;
+    const raw = (await this.store.queryRaw(q)) as RawResult;
     const out: StoredRecord[] = [];
     let sinceTurn = 0;
     for (const result of raw.results ?? []) {
