@@ -66,6 +66,14 @@ describe(IngestModule.name, () => {
     ]);
   });
 
+  it("serves a site-scoped crew key its own sites' telemetry only (404 for another site's device)", async () => {
+    const apiKeys = app.get(ApiKeys);
+    const here = (await apiKeys.create({ name: 'roof crew', role: 'crew', sites: ['roof-1'] })).key;
+    const elsewhere = (await apiKeys.create({ name: 'cellar crew', role: 'crew', sites: ['cellar-9'] })).key;
+    expect((await get(`/api/devices/${device.id}/telemetry?from=${t0}`, here)).status).toBe(200);
+    expect((await get(`/api/devices/${device.id}/telemetry?from=${t0}`, elsewhere)).status).toBe(404);
+  });
+
   it('answers 401 without an API key', async () => {
     expect((await get(`/api/devices/${device.id}/telemetry`)).status).toBe(401);
   });
