@@ -30,7 +30,15 @@ describe('the embedded chain keeps its history across restarts of GridProof', ()
 
   const status = () => rig.app.get<AnchorStatus>('/api/anchors/status');
   const batches = () => rig.app.get<BatchRecord[]>('/api/anchors?limit=1000');
-  const audit = () => rig.app.get<AuditReport>(`/api/audit?from=${from}&to=${Date.now()}`);
+  /**
+   * Audits the run so far, once the spool is empty: after a restart, the readings of unsealed
+   * windows left in the leaf journal are written to InfluxDB again through the spool, and a batch
+   * audited before they land there is missing records (a CI run failed that way once).
+   */
+  const audit = async () => {
+    await until('the spool to be replayed into InfluxDB', async () => metricSum(await rig.app.metrics(), 'gridproof_spool_records') === 0, 60_000);
+    return rig.app.get<AuditReport>(`/api/audit?from=${from}&to=${Date.now()}`);
+  };
   const anchorHealth = async () => ((await rig.app.health()).components as Record<string, { status: string; detail?: string }>).anchor;
   const rpcUrl = () => `http://127.0.0.1:${rig.app.ports.chain}`;
   /** Waits until everything sealed so far is anchored and nothing is queued. */
@@ -92,7 +100,8 @@ describe('the embedded chain keeps its history across restarts of GridProof', ()
     const after = await verifyBundle(bundle, rpcUrl());
     expect(after.checks.filter((c) => !c.ok)).toEqual([]);
     expect(after.ok).toBe(true);
-    expect((await audit()).failed).toBe(0);
+    // Named, so a failure says which batch and why.
+    expect((await audit()).batches.filter((b) => !b.verified).map((b) => ({ batchId: b.batchId, problems: b.problems, count: b.count }))).toEqual([]);
   });
 
   it('a root edited in the SQL store (and the next prevRoot) with the app stopped is never verified; the earlier bundle still verifies', async () => {
