@@ -196,8 +196,18 @@ export class DurableWriter<T> {
     batch.startedAt = performance.now();
     this.unfinished.set(batch.n, batch);
     const journal = this.options.journal;
-    if (journal) batch.journaled = journal(batch.items).then(() => null, (err: unknown) => err as Error);
-    this.dispatch(batch);
+    if (!journal) {
+      this.dispatch(batch);
+      return;
+    }
+    // Commit, then store: InfluxDB must never hold a reading the log does not. Written side by
+    // side, a crash after InfluxDB's answer and before the journal's fsync left a reading stored
+    // but not in the log; the device re-sent it (no PUBACK), the duplicate check found it in
+    // InfluxDB and acknowledged it, and it was never anchored (the audit then counted more records
+    // than the chain had leaves). The reverse gap (journaled, not yet stored) is closed at start:
+    // the journal's unsealed readings are written to InfluxDB again.
+    batch.journaled = journal(batch.items).then(() => null, (err: unknown) => err as Error);
+    void batch.journaled.then((journalError) => (journalError ? this.complete(batch, null) : this.dispatch(batch)));
   }
 
   private dispatch(batch: Batch<T>): void {
