@@ -1,5 +1,5 @@
 import type { RecentReading } from '@gridproof/influx';
-import { DEVICE_TYPES, DeviceType, familyOf } from '@gridproof/telemetry';
+import { familyOf, isDeviceType } from '@gridproof/telemetry';
 import type { DeviceRef } from '@gridproof/events';
 import type { ScoringInput } from './detection-engine';
 
@@ -32,9 +32,9 @@ export async function readingsToReplay(history: TelemetryHistory, now: number, o
   const refs = new Map<string, DeviceRef>();
   const out: ScoringInput[] = [];
   for (const r of rows) {
-    if (!(DEVICE_TYPES as readonly string[]).includes(r.type)) continue;
+    if (!isDeviceType(r.type)) continue;
     let device = refs.get(r.device);
-    if (!device || device.type !== r.type) refs.set(r.device, (device = { id: r.device, type: r.type as DeviceType, family: familyOf(r.type as DeviceType), site: r.site }));
+    if (!device || device.type !== r.type) refs.set(r.device, (device = { id: r.device, type: r.type, family: familyOf(r.type), site: r.site }));
     out.push({ device, record: { ts: r.ts, readings: r.readings } });
   }
   return out;
