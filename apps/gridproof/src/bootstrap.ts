@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { GridProofConfig } from '@gridproof/config';
-import { CoreModuleOptions, sqlStoreTarget } from '@gridproof/core';
+import { CoreModuleOptions, openApiDocument, sqlStoreTarget } from '@gridproof/core';
 import { SqlStore } from '@gridproof/store';
 import { AppModule } from './app.module';
 
@@ -42,8 +42,7 @@ export async function startGridProof(options: CoreModuleOptions & { logger?: fal
   // the app. Nest's hooks would close the broker at the same moment (every device connection
   // dropped, so its last will fired an offline alert) and then re-raise the signal, killing the
   // process before the local InfluxDB was stopped. close() runs every shutdown hook anyway.
-  const document = SwaggerModule.createDocument(app, openApiConfig());
-  SwaggerModule.setup('api/docs', app, document);
+  SwaggerModule.setup('api/docs', app, openApiDocument(app, openApiConfig()));
   try {
     await app.listen(config.api.port, config.host);
   } catch (err) {

@@ -26,6 +26,7 @@ import { AlertAnnotationWriter } from './storage/alert-annotation.writer';
 import { AlertFilter, AlertRepository } from './storage/alert.repository';
 import { ALERTS_MIGRATIONS } from './storage/alerts.migrations';
 import { CreateSilenceInput, silenceFromInput } from './silences';
+import { NotFoundError } from '@gridproof/core';
 
 export interface AlertView extends Alert {
   /** Why notifications for it are held back right now (silence:<id>, inhibited:<fp>, ...). */
@@ -37,7 +38,7 @@ export interface AlertDetail extends AlertView {
   deliveries: DeliveryRecord[];
 }
 
-export class SilenceNotFoundError extends Error {}
+export class SilenceNotFoundError extends NotFoundError {}
 
 /**
  * The alerting stage: subscribes to the pipeline bus (anomalies, accepted readings,

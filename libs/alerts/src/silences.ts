@@ -3,6 +3,7 @@ import type { Silence } from './model/alert';
 import { DURATION_PATTERN, parseDuration } from './model/duration';
 import { compileMatcher, Matcher, parseMatcher } from './model/matchers';
 import { recurrenceSchema } from './model/recurrence';
+import { InvalidInputError, problemsOf } from '@gridproof/core';
 
 const structuredMatcher = z.object({ name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), op: z.enum(['=', '!=', '=~', '!~']), value: z.string() }).strict();
 
@@ -25,11 +26,12 @@ export const createSilenceSchema = z
 
 export type CreateSilenceInput = z.input<typeof createSilenceSchema>;
 
-export class SilenceInputError extends Error {}
+/** A silence that cannot be created; each problem names its field (a 400 through the app's filter). */
+export class SilenceInputError extends InvalidInputError {}
 
 export function silenceFromInput(raw: CreateSilenceInput, author: string, now: number, id: string): Silence {
   const parsed = createSilenceSchema.safeParse(raw);
-  if (!parsed.success) throw new SilenceInputError(parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
+  if (!parsed.success) throw new SilenceInputError(problemsOf(parsed.error, 'body'));
   const input = parsed.data;
   const matchers: Matcher[] = [];
   input.matchers.forEach((m, i) => {
@@ -38,17 +40,17 @@ export function silenceFromInput(raw: CreateSilenceInput, author: string, now: n
       compileMatcher(matcher);
       matchers.push(matcher);
     } catch (err) {
-      throw new SilenceInputError(`matchers.${i}: ${(err as Error).message}`);
+      throw new SilenceInputError([`matchers.${i}: ${(err as Error).message}`]);
     }
   });
   // As Alertmanager: a silence whose every matcher also matches a missing label would mute
   // every alert; refuse it.
   if (matchers.every((m) => compileMatcher(m).test({}))) {
-    throw new SilenceInputError('matchers: at least one matcher must not match the empty string (this silence would mute everything)');
+    throw new SilenceInputError(['matchers: at least one matcher must not match the empty string (this silence would mute everything)']);
   }
   const startsAt = input.startsAt ? Date.parse(input.startsAt) : now;
   const endsAt = input.endsAt ? Date.parse(input.endsAt) : startsAt + parseDuration(input.duration!);
-  if (endsAt <= startsAt) throw new SilenceInputError('endsAt: must be after startsAt');
-  if (endsAt <= now) throw new SilenceInputError('endsAt: must be in the future');
+  if (endsAt <= startsAt) throw new SilenceInputError(['endsAt: must be after startsAt']);
+  if (endsAt <= now) throw new SilenceInputError(['endsAt: must be in the future']);
   return { id, matchers, startsAt, endsAt, createdBy: author, comment: input.comment, recurrence: input.recurrence ?? null, createdAt: now };
 }

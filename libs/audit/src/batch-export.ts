@@ -3,6 +3,7 @@ import { AnchorRepository, keyEventLeaf, recordKey, recordLeaf } from '@gridproo
 import { keyEventRecordOf } from '@gridproof/registry';
 import type { IngestRecord, KeyEventRecord } from '@gridproof/telemetry';
 import type { DeviceKeyLookup } from './proof.service';
+import { NotFoundError } from '@gridproof/core';
 
 export const BATCH_EXPORT_FORMAT = 'gridproof-batch/1';
 
@@ -27,7 +28,7 @@ export interface BatchExport {
   entries: Array<{ leafIndex: number; leaf: string; record: IngestRecord | KeyEventRecord | null; stored: 'ok' | 'altered' | 'missing' }>;
 }
 
-export class BatchExportError extends Error {}
+export class BatchExportError extends NotFoundError {}
 
 export class BatchExportService {
   constructor(

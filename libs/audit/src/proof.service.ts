@@ -2,6 +2,7 @@ import type { RecordSource } from '@gridproof/influx';
 import { AnchorRepository, keyEventLeaf, LogProofs, recordLeaf } from '@gridproof/anchor';
 import { KeyEvent, keyEventRecordOf, keyValidAt } from '@gridproof/registry';
 import { ANCHOR_ABI_IDS, PROOF_ALGORITHMS, PROOF_BUNDLE_FORMAT, ProofBundle } from './proof-bundle';
+import { DomainError } from '@gridproof/core';
 
 /**
  * How proofs and audits learn the key a device had at a reading's time: its append-only key
@@ -15,12 +16,13 @@ export interface DeviceKeyLookup {
   unloggedKeyEvents(): Promise<KeyEvent[]>;
 }
 
-export class ProofError extends Error {
+/** Why no proof can be given: no such reading (404), or not provable yet / any more (409). */
+export class ProofError extends DomainError {
   constructor(
-    readonly kind: 'not_found' | 'not_anchored' | 'mismatch',
+    readonly reason: 'not_found' | 'not_anchored' | 'mismatch',
     message: string,
   ) {
-    super(message);
+    super(reason === 'not_found' ? 'not_found' : 'conflict', message);
   }
 }
 

@@ -1,9 +1,12 @@
 import { DynamicModule, Global, Logger, Module, Provider } from '@nestjs/common';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import type { GridProofConfig } from '@gridproof/config';
 import { PipelineEvents } from '@gridproof/events';
 import { InfluxRecordReader, InfluxTelemetryStore } from '@gridproof/influx';
 import { createMetricsRegistry, Registry } from '@gridproof/metrics';
 import { SqlStore, SqlStoreTarget } from '@gridproof/store';
+import { DomainErrorFilter } from './http/domain-error.filter';
+import { ZodInputPipe } from './http/validation.pipe';
 
 /** Injection token of the validated GridProofConfig: `@Inject(GP_CONFIG) config: GridProofConfig`. */
 export const GP_CONFIG = 'GP_CONFIG';
@@ -38,7 +41,9 @@ function influxProviders(config: GridProofConfig): Provider[] {
 
 /**
  * The process-wide singletons every module shares: config, SQL store, pipeline event bus,
- * Prometheus registry and the InfluxDB adapter (InfluxTelemetryStore, InfluxRecordReader). Each feature module runs its own migrations against the store.
+ * Prometheus registry, the InfluxDB adapter (InfluxTelemetryStore, InfluxRecordReader), and the
+ * HTTP conventions (input validation pipe, domain error filter). Each feature module runs its own
+ * migrations against the store.
  */
 @Global()
 @Module({})
@@ -60,6 +65,10 @@ export class CoreModule {
         },
         { provide: Registry, useValue: options.metrics ?? createMetricsRegistry() },
         ...influx,
+        // The API's conventions, one place for every lib: zod DTOs validated into one 400 shape,
+        // domain errors mapped to HTTP by kind.
+        { provide: APP_PIPE, useClass: ZodInputPipe },
+        { provide: APP_FILTER, useClass: DomainErrorFilter },
       ],
       exports: [GP_CONFIG, SqlStore, PipelineEvents, Registry, ...(influx.length ? [InfluxTelemetryStore, InfluxRecordReader] : [])],
     };

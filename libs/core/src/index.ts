@@ -1,1 +1,2 @@
-export * from './core.module';
+export { CoreModule, CoreModuleOptions, GP_CONFIG, sqlStoreTarget } from './core.module';
+export * from './http';

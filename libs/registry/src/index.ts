@@ -9,7 +9,6 @@ export * from './devices/device-registry.service';
 export * from './devices/device-secret';
 export * from './api-keys/api-keys.service';
 export * from './sql/registry.migrations';
-export * from './http/openapi';
 export { instantParam, LAST_STORABLE_MS, parsePathId, textParam } from './http/http-params';
 export * from './cli/device.commands';
 export * from './cli/key.commands';

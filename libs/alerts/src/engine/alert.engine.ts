@@ -3,6 +3,7 @@ import type { Alert, AlertEventType, AlertHistoryEntry, AlertLinks, Signal } fro
 import { cleanLabels, fingerprintOf, Labels, severityRank } from '../model/labels';
 import { recommendedActionFor } from '../model/recommended-actions';
 import type { Dispatcher } from './dispatcher';
+import { ConflictError, NotFoundError } from '@gridproof/core';
 
 export interface Clock {
   now(): number;
@@ -17,8 +18,9 @@ export interface AlertPersistence {
   get(id: string): Promise<Alert | null>;
 }
 
-export class AlertNotFoundError extends Error {}
-export class AlertStateError extends Error {}
+export class AlertNotFoundError extends NotFoundError {}
+/** The transition asked for is not possible from the alert's state (already acknowledged, resolved). */
+export class AlertStateError extends ConflictError {}
 
 export interface AlertEngineOptions {
   persistence: AlertPersistence;

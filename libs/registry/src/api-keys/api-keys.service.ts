@@ -5,25 +5,12 @@ import { z } from 'zod';
 import type { SqlStore } from '@gridproof/store';
 import type { ApiCaller, Role } from '../auth/roles';
 import { ROLES } from '../auth/roles';
-import { ApiKeyNotFoundError, parseInput } from '../registry.errors';
+import { parseInput } from '@gridproof/core';
+import { ApiKeyNotFoundError } from '../registry.errors';
+import type { ApiKeyView, CreatedApiKey } from './api-key.model';
+
+export type { ApiKeyView, CreatedApiKey } from './api-key.model';
 import { apiKeys, ApiKeyRow } from '../sql/registry.tables';
-
-export interface ApiKeyView {
-  id: string;
-  name: string;
-  role: Role;
-  /** Site-scoped crew key: its sites; null: every site. */
-  sites: string[] | null;
-  createdAt: string;
-  lastUsedAt: string | null;
-  revokedAt: string | null;
-}
-
-/** A new key: `key` is shown once and never stored. */
-export interface CreatedApiKey {
-  key: string;
-  apiKey: ApiKeyView;
-}
 
 const SITE_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 

@@ -1,7 +1,8 @@
 import { sql } from 'drizzle-orm';
 import { rowsOf, SqlStore } from '@gridproof/store';
 import { generateDeviceKeyPair } from '@gridproof/telemetry';
-import { DeviceExistsError, DeviceNotFoundError, InvalidInputError } from '../registry.errors';
+import { InvalidInputError } from '@gridproof/core';
+import { DeviceExistsError, DeviceNotFoundError } from '../registry.errors';
 import { REGISTRY_MIGRATIONS } from '../sql/registry.migrations';
 import { itOn, SQL_STORES, storeAvailable } from '@gridproof/testing';
 import { hashDeviceSecret, legacyScryptHash, verifyDeviceSecret } from './device-secret';

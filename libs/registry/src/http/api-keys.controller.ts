@@ -1,33 +1,39 @@
 import { Body, Controller, Delete, Get, Param, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiKeys, ApiKeyView, createApiKeySchema, CreatedApiKey } from '../api-keys/api-keys.service';
-import { parseInput } from '../registry.errors';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ZodResponse } from 'nestjs-zod';
+import { ApiErrors } from '@gridproof/core';
+import { ApiKeys } from '../api-keys/api-keys.service';
 import { parsePathId } from './http-params';
-import { openApiSchema } from './openapi';
+import { ApiKeyDto, CreateApiKeyBody, CreatedApiKeyDto } from './registry.dto';
 
 /** API-key management: admin only (no @Roles, so the guard's default applies). */
 @ApiTags('api-keys')
 @ApiBearerAuth()
+@ApiErrors(401, 403)
 @Controller('api/keys')
 export class ApiKeysController {
   constructor(private readonly keys: ApiKeys) {}
 
   @Post()
-  @ApiOperation({ summary: 'Create an API key with a role; the key is shown only this once' })
-  @ApiBody({ schema: openApiSchema(createApiKeySchema) })
-  create(@Body() body: unknown): Promise<CreatedApiKey> {
-    return this.keys.create(parseInput(createApiKeySchema, body));
+  @ApiOperation({ summary: 'Create an API key with a role (crew keys may be scoped to sites); the key is shown only this once' })
+  @ZodResponse({ status: 201, type: CreatedApiKeyDto })
+  @ApiErrors(400)
+  create(@Body() body: CreateApiKeyBody) {
+    return this.keys.create(body);
   }
 
   @Get()
   @ApiOperation({ summary: 'List API keys (never the keys themselves)' })
-  list(): Promise<ApiKeyView[]> {
+  @ZodResponse({ type: [ApiKeyDto] })
+  list() {
     return this.keys.list();
   }
 
   @Delete(':id')
   @ApiOperation({ summary: 'Revoke an API key; it is refused from the next request on' })
-  revoke(@Param('id') keyId: string): Promise<ApiKeyView> {
+  @ZodResponse({ status: 200, type: ApiKeyDto })
+  @ApiErrors(400, 404)
+  revoke(@Param('id') keyId: string) {
     return this.keys.revoke(parsePathId(keyId));
   }
 }

@@ -1,16 +1,18 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiNoContentResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ZodResponse } from 'nestjs-zod';
+import { ApiErrors, parseInput } from '@gridproof/core';
 import { ApiCaller, Caller, callerSeesSite, Roles } from '../auth/roles';
 import { DeviceRegistry } from '../devices/device-registry.service';
-import type { Device, ProvisionedDevice } from '../devices/device.model';
-import { deviceIdSchema, listDevicesSchema, provisionDeviceSchema, updateDeviceSchema } from '../devices/device.schemas';
-import { DeviceNotFoundError, parseInput } from '../registry.errors';
-import { openApiSchema } from './openapi';
+import { deviceIdSchema } from '../devices/device.schemas';
+import { DeviceNotFoundError } from '../registry.errors';
+import { DeviceDto, ListDevicesQuery, ProvisionDeviceBody, ProvisionedDeviceDto, UpdateDeviceBody } from './registry.dto';
 
-const id = (raw: string) => parseInput(deviceIdSchema, raw);
+const id = (raw: string) => parseInput(deviceIdSchema, raw, 'id');
 
 @ApiTags('devices')
 @ApiBearerAuth()
+@ApiErrors(401, 403)
 @Controller('api/devices')
 export class DevicesController {
   constructor(private readonly registry: DeviceRegistry) {}
@@ -18,18 +20,18 @@ export class DevicesController {
   @Post()
   @Roles('operator')
   @ApiOperation({ summary: 'Provision a device; the response carries its MQTT credentials, shown only this once' })
-  @ApiBody({ schema: openApiSchema(provisionDeviceSchema) })
-  @ApiResponse({ status: 201, description: '{ device, credentials: { username, password, clientId } }' })
-  @ApiResponse({ status: 409, description: 'a device with this id exists' })
-  provision(@Body() body: unknown): Promise<ProvisionedDevice> {
-    return this.registry.provision(parseInput(provisionDeviceSchema, body));
+  @ZodResponse({ status: 201, type: ProvisionedDeviceDto })
+  @ApiErrors(400, 409)
+  provision(@Body() body: ProvisionDeviceBody) {
+    return this.registry.provision(body);
   }
 
   @Get()
   @Roles('operator', 'crew', 'auditor')
   @ApiOperation({ summary: 'List devices, filtered by type, site, state or family' })
-  async list(@Query() query: Record<string, string>, @Caller() caller: ApiCaller): Promise<Device[]> {
-    const filter = parseInput(listDevicesSchema, query);
+  @ZodResponse({ type: [DeviceDto] })
+  @ApiErrors(400)
+  async list(@Query() filter: ListDevicesQuery, @Caller() caller: ApiCaller) {
     const devices = await this.registry.list(filter);
     return caller?.sites ? devices.filter((d) => callerSeesSite(caller, d.site.id)) : devices;
   }
@@ -37,7 +39,9 @@ export class DevicesController {
   @Get(':id')
   @Roles('operator', 'crew', 'auditor')
   @ApiOperation({ summary: 'One device' })
-  async get(@Param('id') deviceId: string, @Caller() caller: ApiCaller): Promise<Device> {
+  @ZodResponse({ type: DeviceDto })
+  @ApiErrors(400, 404)
+  async get(@Param('id') deviceId: string, @Caller() caller: ApiCaller) {
     const device = await this.registry.get(id(deviceId));
     // A site-scoped key gets the same 404 as for a device that does not exist.
     if (!callerSeesSite(caller, device.site.id)) throw new DeviceNotFoundError(device.id);
@@ -47,38 +51,45 @@ export class DevicesController {
   @Patch(':id')
   @Roles('operator')
   @ApiOperation({ summary: 'Change name, metadata, owner, site, signature policy or public key (key rotation)' })
-  @ApiBody({ schema: openApiSchema(updateDeviceSchema) })
-  update(@Param('id') deviceId: string, @Body() body: unknown): Promise<Device> {
-    return this.registry.update(id(deviceId), parseInput(updateDeviceSchema, body));
+  @ZodResponse({ type: DeviceDto })
+  @ApiErrors(400, 404)
+  update(@Param('id') deviceId: string, @Body() body: UpdateDeviceBody) {
+    return this.registry.update(id(deviceId), body);
   }
 
   @Post(':id/disable')
-  @HttpCode(200)
   @Roles('operator')
   @ApiOperation({ summary: 'Disable a device: its MQTT connection is dropped and new ones are refused' })
-  disable(@Param('id') deviceId: string): Promise<Device> {
+  @ZodResponse({ status: 200, type: DeviceDto })
+  @ApiErrors(400, 404)
+  disable(@Param('id') deviceId: string) {
     return this.registry.disable(id(deviceId));
   }
 
   @Post(':id/enable')
-  @HttpCode(200)
   @Roles('operator')
   @ApiOperation({ summary: 'Enable a disabled device' })
-  enable(@Param('id') deviceId: string): Promise<Device> {
+  @ZodResponse({ status: 200, type: DeviceDto })
+  @ApiErrors(400, 404)
+  enable(@Param('id') deviceId: string) {
     return this.registry.enable(id(deviceId));
   }
 
   @Post(':id/credentials')
   @Roles('operator')
   @ApiOperation({ summary: 'Rotate the MQTT password (shown only this once); the old one stops working at once' })
-  rotateCredentials(@Param('id') deviceId: string): Promise<ProvisionedDevice> {
+  @ZodResponse({ status: 201, type: ProvisionedDeviceDto })
+  @ApiErrors(400, 404)
+  rotateCredentials(@Param('id') deviceId: string) {
     return this.registry.rotateCredentials(id(deviceId));
   }
 
   @Delete(':id')
-  @HttpCode(204)
   @Roles('operator')
   @ApiOperation({ summary: 'Delete a device (its telemetry stays in InfluxDB)' })
+  @HttpCode(204)
+  @ApiNoContentResponse({ description: 'deleted' })
+  @ApiErrors(400, 404)
   remove(@Param('id') deviceId: string): Promise<void> {
     return this.registry.delete(id(deviceId));
   }

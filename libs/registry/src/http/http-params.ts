@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseInput } from '../registry.errors';
+import { parseInput } from '@gridproof/core';
 
 /**
  * Query and path parameters every controller shares, so that bad input is a 400 naming the

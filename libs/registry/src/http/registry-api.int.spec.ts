@@ -1,4 +1,5 @@
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder } from '@nestjs/swagger';
+import { openApiDocument } from '@gridproof/core';
 import { generateDeviceKeyPair } from '@gridproof/telemetry';
 import type { SqlStore } from '@gridproof/store';
 import { ApiKeyGuard } from '../auth/api-key.guard';
@@ -117,11 +118,13 @@ describe.each(SQL_STORES)(`${ApiKeyGuard.name} and the registry API on %s`, (sto
 
   describe('OpenAPI', () => {
     it('documents the device and key routes with their body schemas and bearer auth', () => {
-      const document = SwaggerModule.createDocument(api.app, new DocumentBuilder().addBearerAuth().build());
+      const document = openApiDocument(api.app, new DocumentBuilder().addBearerAuth().build());
       const provision = document.paths['/api/devices'].post!;
       expect(provision.tags).toEqual(['devices']);
       expect(provision.security).toEqual([{ bearer: [] }]);
-      const schema = (provision.requestBody as { content: Record<string, { schema: { required: string[] } }> }).content['application/json'].schema;
+      // The body's schema is a component (zod DTO): follow its $ref.
+      const ref = (provision.requestBody as { content: Record<string, { schema: { $ref: string } }> }).content['application/json'].schema.$ref;
+      const schema = document.components!.schemas![ref.replace('#/components/schemas/', '')] as { required: string[] };
       expect(schema.required).toEqual(expect.arrayContaining(['id', 'type', 'site']));
       expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(['/api/devices/{id}', '/api/devices/{id}/credentials', '/api/keys', '/api/keys/{id}']));
     });
