@@ -29,6 +29,22 @@ export const ANCHOR_ABI_IDS = {
 } as const;
 const ms = z.number().int().nonnegative();
 
+// Nullable strings are described so zod keeps `anyOf [string, null]` in the API's OpenAPI
+// document (see orNull in libs/core); this file stays free of server imports for the verify CLI.
+
+/** A stored reading as a leaf hashes it: the device's signed content plus sig and rx (docs/anchoring.md §1). */
+export const ingestRecordSchema = z
+  .object({
+    v: z.literal(1),
+    device: z.string().min(1),
+    ts: ms,
+    seq: z.number().int().nonnegative(),
+    readings: z.record(z.string(), z.union([z.number(), z.string()])),
+    sig: z.string().describe("the device's Ed25519 signature (base64), if it signed").nullable(),
+    rx: ms,
+  })
+  .strict();
+
 /** A batch's tree head as a bundle names it (checked against getBatch on chain). */
 const batchHead = z
   .object({
@@ -56,23 +72,13 @@ export const proofBundleSchema = z
       })
       .strict(),
     /** The device's signature: record.sig is authoritative (it is what the leaf hashes); this copies it. */
-    record: z
-      .object({
-        v: z.literal(1),
-        device: z.string().min(1),
-        ts: ms,
-        seq: z.number().int().nonnegative(),
-        readings: z.record(z.string(), z.union([z.number(), z.string()])),
-        sig: z.string().nullable(),
-        rx: ms,
-      })
-      .strict(),
+    record: ingestRecordSchema,
     /**
      * The device key valid at the reading's rx, from the device's append-only key history (not
      * the current key: a bundle made after a rotation or deletion still verifies).
      */
-    device: z.object({ id: z.string().min(1), publicKey: z.string().nullable() }).strict(),
-    signature: z.string().nullable(),
+    device: z.object({ id: z.string().min(1), publicKey: z.string().describe('base64 raw Ed25519 key valid at rx').nullable() }).strict(),
+    signature: z.string().describe('record.sig, copied').nullable(),
     leaf: hash,
     /** The leaf's index in the whole log (not in the batch). */
     leafIndex: z.number().int().nonnegative(),

@@ -4,3 +4,4 @@ export { parseInput, problemsOf } from './parse-input';
 export { ZodInputPipe } from './validation.pipe';
 export { ApiError, ApiErrors, apiErrorSchema } from './api-errors';
 export { openApiDocument } from './openapi-document';
+export { orNull } from './nullable';

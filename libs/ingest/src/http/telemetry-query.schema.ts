@@ -4,14 +4,15 @@ import { instantParam as instant } from '@gridproof/registry';
 /** Query of GET /api/devices/:id/telemetry. */
 export const telemetryQuerySchema = z
   .object({
-    from: instant.optional(),
-    to: instant.optional(),
+    from: instant.optional().describe('ISO 8601 or Unix ms, inclusive; default: to - 1 h'),
+    to: instant.optional().describe('ISO 8601 or Unix ms, exclusive; default: now'),
     metrics: z
       .string()
       .regex(/^[a-z][a-z0-9_]{0,63}(,[a-z][a-z0-9_]{0,63})*$/, 'comma-separated metric names')
       .transform((s) => s.split(','))
-      .optional(),
-    limit: z.coerce.number().int().min(1).max(100_000).optional(),
+      .optional()
+      .describe('comma-separated metric names; default: all'),
+    limit: z.coerce.number().int().min(1).max(100_000).optional().describe('at most this many points (default 10000)'),
   })
   .strict()
   .transform((q) => {

@@ -1,8 +1,10 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ZodResponse } from 'nestjs-zod';
+import { ApiErrors, parseInput } from '@gridproof/core';
 import { InfluxTelemetryStore, TelemetryPoint } from '@gridproof/influx';
-import { ApiCaller, Caller, callerSeesSite, DeviceNotFoundError, DeviceRegistry, deviceIdSchema, parseInput, Roles } from '@gridproof/registry';
-import { telemetryQuerySchema } from './telemetry-query.schema';
+import { ApiCaller, Caller, callerSeesSite, DeviceNotFoundError, DeviceRegistry, deviceIdSchema, Roles } from '@gridproof/registry';
+import { DeviceTelemetryDto, TelemetryQuery } from './telemetry.dto';
 
 export interface DeviceTelemetry {
   device: string;
@@ -13,6 +15,7 @@ export interface DeviceTelemetry {
 
 @ApiTags('telemetry')
 @ApiBearerAuth()
+@ApiErrors(401, 403)
 @Controller('api/devices')
 export class TelemetryController {
   constructor(
@@ -22,14 +25,11 @@ export class TelemetryController {
 
   @Get(':id/telemetry')
   @Roles('operator', 'crew', 'auditor')
-  @ApiOperation({ summary: "A device's stored readings in a time range, oldest first (seq, rx and sig included)" })
-  @ApiQuery({ name: 'from', required: false, description: 'ISO 8601 or Unix ms, inclusive; default: to - 1 h' })
-  @ApiQuery({ name: 'to', required: false, description: 'ISO 8601 or Unix ms, exclusive; default: now' })
-  @ApiQuery({ name: 'metrics', required: false, description: 'comma-separated metric names; default: all' })
-  @ApiQuery({ name: 'limit', required: false, description: 'at most this many points (default 10000, max 100000)' })
-  async telemetry(@Param('id') rawId: string, @Query() query: Record<string, string>, @Caller() caller: ApiCaller): Promise<DeviceTelemetry> {
-    const id = parseInput(deviceIdSchema, rawId);
-    const q = parseInput(telemetryQuerySchema, query);
+  @ApiOperation({ summary: "A device's stored readings in a time range, oldest first (seq, rx and sig included); default range: the last hour" })
+  @ZodResponse({ status: 200, type: DeviceTelemetryDto })
+  @ApiErrors(400, 404)
+  async telemetry(@Param('id') rawId: string, @Query() q: TelemetryQuery, @Caller() caller: ApiCaller): Promise<DeviceTelemetry> {
+    const id = parseInput(deviceIdSchema, rawId, 'id');
     const device = await this.registry.find(id);
     if (!device || !callerSeesSite(caller, device.site)) throw new DeviceNotFoundError(id);
     const points = await this.store.telemetry({ deviceId: id, family: device.family, from: q.from, to: q.to, metrics: q.metrics, limit: q.limit });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ROLES } from '../auth/roles';
+import { orNull } from '@gridproof/core';
 
 /** What the API and the CLI show of an API key (never the key or its hash), as zod schemas. */
 export const apiKeyViewSchema = z
@@ -9,8 +10,8 @@ export const apiKeyViewSchema = z
     role: z.enum(ROLES),
     sites: z.array(z.string()).nullable().describe('a site-scoped crew key: its sites; null: every site'),
     createdAt: z.string().describe('ISO 8601'),
-    lastUsedAt: z.string().nullable().describe('ISO 8601, to the minute'),
-    revokedAt: z.string().nullable().describe('ISO 8601'),
+    lastUsedAt: orNull(z.string(), 'ISO 8601, to the minute'),
+    revokedAt: orNull(z.string(), 'ISO 8601'),
   });
 export type ApiKeyView = z.infer<typeof apiKeyViewSchema>;
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEVICE_TYPES, FAMILIES } from '@gridproof/telemetry';
+import { orNull } from '@gridproof/core';
 
 /**
  * What the API and the CLI show of a device, as zod schemas: the TypeScript types derive from
@@ -20,16 +21,16 @@ export const deviceSchema = z
     id: z.string(),
     type: z.enum(DEVICE_TYPES),
     family: z.enum(FAMILIES),
-    name: z.string().nullable(),
+    name: orNull(z.string(), 'display name'),
     site: siteSchema,
     metadata: z.record(z.string(), z.unknown()),
-    owner: z.string().nullable().describe('EVM wallet address of the owner (DePIN), if any'),
+    owner: orNull(z.string(), 'EVM wallet address of the owner (DePIN), if any'),
     state: z.enum(['active', 'disabled']),
     requireSignature: z.boolean(),
-    publicKey: z.string().nullable().describe('base64 of the raw 32-byte Ed25519 public key'),
+    publicKey: orNull(z.string(), 'base64 of the raw 32-byte Ed25519 public key'),
     createdAt: z.string().describe('ISO 8601'),
     updatedAt: z.string().describe('ISO 8601'),
-    lastSeenAt: z.string().nullable().describe('ISO 8601; last MQTT activity'),
+    lastSeenAt: orNull(z.string(), 'ISO 8601; last MQTT activity'),
   });
 export type Device = z.infer<typeof deviceSchema>;
 

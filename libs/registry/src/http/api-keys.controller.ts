@@ -24,7 +24,7 @@ export class ApiKeysController {
 
   @Get()
   @ApiOperation({ summary: 'List API keys (never the keys themselves)' })
-  @ZodResponse({ type: [ApiKeyDto] })
+  @ZodResponse({ status: 200, type: [ApiKeyDto] })
   list() {
     return this.keys.list();
   }

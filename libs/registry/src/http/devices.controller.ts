@@ -29,7 +29,7 @@ export class DevicesController {
   @Get()
   @Roles('operator', 'crew', 'auditor')
   @ApiOperation({ summary: 'List devices, filtered by type, site, state or family' })
-  @ZodResponse({ type: [DeviceDto] })
+  @ZodResponse({ status: 200, type: [DeviceDto] })
   @ApiErrors(400)
   async list(@Query() filter: ListDevicesQuery, @Caller() caller: ApiCaller) {
     const devices = await this.registry.list(filter);
@@ -39,7 +39,7 @@ export class DevicesController {
   @Get(':id')
   @Roles('operator', 'crew', 'auditor')
   @ApiOperation({ summary: 'One device' })
-  @ZodResponse({ type: DeviceDto })
+  @ZodResponse({ status: 200, type: DeviceDto })
   @ApiErrors(400, 404)
   async get(@Param('id') deviceId: string, @Caller() caller: ApiCaller) {
     const device = await this.registry.get(id(deviceId));
@@ -51,7 +51,7 @@ export class DevicesController {
   @Patch(':id')
   @Roles('operator')
   @ApiOperation({ summary: 'Change name, metadata, owner, site, signature policy or public key (key rotation)' })
-  @ZodResponse({ type: DeviceDto })
+  @ZodResponse({ status: 200, type: DeviceDto })
   @ApiErrors(400, 404)
   update(@Param('id') deviceId: string, @Body() body: UpdateDeviceBody) {
     return this.registry.update(id(deviceId), body);
