@@ -1,6 +1,8 @@
-import { sql } from 'drizzle-orm';
+import { Injectable } from '@nestjs/common';
+import { desc, eq } from 'drizzle-orm';
 import type { AnomalyEvent } from '@gridproof/events';
-import { rowsOf, SqlStore } from '@gridproof/store';
+import { SqlStore } from '@gridproof/store';
+import { detectAnomaliesTable } from './detect.tables';
 
 /** Anomaly events in the SQL store (table detect_anomalies, migration 0200_detect_init). */
 export interface StoredAnomaly {
@@ -13,21 +15,37 @@ export interface StoredAnomaly {
   metrics: AnomalyEvent['metrics'];
 }
 
+@Injectable()
 export class AnomalyRepository {
   constructor(private readonly store: SqlStore) {}
 
+  /** One INSERT for the whole batch (it was one per event). */
   async insert(events: readonly AnomalyEvent[]): Promise<void> {
-    for (const e of events) {
-      await this.store.db.execute(sql`insert into detect_anomalies
-        (device, type, site, detector, kind, score, threshold, model_version, metrics, ts, time_to_failure_ms)
-        values (${e.device.id}, ${e.device.type}, ${e.device.site}, ${e.detector}, ${e.kind ?? null}, ${e.score}, ${e.threshold},
-                ${e.modelVersion}, ${JSON.stringify(e.metrics)}::jsonb, ${new Date(e.ts).toISOString()}::timestamptz, ${e.timeToFailureMs ?? null})`);
-    }
+    if (!events.length) return;
+    await this.store.db.insert(detectAnomaliesTable).values(
+      events.map((e) => ({
+        device: e.device.id,
+        type: e.device.type,
+        site: e.device.site,
+        detector: e.detector,
+        kind: e.kind ?? null,
+        score: e.score,
+        threshold: e.threshold,
+        modelVersion: e.modelVersion,
+        metrics: e.metrics,
+        ts: new Date(e.ts),
+        timeToFailureMs: e.timeToFailureMs ?? null,
+      })),
+    );
   }
 
   async recent(device: string, limit = 50): Promise<StoredAnomaly[]> {
-    const res = await this.store.db.execute(sql`select device, detector, kind, score, ts, model_version, metrics
-      from detect_anomalies where device = ${device} order by ts desc limit ${limit}`);
-    return rowsOf<StoredAnomaly>(res);
+    const t = detectAnomaliesTable;
+    return this.store.db
+      .select({ device: t.device, detector: t.detector, kind: t.kind, score: t.score, ts: t.ts, model_version: t.modelVersion, metrics: t.metrics })
+      .from(t)
+      .where(eq(t.device, device))
+      .orderBy(desc(t.ts))
+      .limit(limit);
   }
 }

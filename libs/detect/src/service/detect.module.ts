@@ -1,4 +1,5 @@
 import { DynamicModule, InjectionToken, Module, ModuleMetadata } from '@nestjs/common';
+import { AnomalyRepository } from './anomaly.repository';
 import { DetectionService } from './detection.service';
 import { DETECT_HISTORY } from './warm-start';
 
@@ -14,7 +15,7 @@ export interface DetectModuleOptions {
  * telemetry at start (DetectionService.warmStart).
  */
 @Module({
-  providers: [DetectionService],
+  providers: [AnomalyRepository, DetectionService],
   exports: [DetectionService],
 })
 export class DetectModule {
@@ -22,7 +23,7 @@ export class DetectModule {
     return {
       module: DetectModule,
       imports: options.imports ?? [],
-      providers: [...(options.history ? [{ provide: DETECT_HISTORY, useExisting: options.history }] : []), DetectionService],
+      providers: [...(options.history ? [{ provide: DETECT_HISTORY, useExisting: options.history }] : []), AnomalyRepository, DetectionService],
       exports: [DetectionService],
     };
   }

@@ -42,7 +42,6 @@ export class DetectionService implements OnModuleInit, OnModuleDestroy {
   /** The warm start (replay of stored readings); live readings wait in the queue until it is done. */
   private warming: Promise<void> = Promise.resolve();
   private unsubscribe: (() => void) | null = null;
-  private readonly repo: AnomalyRepository;
   private readonly pendingWrites = new Set<Promise<void>>();
   private readonly scored: Counter<'detector'>;
   private readonly dropped: Counter;
@@ -54,12 +53,12 @@ export class DetectionService implements OnModuleInit, OnModuleDestroy {
     @Inject(GP_CONFIG) private readonly config: GridProofConfig,
     private readonly events: PipelineEvents,
     private readonly store: SqlStore,
+    private readonly repo: AnomalyRepository,
     registry: Registry,
     @Optional() @Inject(DETECT_HISTORY) private readonly history?: TelemetryHistory,
     /** CoreModule's InfluxDB adapter; absent without an InfluxDB (score points are not written). */
     @Optional() influxStore?: InfluxTelemetryStore,
   ) {
-    this.repo = new AnomalyRepository(store);
     const reg = (r: Registry) => [r];
     this.scored = new Counter({ name: METRIC.detectScored, help: 'Readings scored, by detector', labelNames: ['detector'], registers: reg(registry) });
     this.dropped = new Counter({ name: METRIC.detectDropped, help: 'Readings not scored: the scoring queue was full, or the detection thread died while scoring them (ingest unaffected)', registers: reg(registry) });
