@@ -8,6 +8,7 @@ import type { AlertPublisher } from './delivery/channels';
 import type { Clock } from './engine/alert.engine';
 import { AlertsController } from './http/alerts.controller';
 import { SilencesController } from './http/silences.controller';
+import { AlertRepository } from './storage/alert.repository';
 
 export interface AlertsModuleOptions {
   /** An already compiled config (tests); otherwise loaded from GP_ALERTS_CONFIG or the default. */
@@ -36,6 +37,7 @@ export class AlertsModule {
         useFactory: (gp: GridProofConfig) => options.config ?? loadAlertsConfig(gp.alerts.configPath, options.env ?? process.env),
         inject: [GP_CONFIG],
       },
+      AlertRepository,
       AlertsService,
     ];
     if (options.publish) providers.push({ provide: ALERTS_MQTT_PUBLISH, useValue: options.publish });

@@ -48,7 +48,6 @@ export class SilenceNotFoundError extends NotFoundError {}
 @Injectable()
 export class AlertsService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('Alerts');
-  private readonly repo: AlertRepository;
   private readonly suppressor: Suppressor;
   readonly dispatcher: Dispatcher;
   readonly engine: AlertEngine;
@@ -70,6 +69,7 @@ export class AlertsService implements OnModuleInit, OnApplicationShutdown {
     @Inject(ALERTS_CONFIG) readonly config: AlertsConfig,
     @Inject(GP_CONFIG) private readonly gp: GridProofConfig,
     private readonly store: SqlStore,
+    private readonly repo: AlertRepository,
     private readonly events: PipelineEvents,
     registry: Registry,
     @Optional() @Inject(ALERTS_MQTT_PUBLISH) publish?: AlertPublisher,
@@ -78,7 +78,6 @@ export class AlertsService implements OnModuleInit, OnApplicationShutdown {
     @Optional() influx?: InfluxTelemetryStore,
   ) {
     this.clock = clock ?? systemClock;
-    this.repo = new AlertRepository(store);
     const apiBase = config.externalUrl ?? `http://${gp.host}:${gp.api.port}`;
     const grafana = gp.alerts.grafanaUrl.replace(/\/$/, '');
     this.suppressor = new Suppressor(config.inhibitRules, config.timeIntervals, () => this.engine.openAlerts());

@@ -1,5 +1,6 @@
+import { Injectable } from '@nestjs/common';
 import { and, asc, desc, eq, inArray, ne, sql, SQL } from 'drizzle-orm';
-import type { SqlStore } from '@gridproof/store';
+import { SqlStore } from '@gridproof/store';
 import type { Alert, AlertHistoryEntry, AlertSource, AlertState, DeliveryRecord, Silence } from '../model/alert';
 import type { Severity } from '../model/labels';
 import { alertEventsTable, alertsTable, deliveriesTable, silencesTable } from './alerts.tables';
@@ -72,6 +73,7 @@ function fromRow(r: AlertRow): Alert {
 }
 
 /** Alerts, their history, silences and the delivery log in the SQL store (PGlite or Postgres). */
+@Injectable()
 export class AlertRepository {
   constructor(private readonly store: SqlStore) {}
 
