@@ -4,6 +4,7 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { GridProofConfig } from '@gridproof/config';
 import { CoreModuleOptions, openApiDocument, sqlStoreTarget } from '@gridproof/core';
+import { DEVICE_TELEMETRY_ROUTE, rawTelemetryBody } from '@gridproof/broker';
 import { SqlStore } from '@gridproof/store';
 import { AppModule } from './app.module';
 
@@ -38,6 +39,8 @@ export async function startGridProof(options: CoreModuleOptions & { logger?: fal
     await closeOwnStore();
     throw err;
   }
+  // Before Nest's JSON parser (registered at init): devices' POSTed telemetry stays raw bytes.
+  app.use(DEVICE_TELEMETRY_ROUTE, rawTelemetryBody(config.mqtt.maxPayloadBytes));
   // No app.enableShutdownHooks(): main.ts owns SIGINT/SIGTERM and stops the demo fleet before
   // the app. Nest's hooks would close the broker at the same moment (every device connection
   // dropped, so its last will fired an offline alert) and then re-raise the signal, killing the

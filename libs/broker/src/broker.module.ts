@@ -9,6 +9,7 @@ import type { DeviceDirectory } from '@gridproof/registry';
 import { API_KEY_VERIFIER, DEVICE_DIRECTORY } from './broker.tokens';
 import type { ApiKeyVerifier } from './device-hooks';
 import type { BrokerPorts } from './mqtt-broker';
+import { DeviceTelemetryController } from './https/device-telemetry.controller';
 import { RunningBroker, startBroker } from './start-broker';
 
 /**
@@ -100,6 +101,8 @@ export class BrokerModule {
         ...(options.apiKeys ? [{ provide: API_KEY_VERIFIER, useExisting: options.apiKeys }] : []),
         BrokerService,
       ],
+      // HTTPS ingest: devices that cannot speak MQTT POST the same message through the same sink.
+      controllers: [DeviceTelemetryController],
       exports: [BrokerService],
     };
   }

@@ -1,6 +1,7 @@
 export * from './broker.tokens';
 export * from './broker.module';
 export * from './start-broker';
+export { DEVICE_TELEMETRY_ROUTE, rawTelemetryBody } from './https/raw-telemetry-body';
 export { MqttBroker, MQTT_WS_PATH } from './mqtt-broker';
 export type { BrokerPorts, BrokerHooks, MqttBrokerOptions } from './mqtt-broker';
 export { DeviceHooks, BrokerRefusal } from './device-hooks';

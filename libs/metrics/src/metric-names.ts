@@ -43,5 +43,6 @@ export const METRIC = {
   anchorReanchored: 'gridproof_anchor_reanchored_batches', // batch anchorings the chain lost and that were anchored again (all time)
   anchorStoreMismatches: 'gridproof_anchor_store_mismatch_batches', // anchored batches whose SQL record differs from the chain (start-up check)
   grafanaFeedErrors: 'gridproof_grafana_feed_errors_total', // label: feed (sites, alerts_open, device_status)
+  httpIngestRequests: 'gridproof_http_ingest_requests_total', // label: outcome (accepted, a rejection reason, unauthorized, throttled, retry_later): telemetry POSTed over HTTPS
   apiRejected: 'gridproof_api_rejected_requests_total', // labels: kind (invalid_input, not_found, conflict, unavailable), route (the route template)
 } as const;
