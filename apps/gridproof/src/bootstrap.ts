@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Logger, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
@@ -34,6 +35,8 @@ export async function startGridProof(options: CoreModuleOptions & { logger?: fal
       bufferLogs: false,
       // Throw instead of process.abort() when a provider fails, so the store above is closed.
       abortOnError: false,
+      // GP_API_TLS_*: the API, and devices' HTTPS ingest, over TLS without a reverse proxy.
+      ...(config.api.tls ? { httpsOptions: { cert: readFileSync(config.api.tls.certPath), key: readFileSync(config.api.tls.keyPath) } } : {}),
     });
   } catch (err) {
     await closeOwnStore();
@@ -56,7 +59,7 @@ export async function startGridProof(options: CoreModuleOptions & { logger?: fal
   }
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.api.port;
-  const apiUrl = `http://${config.host}:${port}`;
+  const apiUrl = `${config.api.tls ? 'https' : 'http'}://${config.host}:${port}`;
   new Logger('GridProof').log(`API on ${apiUrl}/api (OpenAPI at ${apiUrl}/api/docs)`);
   return {
     app,

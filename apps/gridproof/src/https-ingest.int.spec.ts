@@ -3,6 +3,11 @@
  * message with its MQTT credentials. The reading is stored, scored and anchored like an MQTT
  * one; a retry is stored once; each bad input gets its own reason and status.
  */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DetectionService } from '@gridproof/detect';
 import { LoginFailure, PipelineEvents } from '@gridproof/events';
 import { generateDeviceKeyPair, privateKeyFromBase64, signMessage } from '@gridproof/telemetry';
@@ -90,5 +95,48 @@ describe('HTTPS ingest: POST /api/devices/{id}/telemetry', () => {
     expect(await metric('gridproof_http_ingest_requests_total', 'outcome="unauthorized"')).toBe(3);
     // Nothing of it was stored.
     expect((await app.api<{ points: Array<{ seq: number }> }>(`/api/devices/https-inv-1/telemetry?from=${t0 - 1000}`)).body.points.map((p) => p.seq)).toEqual([0, 1]);
+  });
+});
+
+describe('HTTPS ingest over TLS (GP_API_TLS_CERT, GP_API_TLS_KEY)', () => {
+  let app: E2eApp;
+  let ca: Buffer;
+  const dir = mkdtempSync(join(tmpdir(), 'gp-api-tls-'));
+
+  beforeAll(async () => {
+    const keyPath = join(dir, 'key.pem');
+    const certPath = join(dir, 'cert.pem');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', keyPath, '-out', certPath, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+    ca = readFileSync(certPath);
+    app = await startE2eApp({ GP_API_TLS_CERT: certPath, GP_API_TLS_KEY: keyPath });
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** A POST over TLS that trusts only the test's certificate. */
+  function postTls(path: string, body: string, authorization: string): Promise<{ status: number; body: Record<string, unknown> }> {
+    return new Promise((resolve, reject) => {
+      const req = httpsRequest(`${app.running.apiUrl}${path}`, { method: 'POST', ca, headers: { 'content-type': 'application/json', authorization } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown> }));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+
+  it('serves the API on https and stores a reading posted over TLS', async () => {
+    expect(app.running.apiUrl).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+    const keys = generateDeviceKeyPair();
+    const created = await postTls('/api/devices', JSON.stringify({ id: 'tls-inv-1', type: 'pv-inverter', site: { id: 'site-tls', lat: 52.1, lon: 5.1 }, publicKey: keys.publicKey }), `Bearer ${app.adminKey}`);
+    expect(created.status).toBe(201);
+    const { password } = created.body.credentials as { password: string };
+    const message = signMessage({ v: 1 as const, device: 'tls-inv-1', ts: Date.now() - 1000, seq: 0, readings: { ac_power_w: 4200 } }, privateKeyFromBase64(keys.privateKey));
+    const posted = await postTls('/api/devices/tls-inv-1/telemetry', JSON.stringify(message), `Basic ${Buffer.from(`tls-inv-1:${password}`).toString('base64')}`);
+    expect(posted).toMatchObject({ status: 201, body: { accepted: true, device: 'tls-inv-1', seq: 0 } });
   });
 });

@@ -78,7 +78,7 @@ export class AlertsService implements OnModuleInit, OnApplicationShutdown {
     @Optional() influx?: InfluxTelemetryStore,
   ) {
     this.clock = clock ?? systemClock;
-    const apiBase = config.externalUrl ?? `http://${gp.host}:${gp.api.port}`;
+    const apiBase = config.externalUrl ?? `${gp.api.tls ? 'https' : 'http'}://${gp.host}:${gp.api.port}`;
     const grafana = gp.alerts.grafanaUrl.replace(/\/$/, '');
     this.suppressor = new Suppressor(config.inhibitRules, config.timeIntervals, () => this.engine.openAlerts());
     this.dispatcher = new Dispatcher(config.route, this.suppressor, (n) => this.deliver(n));

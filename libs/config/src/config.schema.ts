@@ -23,6 +23,8 @@ export const envSchema = z.object({
   GP_MQTT_PORT: port.default(1883),
   GP_MQTT_WS_PORT: port.default(8083),
   GP_MQTT_TLS_PORT: port.default(8883),
+  GP_API_TLS_CERT: z.string().optional(),
+  GP_API_TLS_KEY: z.string().optional(),
   GP_MQTT_TLS_CERT: z.string().optional(),
   GP_MQTT_TLS_KEY: z.string().optional(),
   GP_MQTT_MAX_PAYLOAD_BYTES: positiveInt.default(16_384),

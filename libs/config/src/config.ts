@@ -6,7 +6,8 @@ export interface GridProofConfig {
   host: string;
   dataDir: string;
   logLevel: Env['GP_LOG_LEVEL'];
-  api: { port: number };
+  /** tls: serve the API (and HTTPS ingest) over TLS with these PEM files. */
+  api: { port: number; tls: { certPath: string; keyPath: string } | null };
   mqtt: {
     port: number;
     wsPort: number;
@@ -79,6 +80,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GridProofConfi
   }
   const e = parsed.data;
   const problems: string[] = [];
+  if (Boolean(e.GP_API_TLS_CERT) !== Boolean(e.GP_API_TLS_KEY)) {
+    problems.push('GP_API_TLS_CERT and GP_API_TLS_KEY: set both or neither');
+  }
   if (Boolean(e.GP_MQTT_TLS_CERT) !== Boolean(e.GP_MQTT_TLS_KEY)) {
     problems.push('GP_MQTT_TLS_CERT and GP_MQTT_TLS_KEY: set both or neither');
   }
@@ -92,7 +96,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GridProofConfi
     host: e.GP_HOST,
     dataDir,
     logLevel: e.GP_LOG_LEVEL,
-    api: { port: e.GP_API_PORT },
+    api: { port: e.GP_API_PORT, tls: e.GP_API_TLS_CERT && e.GP_API_TLS_KEY ? { certPath: e.GP_API_TLS_CERT, keyPath: e.GP_API_TLS_KEY } : null },
     mqtt: {
       port: e.GP_MQTT_PORT,
       wsPort: e.GP_MQTT_WS_PORT,
