@@ -20,7 +20,8 @@ export function anomalySignal(event: AnomalyEvent, config: AlertsConfig['anomaly
     (predictive && event.timeToFailureMs! <= config.criticalTimeToFailureMs) || event.score >= config.criticalScore ? 'critical' : 'warning';
   const top = event.metrics
     .slice(0, 3)
-    .map((m) => `${m.name}=${m.value}`)
+    // Readable in a mail subject or a chat line: 4 significant digits (the evidence keeps the exact value).
+    .map((m) => `${m.name}=${typeof m.value === 'number' ? Number(m.value.toPrecision(4)) : m.value}`)
     .join(', ');
   const summary = predictive
     ? `${pretty(kind)} predicted on ${event.device.id}: failure in about ${formatDuration(event.timeToFailureMs!)}`
