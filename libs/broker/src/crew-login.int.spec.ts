@@ -14,9 +14,10 @@ describe(`${DeviceHooks.name}: crew apps`, () => {
   let t: TestBroker;
   let keys: Record<'crew' | 'operator' | 'auditor', string>;
   let apiKeys: ApiKeys;
+  let store: SqlStore;
 
   beforeAll(async () => {
-    const store = await SqlStore.open({ kind: 'pglite', dir: null });
+    store = await SqlStore.open({ kind: 'pglite', dir: null });
     cleanups.add(() => store.close());
     await store.migrate(REGISTRY_MIGRATIONS);
     apiKeys = new ApiKeys(store);
@@ -80,5 +81,29 @@ describe(`${DeviceHooks.name}: crew apps`, () => {
     await apiKeys.revoke(revoked.apiKey.id);
     expect(await refusedConnack(t.tcpUrl, { clientId: 'crew:c', username: CREW_USERNAME, password: revoked.key })).toBe(4);
     expect(t.seen.authFailure).toEqual([]);
+  });
+
+  it('ends a crew session at once when its key is revoked, so it stops receiving alerts', async () => {
+    const tablet = await apiKeys.create({ name: 'stolen tablet', role: 'crew' });
+    const other = await crewClient(keys.crew, 'crew:still-trusted');
+    const client = await crewClient(tablet.key, 'crew:stolen');
+    await client.subscribeAsync(topics.siteAlerts('site-a'), { qos: 1 });
+    const closed = once(client, 'close');
+    await apiKeys.revoke(tablet.apiKey.id);
+    await closed;
+    expect(other.connected).toBe(true);
+  });
+
+  it('ends a crew session whose key another GridProof process revoked, at its next check', async () => {
+    const rechecking = await startTestBroker(cleanups, { apiKeys, crewKeyRecheckMs: 200 });
+    const tablet = await apiKeys.create({ name: 'lost tablet 2', role: 'crew' });
+    const client = await mqtt.connectAsync(rechecking.tcpUrl, { clientId: 'crew:lost-2', username: CREW_USERNAME, password: tablet.key, protocolVersion: 4, reconnectPeriod: 0 });
+    cleanups.add(() => client.endAsync(true));
+    const closed = once(client, 'close');
+    // Another process's ApiKeys on the same store: no in-process notification reaches this broker.
+    const elsewhere = new ApiKeys(store);
+    cleanups.add(() => elsewhere.close());
+    await elsewhere.revoke(tablet.apiKey.id);
+    await closed;
   });
 });

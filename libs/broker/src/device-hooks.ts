@@ -57,12 +57,19 @@ export interface DeviceHooksOptions {
   loginThrottle?: LoginThrottleOptions;
   /** Enables crew app logins (user name `apikey`); without it they are refused. */
   apiKeys?: ApiKeyVerifier;
+  /** How often crew sessions are checked against their key (a revocation by another process); default 60 s. */
+  crewKeyRecheckMs?: number;
 }
 
 /** What crew logins need from the API keys (the registry's ApiKeys implements it). */
 export interface ApiKeyVerifier {
   verify(key: string): Promise<ApiCaller | null>;
+  /** Whether the key with this id is still valid (not revoked, not deleted). */
+  isActive?(id: string): Promise<boolean>;
+  /** Notified at once when a key is revoked in this process. */
+  onRevoked?(listener: (id: string) => void): () => void;
 }
+
 
 type RoutePublish = (packet: PublishPacket, client: Client | null | ((err?: Error) => void), done?: (err?: Error) => void) => void;
 
@@ -96,6 +103,8 @@ export class DeviceHooks {
   private readonly addressLabels = new Set<string>();
   /** Crew app sessions (read-only alert subscribers) and the API key each logged in with. */
   private readonly crews = new WeakMap<Client, ApiCaller>();
+  /** Registered crew sessions, to end them when their key is revoked. */
+  private readonly crewSessions = new Set<Client>();
   private shuttingDown = false;
   private aedes: Aedes | null = null;
 
@@ -139,8 +148,14 @@ export class DeviceHooks {
     // aedes emits 'error' for persistence failures; without a listener EventEmitter throws.
     (aedes as unknown as EventEmitter).on('error', (err: Error) => this.options.logger.error(`MQTT broker error: ${err.stack ?? err.message}`));
     const unsubscribe = this.options.directory.onChange((deviceId) => this.onDeviceChanged(deviceId));
+    aedes.on('clientDisconnect', (client) => this.crewSessions.delete(client));
+    const unsubscribeKeys = this.options.apiKeys?.onRevoked?.((keyId) => this.endCrewSessions((caller) => caller.id === keyId)) ?? (() => undefined);
+    const recheck = setInterval(() => void this.recheckCrewKeys(), this.options.crewKeyRecheckMs ?? 60_000);
+    recheck.unref();
     return () => {
       unsubscribe();
+      unsubscribeKeys();
+      clearInterval(recheck);
       this.aedes = null;
     };
   }
@@ -292,7 +307,30 @@ export class DeviceHooks {
     return address;
   }
 
+  /** Ends the crew sessions whose key matches: a revoked key stops receiving alerts at once. */
+  private endCrewSessions(matches: (caller: ApiCaller) => boolean): void {
+    for (const client of this.crewSessions) {
+      const caller = this.crews.get(client);
+      if (!caller || !matches(caller)) continue;
+      this.crewSessions.delete(client);
+      this.warnings.warn(`ended crew app session ${logSafeName(client.id)}: its API key ${caller.id} was revoked`);
+      client.close();
+    }
+  }
+
+  /** Revocations made by another GridProof process reach this one within crewKeyRecheckMs. */
+  private async recheckCrewKeys(): Promise<void> {
+    const apiKeys = this.options.apiKeys;
+    if (!apiKeys?.isActive || this.crewSessions.size === 0) return;
+    const ids = new Set([...this.crewSessions].map((c) => this.crews.get(c)?.id).filter((id): id is string => Boolean(id)));
+    for (const id of ids) {
+      const active = await apiKeys.isActive(id).catch(() => true); // an unreachable store ends nobody's session
+      if (!active) this.endCrewSessions((caller) => caller.id === id);
+    }
+  }
+
   private onReady(client: Client): void {
+    if (this.crews.has(client)) this.crewSessions.add(client);
     const device = this.sessions.get(client);
     if (!device) return;
     if ((this.changes.get(device.id) ?? 0) !== this.loginGeneration.get(client)) {

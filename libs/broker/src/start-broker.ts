@@ -21,6 +21,8 @@ export interface StartBrokerOptions {
   maxPacketBytes?: number;
   /** Enables read-only crew app logins with an API key (docs/crews.md). */
   apiKeys?: ApiKeyVerifier;
+  /** How often crew sessions are checked against their key (default 60 s). */
+  crewKeyRecheckMs?: number;
 }
 
 export interface RunningBroker {
@@ -53,6 +55,7 @@ export async function startBroker(options: StartBrokerOptions): Promise<RunningB
     logger,
     connectTimeoutMs: options.config.mqtt.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
     apiKeys: options.apiKeys,
+    crewKeyRecheckMs: options.crewKeyRecheckMs,
   });
   const broker = await MqttBroker.start({
     host: options.config.host,

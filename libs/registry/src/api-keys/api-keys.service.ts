@@ -38,6 +38,7 @@ export class ApiKeys implements OnModuleDestroy {
   private readonly lastUsedWritten = new Map<string, number>();
   private readonly logger = new Logger(ApiKeys.name);
   private readonly writes = new Set<Promise<void>>();
+  private readonly revokedListeners = new Set<(id: string) => void>();
 
   constructor(private readonly store: SqlStore) {}
 
@@ -60,6 +61,18 @@ export class ApiKeys implements OnModuleDestroy {
     return { id: row.id, name: row.name, role: row.role as Role, ...(row.sites ? { sites: row.sites } : {}) };
   }
 
+  /** Whether the key with this id exists and is not revoked (the broker re-checks crew sessions). */
+  async isActive(id: string): Promise<boolean> {
+    const [row] = await this.store.db.select({ revokedAt: apiKeys.revokedAt }).from(apiKeys).where(eq(apiKeys.id, id)).limit(1);
+    return Boolean(row) && !row.revokedAt;
+  }
+
+  /** Called with the key's id after each revocation in this process. */
+  onRevoked(listener: (id: string) => void): () => void {
+    this.revokedListeners.add(listener);
+    return () => this.revokedListeners.delete(listener);
+  }
+
   async revoke(id: string): Promise<ApiKeyView> {
     // coalesce keeps the first revocation time when a key is revoked twice.
     const [row] = await this.store.db
@@ -68,6 +81,7 @@ export class ApiKeys implements OnModuleDestroy {
       .where(eq(apiKeys.id, id))
       .returning();
     if (!row) throw new ApiKeyNotFoundError(id);
+    for (const listener of this.revokedListeners) listener(id);
     return toView(row);
   }
 
