@@ -29,12 +29,13 @@ ${['mid', 'south', 'arctic']
 const DAY = 86_400_000;
 
 describe(registrationMetadata.name, () => {
-  it("registers a PV inverter's simulated rated power as its nameplate, valid for the registry", () => {
-    const metadata = registrationMetadata({ type: 'pv-inverter', params: { ratedKw: 30 }, metadata: { floor: 2 } });
-    expect(metadata).toEqual({ rated_power_kw: 30, floor: 2 });
-    expect(deviceAttributes('pv-inverter', metadata)).toEqual({ values: { rated_power_kw: 30 }, problems: [] });
-    // Without ratedKw the model runs at its default, and registers that.
-    expect(registrationMetadata({ type: 'pv-inverter', params: {} })).toEqual({ rated_power_kw: 10 });
+  it("registers a PV inverter's simulated array power (kWp) as its nameplate, valid for the registry", () => {
+    // The array's DC peak power: the AC rating times the DC/AC ratio the model sizes it with.
+    const metadata = registrationMetadata({ type: 'pv-inverter', params: { ratedKw: 30, dcRatio: 1.1 }, metadata: { floor: 2 } });
+    expect(metadata).toEqual({ rated_power_kwp: 33, floor: 2 });
+    expect(deviceAttributes('pv-inverter', metadata)).toEqual({ values: { rated_power_kwp: 33 }, problems: [] });
+    // Without parameters the model runs at its defaults (10 kW AC, ratio 1.2), and registers that.
+    expect(registrationMetadata({ type: 'pv-inverter', params: {} })).toEqual({ rated_power_kwp: 12 });
     expect(registrationMetadata({ type: 'weather', params: {} })).toBeUndefined();
   });
 });

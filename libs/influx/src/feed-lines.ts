@@ -96,7 +96,7 @@ export interface NameplatePoint {
   device: string;
   site: string;
   type: DeviceType;
-  /** Nameplate attributes (catalogue `attributes`), e.g. { rated_power_kw: 30 }. */
+  /** Nameplate attributes (catalogue `attributes`), e.g. { rated_power_kwp: 30 }. */
   attributes: Record<string, number>;
 }
 

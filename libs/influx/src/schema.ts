@@ -38,7 +38,7 @@ import { DeviceType, Family, familyOf } from '@gridproof/telemetry';
  * mean of every numeric metric per INFLUX_ROLLUP_INTERVAL under the same field names.
  * The `gp_meta` policy (INF) holds what dashboards combine with readings:
  *   <family>         tags device, site, type; fields the catalogue's nameplate attributes
- *                    (rated_power_kw of a PV inverter), every minute from the registry. Same
+ *                    (rated_power_kwp of a PV inverter), every minute from the registry. Same
  *                    measurement name as the readings: InfluxQL merges same-named measurements
  *                    of several policies (FROM "autogen"."energy", "gp_meta"."energy") into one
  *                    series per tag set, so one query divides output by rated power.

@@ -120,9 +120,10 @@ export const CATALOGUE: Record<DeviceType, DeviceTypeSpec> = {
       energy_total_kwh: num('kWh', 0, 1e10, 'Cumulative produced energy', true),
     },
     attributes: {
-      // IEC 61724-1's performance ratio divides by the array's rated power; one figure for all
-      // inverters made the demo's 30 kW inverter read 363 % (issue 18).
-      rated_power_kw: { unit: 'kW', min: 0.01, max: 1_000_000, default: 10, description: 'Rated (nameplate) AC power: expected output and performance ratio' },
+      // IEC 61724-1's performance ratio and specific yield divide by the array's rated DC power
+      // at STC (kWp), not the inverter's AC rating; one figure for all inverters made the demo's
+      // 30 kW inverter read 363 % (issue 18). Default: the simulator's 10 kW AC × 1.2 DC/AC.
+      rated_power_kwp: { unit: 'kWp', min: 0.01, max: 1_000_000, default: 12, description: 'Rated DC power of the PV array at STC (kWp): expected output, performance ratio, specific yield' },
     },
   },
   battery: {

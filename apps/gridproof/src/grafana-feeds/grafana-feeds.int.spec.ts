@@ -172,15 +172,15 @@ describe(GrafanaFeedsService.name, () => {
       expect(await rowOf()).toMatchObject({ id: alert.id, state: 'closed' });
     });
 
-    it("writes each PV inverter's registered rated power (or the catalogue default) beside its readings, in the gp_meta policy", async () => {
+    it("writes each PV inverter's registered array power (or the catalogue default) beside its readings, in the gp_meta policy", async () => {
       const registry = ctx.registry();
-      await registry.provision({ id: 'feeds-inv-30', type: 'pv-inverter', site: { id: 'feeds-north', lat: 52.5, lon: 13.4 }, metadata: { rated_power_kw: 30 }, requireSignature: false });
+      await registry.provision({ id: 'feeds-inv-30', type: 'pv-inverter', site: { id: 'feeds-north', lat: 52.5, lon: 13.4 }, metadata: { rated_power_kwp: 30 }, requireSignature: false });
       await registry.provision({ id: 'feeds-inv-default', type: 'pv-inverter', site: { id: 'feeds-north', lat: 52.5, lon: 13.4 }, requireSignature: false });
       const rated = await waitFor('both inverters\' nameplates', async () => {
-        const rows = await influxQuery(db, 'SELECT last("rated_power_kw") AS "rated" FROM "gp_meta"."energy" GROUP BY "device", "type"');
+        const rows = await influxQuery(db, 'SELECT last("rated_power_kwp") AS "rated" FROM "gp_meta"."energy" GROUP BY "device", "type"');
         return rows.length === 2 ? Object.fromEntries(rows.map((r) => [r.device, [r.type, r.rated]])) : undefined;
       });
-      expect(rated).toEqual({ 'feeds-inv-30': ['pv-inverter', 30], 'feeds-inv-default': ['pv-inverter', 10] });
+      expect(rated).toEqual({ 'feeds-inv-30': ['pv-inverter', 30], 'feeds-inv-default': ['pv-inverter', 12] });
       // Devices without nameplate attributes write nothing there.
       expect(await influxQuery(db, 'SELECT count(*) FROM "gp_meta"."environment"')).toEqual([]);
     });

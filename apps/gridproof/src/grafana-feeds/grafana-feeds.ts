@@ -19,7 +19,7 @@ export interface FeedDevice {
   id: string;
   type: DeviceType;
   site: SitePoint;
-  /** Nameplate attributes (catalogue), registered or the type's default: { rated_power_kw: 30 }. */
+  /** Nameplate attributes (catalogue), registered or the type's default: { rated_power_kwp: 30 }. */
   attributes: Record<string, number>;
 }
 

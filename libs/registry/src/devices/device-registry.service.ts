@@ -468,7 +468,7 @@ function registeredDevice(row: DeviceRow): RegisteredDevice {
   };
 }
 
-/** The catalogue's nameplate attributes in metadata (e.g. a PV inverter's rated_power_kw) must be plausible numbers. */
+/** The catalogue's nameplate attributes in metadata (e.g. a PV inverter's rated_power_kwp) must be plausible numbers. */
 function refuseBadAttributes(type: DeviceType, metadata: Record<string, unknown> | undefined): void {
   const { problems } = deviceAttributes(type, metadata);
   if (problems.length) throw new InvalidInputError(problems);
