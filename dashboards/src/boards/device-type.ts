@@ -22,9 +22,10 @@ const DEVICE_WHERE = `${DEVICE} AND $timeFilter`;
 /** Panels beyond the catalogue's metrics, for types where a derived figure matters. */
 const TYPE_PANELS: Partial<Record<DeviceType, (links: DataLink[]) => Array<{ panel: Panel; span: number }>>> = {
   'pv-inverter': (links) => [
-    { panel: outputAgainstExpected(DEVICE_WHERE, links), span: 8 },
+    // With the nameplate stat (2 columns): one line of 12.
     { panel: performanceRatio(DEVICE_WHERE, links), span: 2 },
     { panel: specificYield(DEVICE_WHERE, links), span: 2 },
+    { panel: outputAgainstExpected(DEVICE_WHERE, links), span: 6 },
   ],
 };
 
