@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import ts from 'typescript';
 import { parse } from 'yaml';
 import type { Dashboard, Panel } from '@grafana/schema';
+import { CATALOGUE, DEVICE_TYPES } from '@gridproof/telemetry';
 import { DASHBOARDS, INFLUX_DATASOURCE_UID, SCHEMA_VERSION, renderDashboard } from './index';
 import { panelsOf, variablesOf } from './testing/grafana-macros';
 
@@ -112,10 +113,46 @@ describe('dashboards', () => {
         ...(p.fieldConfig?.overrides ?? []).flatMap((o) => o.properties.filter((q) => q.id === 'links').flatMap((q) => q.value as Array<{ url: string }>)),
       ]);
       for (const { url } of urls) {
-        const m = /^\/d\/([\w-]+)\?var-(\w+)=/.exec(url);
-        expect(m).not.toBeNull();
-        expect(uids.get(m![1])?.has(m![2]!)).toBe(true);
+        // The open-alerts table links to the console with the URL the feed wrote for the alert.
+        if (url === '${__data.fields.url}') continue;
+        // A link to "the drill-down of this row's or series' type" stands for one per catalogue type.
+        const expanded = /\$\{(?:__data\.fields\.type|__field\.labels\.type|type)\}/.test(url)
+          ? DEVICE_TYPES.map((t) => url.replace(/\$\{(?:__data\.fields\.type|__field\.labels\.type|type)\}/, t))
+          : [url];
+        for (const one of expanded) {
+          const m = /^\/d\/([\w-]+)\?var-(\w+)=/.exec(one);
+          expect(m).not.toBeNull();
+          expect(uids.get(m![1])?.has(m![2]!)).toBe(true);
+        }
       }
+    });
+  });
+
+  describe('device drill-downs', () => {
+    /** Every metric or attribute name of the catalogue, of any type. */
+    const catalogueNames = new Set(DEVICE_TYPES.flatMap((t) => [...Object.keys(CATALOGUE[t].metrics), ...Object.keys(CATALOGUE[t].attributes ?? {})]));
+    /** Catalogue names a panel's queries select ("name" tokens). */
+    const namesIn = (p: Panel) => new Set((p.targets ?? []).flatMap((t) => [...String((t as { query?: string }).query).matchAll(/"([a-z0-9_]+)"/g)].map((m) => m[1]!)).filter((n) => catalogueNames.has(n)));
+
+    it.each(DEVICE_TYPES.map((t) => [t]))('%s: one panel per metric of the type, and no panel of another type', (type) => {
+      const dashboard = built.find(([file]) => file === `device-${type}.json`)![1];
+      const own = new Set([...Object.keys(CATALOGUE[type].metrics), ...Object.keys(CATALOGUE[type].attributes ?? {})]);
+      const panels = panelsOf(dashboard);
+      const foreign = panels.flatMap((p) => [...namesIn(p)].filter((n) => !own.has(n)).map((n) => `${p.title}: ${n}`));
+      expect(foreign).toEqual([]);
+      for (const metric of Object.keys(CATALOGUE[type].metrics)) {
+        // Exactly one panel reads the metric alone (other panels may combine it, e.g. PR).
+        expect(panels.filter((p) => namesIn(p).size === 1 && namesIn(p).has(metric)).map((p) => p.title)).toHaveLength(1);
+      }
+      expect(dashboard.uid).toBe(`gridproof-device-${type}`);
+      // No repeated "every field of the family" panel: the panels are the catalogue's.
+      expect(panels.filter((p) => p.repeat)).toEqual([]);
+    });
+
+    it('keeps the generic device dashboard free of metric panels, linking to the type\'s drill-down instead', () => {
+      const dashboard = built.find(([file]) => file === 'device.json')![1];
+      expect(panelsOf(dashboard).flatMap((p) => [...namesIn(p)])).toEqual([]);
+      expect(dashboard.links?.map((l) => l.url)).toContain('/d/gridproof-device-${type}?var-device=${device}');
     });
   });
 

@@ -1,7 +1,9 @@
 import type { Dashboard } from '@grafana/schema';
+import { DEVICE_TYPES } from '@gridproof/telemetry';
 import { auditDashboard } from './boards/audit';
 import { chargingDashboard } from './boards/charging';
 import { deviceDashboard } from './boards/device';
+import { deviceTypeDashboard } from './boards/device-type';
 import { energyDashboard } from './boards/energy';
 import { environmentDashboard } from './boards/environment';
 import { fleetDashboard } from './boards/fleet';
@@ -17,6 +19,8 @@ export const DASHBOARDS: Record<string, () => Dashboard> = {
   'environment.json': environmentDashboard,
   'device.json': deviceDashboard,
   'audit.json': auditDashboard,
+  // One drill-down per catalogue type: a new type gets its dashboard without a line here.
+  ...Object.fromEntries(DEVICE_TYPES.map((type) => [`device-${type}.json`, () => deviceTypeDashboard(type)])),
 };
 
 /** The committed form: 2-space JSON with a trailing newline, so diffs stay readable. */

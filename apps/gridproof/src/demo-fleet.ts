@@ -18,15 +18,17 @@ const DEMO_HISTORY_MS = 3_600_000;
 
 /**
  * Provisions straight through the registry (same process, no API key needed). A device that
- * exists from an earlier run is re-keyed and gets fresh credentials, as the HTTP path does.
+ * exists from an earlier run is re-keyed (and its metadata, e.g. a PV array's rated kWp, set
+ * again) and gets fresh credentials, as the HTTP path does.
  */
-function registryProvisioner(registry: DeviceRegistry): Provisioner {
+export function registryProvisioner(registry: DeviceRegistry): Provisioner {
   return async (req) => {
     try {
       return (await registry.provision(req)).credentials;
     } catch (err) {
       if (!(err instanceof DeviceExistsError)) throw err;
-      await registry.update(req.id, { publicKey: req.publicKey });
+      // The fleet file is the simulated device's truth: its key and its nameplate (rated kWp).
+      await registry.update(req.id, { publicKey: req.publicKey, ...(req.metadata ? { metadata: req.metadata } : {}) });
       return (await registry.rotateCredentials(req.id)).credentials;
     }
   };

@@ -5,7 +5,7 @@ import { GridRow, addVariables, toCurrentGrafana } from '../grafana/dashgen';
 import { influxql } from '../grafana/datasource';
 import { byName, stat, stateTimeline, steps, table, timeseries, valueMap } from '../grafana/panels';
 import { unitOf } from '../grafana/units';
-import { DEVICE_FILTER, SITE_FILTER, UIDS, deviceVariable, drillDown, newDashboard, siteVariable } from './common';
+import { DEVICE_FILTER, SITE_FILTER, UIDS, deviceVariable, drillDown, newDashboard, readings, retentionPolicyVariable, siteVariable } from './common';
 
 const WHERE = `${SITE_FILTER} AND ${DEVICE_FILTER} AND $timeFilter`;
 
@@ -31,8 +31,8 @@ const LAST_STATUS = `SELECT last("status") AS "status" FROM "charging" WHERE ${W
 
 export function chargingDashboard(): Dashboard {
   const dash: dashgen.Dashboard = newDashboard('GridProof · Charging', ['charging']);
-  addVariables(dash, siteVariable('"charging"'), deviceVariable('"charging"'));
-  const links = [drillDown('series')];
+  addVariables(dash, siteVariable('"charging"'), deviceVariable('"charging"'), retentionPolicyVariable());
+  const links = [drillDown('series', 'ev-charger')];
 
   dash.addRow(
     new GridRow('Sessions', 8)
@@ -51,7 +51,7 @@ export function chargingDashboard(): Dashboard {
           title: 'Energy delivered',
           description: 'Energy delivered over the range: growth of each connector\'s cumulative counter, summed.',
           targets: [
-            influxql(`SELECT sum("delivered") FROM (SELECT spread("energy_total_kwh") AS "delivered" FROM "charging" WHERE ${WHERE} GROUP BY "device")`),
+            influxql(`SELECT sum("delivered") FROM (SELECT spread("energy_total_kwh") AS "delivered" FROM ${readings('charging')} WHERE ${WHERE} GROUP BY "device")`),
           ],
           unit: unitOf('ev-charger', 'energy_total_kwh'),
           decimals: 1,
@@ -84,7 +84,7 @@ export function chargingDashboard(): Dashboard {
       .add(
         timeseries({
           title: 'Charging power',
-          targets: [influxql(`SELECT mean("power_w") FROM "charging" WHERE ${WHERE} GROUP BY time($__interval), "device" fill(null)`, { alias: '$tag_device' })],
+          targets: [influxql(`SELECT mean("power_w") FROM ${readings('charging')} WHERE ${WHERE} GROUP BY time($__interval), "device" fill(null)`, { alias: '$tag_device' })],
           unit: unitOf('ev-charger', 'power_w'),
           min: 0,
           stacked: true,
@@ -97,7 +97,7 @@ export function chargingDashboard(): Dashboard {
           title: 'Connector temperatures',
           description: 'Contact temperature of each connector; a rise without a matching current points at a worn or dirty contact.',
           targets: [
-            influxql(`SELECT max("connector_temp_c") FROM "charging" WHERE ${WHERE} GROUP BY time($__interval), "device" fill(null)`, {
+            influxql(`SELECT max("connector_temp_c") FROM ${readings('charging')} WHERE ${WHERE} GROUP BY time($__interval), "device" fill(null)`, {
               alias: '$tag_device',
             }),
           ],
@@ -137,7 +137,7 @@ export function chargingDashboard(): Dashboard {
           ],
           transformations: [{ id: 'organize', options: { excludeByName: { Time: true } } }],
           overrides: [
-            byName('device', { links: [drillDown('row')] }),
+            byName('device', { links: [drillDown('row', 'ev-charger')] }),
             byName('status', { mappings: [CONNECTOR_STATUS_MAPPING], 'custom.cellOptions': { type: 'color-text' } }),
             byName('power', { unit: unitOf('ev-charger', 'power_w') }),
             byName('session energy', { unit: unitOf('ev-charger', 'session_energy_kwh') }),

@@ -5,10 +5,12 @@ import { GridRow, addVariables, toCurrentGrafana } from '../grafana/dashgen';
 import { influxql } from '../grafana/datasource';
 import { byName, geomap, steps, timeseries } from '../grafana/panels';
 import { unitOf } from '../grafana/units';
-import { SITE_FILTER, UIDS, drillDown, newDashboard, siteVariable } from './common';
+import { SITE_FILTER, UIDS, drillDown, newDashboard, readings, retentionPolicyVariable, siteVariable } from './common';
 
 const WHERE = `${SITE_FILTER} AND $timeFilter`;
-const BY_DEVICE = 'GROUP BY time($__interval), "device" fill(null)';
+const ENV = readings('environment');
+/** "type" too: the series' drill-down link goes to its type's dashboard (${__field.labels.type}). */
+const BY_DEVICE = 'GROUP BY time($__interval), "device", "type" fill(null)';
 
 /**
  * Reference values (the dashboards show them as threshold lines, they do not enforce them):
@@ -25,7 +27,7 @@ export const CO2_LIMITS = steps('green', [1000, 'yellow'], [5000, 'red']);
 
 export function environmentDashboard(): Dashboard {
   const dash: dashgen.Dashboard = newDashboard('GridProof · Environment', ['environment']);
-  addVariables(dash, siteVariable('"environment"'));
+  addVariables(dash, siteVariable('"environment"'), retentionPolicyVariable());
   const links = [drillDown('series')];
 
   dash.addRow(
@@ -71,7 +73,7 @@ export function environmentDashboard(): Dashboard {
         timeseries({
           title: 'PM2.5',
           description: 'Dashed lines: WHO 2021 24-h guideline 15 µg/m³, EU 2030 daily limit 25 µg/m³.',
-          targets: [influxql(`SELECT mean("pm25_ugm3") FROM "environment" WHERE "type" = 'air-quality' AND ${WHERE} ${BY_DEVICE}`, { alias: '$tag_device' })],
+          targets: [influxql(`SELECT mean("pm25_ugm3") FROM ${ENV} WHERE "type" = 'air-quality' AND ${WHERE} ${BY_DEVICE}`, { alias: '$tag_device' })],
           unit: unitOf('air-quality', 'pm25_ugm3'),
           min: 0,
           thresholds: PM25_LIMITS,
@@ -84,7 +86,7 @@ export function environmentDashboard(): Dashboard {
         timeseries({
           title: 'CO₂',
           description: 'Dashed lines: 1000 ppm ventilation guideline, 5000 ppm 8-h occupational limit. Outdoor background is about 420 ppm.',
-          targets: [influxql(`SELECT mean("co2_ppm") FROM "environment" WHERE "type" = 'air-quality' AND ${WHERE} ${BY_DEVICE}`, { alias: '$tag_device' })],
+          targets: [influxql(`SELECT mean("co2_ppm") FROM ${ENV} WHERE "type" = 'air-quality' AND ${WHERE} ${BY_DEVICE}`, { alias: '$tag_device' })],
           unit: unitOf('air-quality', 'co2_ppm'),
           thresholds: CO2_LIMITS,
           showThresholds: 'dashed',
@@ -96,7 +98,7 @@ export function environmentDashboard(): Dashboard {
         timeseries({
           title: 'PM10',
           description: 'Dashed line: WHO 2021 guideline and EU 2030 daily limit, 45 µg/m³.',
-          targets: [influxql(`SELECT mean("pm10_ugm3") FROM "environment" WHERE "type" = 'air-quality' AND ${WHERE} ${BY_DEVICE}`, { alias: '$tag_device' })],
+          targets: [influxql(`SELECT mean("pm10_ugm3") FROM ${ENV} WHERE "type" = 'air-quality' AND ${WHERE} ${BY_DEVICE}`, { alias: '$tag_device' })],
           unit: unitOf('air-quality', 'pm10_ugm3'),
           min: 0,
           thresholds: PM10_LIMITS,
@@ -109,7 +111,7 @@ export function environmentDashboard(): Dashboard {
         timeseries({
           title: 'NO₂',
           description: 'Dashed line: WHO 2021 24-h guideline, 25 µg/m³ ≈ 13 ppb.',
-          targets: [influxql(`SELECT mean("no2_ppb") FROM "environment" WHERE "type" = 'air-quality' AND ${WHERE} ${BY_DEVICE}`, { alias: '$tag_device' })],
+          targets: [influxql(`SELECT mean("no2_ppb") FROM ${ENV} WHERE "type" = 'air-quality' AND ${WHERE} ${BY_DEVICE}`, { alias: '$tag_device' })],
           unit: unitOf('air-quality', 'no2_ppb'),
           min: 0,
           thresholds: NO2_LIMITS,
@@ -125,7 +127,7 @@ export function environmentDashboard(): Dashboard {
       .add(
         timeseries({
           title: 'Air temperature',
-          targets: [influxql(`SELECT mean("temp_c") FROM "environment" WHERE ${WHERE} ${BY_DEVICE}`, { alias: '$tag_device' })],
+          targets: [influxql(`SELECT mean("temp_c") FROM ${ENV} WHERE ${WHERE} ${BY_DEVICE}`, { alias: '$tag_device' })],
           unit: unitOf('weather', 'temp_c'),
           links,
         }),
@@ -134,7 +136,7 @@ export function environmentDashboard(): Dashboard {
       .add(
         timeseries({
           title: 'Wind speed',
-          targets: [influxql(`SELECT mean("wind_speed_ms") FROM "environment" WHERE "type" = 'weather' AND ${WHERE} ${BY_DEVICE}`, { alias: '$tag_device' })],
+          targets: [influxql(`SELECT mean("wind_speed_ms") FROM ${ENV} WHERE "type" = 'weather' AND ${WHERE} ${BY_DEVICE}`, { alias: '$tag_device' })],
           unit: unitOf('weather', 'wind_speed_ms'),
           min: 0,
           links,
@@ -144,7 +146,7 @@ export function environmentDashboard(): Dashboard {
       .add(
         timeseries({
           title: 'Global horizontal irradiance',
-          targets: [influxql(`SELECT mean("irradiance_wm2") FROM "environment" WHERE "type" = 'weather' AND ${WHERE} ${BY_DEVICE}`, { alias: '$tag_device' })],
+          targets: [influxql(`SELECT mean("irradiance_wm2") FROM ${ENV} WHERE "type" = 'weather' AND ${WHERE} ${BY_DEVICE}`, { alias: '$tag_device' })],
           unit: unitOf('weather', 'irradiance_wm2'),
           min: 0,
           links,

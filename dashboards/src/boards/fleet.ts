@@ -3,13 +3,23 @@ import type { Dashboard } from '@grafana/schema';
 import { MEASUREMENTS } from '@gridproof/influx';
 import { GridRow, addVariables, toCurrentGrafana } from '../grafana/dashgen';
 import { influxql } from '../grafana/datasource';
-import { byName, stat, steps, table, timeseries, valueMap } from '../grafana/panels';
+import { byName, geomap, stat, steps, table, timeseries, valueMap } from '../grafana/panels';
 import { UIDS, drillDown, familyVariable, newDashboard, siteVariable } from './common';
 
 const STATUS = `"${MEASUREMENTS.deviceStatus}"`;
 const FILTER = `"site" =~ /^$site$/ AND "family" =~ /^$family$/`;
 /** Latest online flag per device in the range (gp_device_status is written on every change). */
 const LAST_ONLINE_PER_DEVICE = `SELECT last("online") AS "online" FROM ${STATUS} WHERE $timeFilter AND ${FILTER}`;
+
+/**
+ * Open alerts at the range's end: the feed writes every open alert every 10 s and a closing
+ * row once (gp_alerts, schema.ts); the last row of each fingerprint in the 30 s before the end
+ * says whether it is still open. ${__to} is the range's end in epoch ms (Grafana global).
+ */
+const OPEN_ALERT_FIELDS = ['severity', 'state', 'alertname', 'device', 'site', 'summary', 'started_at', 'id', 'url'];
+const OPEN_ALERTS =
+  `SELECT ${OPEN_ALERT_FIELDS.map((f) => `"${f}"`).join(', ')} FROM (SELECT last("open") AS "open", ${OPEN_ALERT_FIELDS.map((f) => `"${f}"`).join(', ')} ` +
+  `FROM "${MEASUREMENTS.alerts}" WHERE time >= \${__to}ms - 30s AND time <= \${__to}ms GROUP BY "fingerprint") WHERE "open" = 1`;
 
 /** Anchoring lag thresholds: one anchor interval (default 60 s) is normal, ten is a stall. */
 export const ANCHOR_LAG = steps('green', [120_000, 'yellow'], [600_000, 'red']);
@@ -70,6 +80,62 @@ export function fleetDashboard(): Dashboard {
           thresholds: ANCHOR_LAG,
         }),
         3,
+      ),
+  );
+
+  dash.addRow(
+    new GridRow('Map and open alerts', 12)
+      .add(
+        geomap({
+          title: 'Fleet map',
+          description:
+            'Every site with its devices: green when all report online, red when any is offline (last status in the range, at the selected families). ' +
+            'Site coordinates come from the gp_sites measurement GridProof writes from its registry.',
+          targets: [
+            influxql(`SELECT last("lat") AS "lat", last("lon") AS "lon", last("name") AS "name" FROM "${MEASUREMENTS.sites}" WHERE "site" =~ /^$site$/ GROUP BY "site"`, {
+              table: true,
+            }),
+            influxql(
+              `SELECT count("online") - sum("online") AS "offline", sum("online") AS "online", count("online") AS "devices" FROM (${LAST_ONLINE_PER_DEVICE} GROUP BY "device", "site")
+               GROUP BY "site"`,
+              { table: true },
+            ),
+          ],
+          transformations: [
+            { id: 'joinByField', options: { byField: 'site', mode: 'inner' } },
+            { id: 'organize', options: { excludeByName: { 'Time 1': true, 'Time 2': true, Time: true } } },
+          ],
+          latitudeField: 'lat',
+          longitudeField: 'lon',
+          colorField: 'offline',
+          labelField: 'name',
+          unit: 'none',
+          decimals: 0,
+          thresholds: steps('green', [1, 'red']),
+        }),
+        5,
+      )
+      .add(
+        table({
+          title: 'Open alerts',
+          description:
+            'Every alert of the fleet firing or acknowledged at the end of the range, newest first. Click the summary to open the alert in the GridProof console ' +
+            '(acknowledge, resolve, silence); click the device for its drill-down.',
+          targets: [influxql(OPEN_ALERTS, { table: true })],
+          transformations: [{ id: 'organize', options: { excludeByName: { Time: true } } }],
+          sortBy: { displayName: 'started_at', desc: true },
+          mappings: [valueMap({ critical: { color: 'red' }, warning: { color: 'orange' }, info: { color: 'blue' }, firing: { color: 'red' }, acknowledged: { color: 'yellow' } })],
+          overrides: [
+            ...['severity', 'state'].map((f) => byName(f, { 'custom.cellOptions': { type: 'color-text' } })),
+            byName('summary', { links: [{ title: 'Open in the GridProof console', url: '${__data.fields.url}', targetBlank: true }] }),
+            byName('device', { links: [{ title: 'Device', url: `/d/${UIDS.device}?var-device=\${__data.fields.device}&\${__url_time_range}` }] }),
+            byName('started_at', { displayName: 'since', unit: 'dateTimeAsIso' }),
+            // Kept in the frame for the summary's link, not shown.
+            byName('url', { 'custom.hidden': true }),
+            byName('id', { 'custom.hidden': true }),
+          ],
+        }),
+        7,
       ),
   );
 
@@ -211,6 +277,6 @@ export function fleetDashboard(): Dashboard {
 
   return toCurrentGrafana(dash, {
     uid: UIDS.fleet,
-    description: 'Fleet at a glance: devices online, ingest rate, rejections, open alerts and anchoring lag.',
+    description: 'Fleet at a glance: a map of sites by device status, open alerts with links to the console, devices online, ingest rate, rejections and anchoring lag.',
   });
 }

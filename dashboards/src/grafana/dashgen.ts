@@ -90,6 +90,8 @@ export interface CurrentDashboardSpec {
   uid: string;
   description: string;
   annotations?: AnnotationQuery<InfluxAnnotationTarget>[];
+  /** Dashboard links besides the GridProof drop-down. */
+  links?: DashboardLink[];
 }
 
 /** Links every GridProof dashboard carries: a drop-down of the others (they share the tag). */
@@ -133,7 +135,7 @@ export function toCurrentGrafana(dash: dashgen.Dashboard, spec: CurrentDashboard
     schemaVersion: SCHEMA_VERSION,
     fiscalYearStartMonth: 0,
     liveNow: false,
-    links: DASHBOARD_LINKS,
+    links: [...DASHBOARD_LINKS, ...(spec.links ?? [])],
     annotations: { list: [BUILT_IN_ANNOTATION, ...(spec.annotations ?? [])] },
     templating: { list: dash.state.templating.list.map((v, i) => toVariable(v, variableExtras(dash, i))) },
     panels: layout(dash.rows),

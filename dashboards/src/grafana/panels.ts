@@ -64,6 +64,8 @@ interface CommonOptions {
   transformations?: DataTransformerConfig[];
   /** Panel repeated once per value of this variable. */
   repeat?: { variable: string; maxPerRow: number };
+  /** Grafana's "min interval": $__interval never goes below it (e.g. a point written every minute must be in every bucket). */
+  minInterval?: string;
 }
 
 const REF_IDS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
@@ -104,6 +106,7 @@ function base(type: string, o: CommonOptions): Omit<Panel, 'fieldConfig' | 'opti
     targets: targetsOf(o.targets).map((t) => ({ ...t })),
     ...(o.transformations ? { transformations: o.transformations } : {}),
     ...(o.repeat ? { repeat: o.repeat.variable, repeatDirection: 'h' as const, maxPerRow: o.repeat.maxPerRow } : {}),
+    ...(o.minInterval ? { interval: o.minInterval } : {}),
   };
 }
 

@@ -6,6 +6,7 @@ import { CATALOGUE, DeviceType, type NumericMetric } from '@gridproof/telemetry'
  */
 const GRAFANA_UNITS: Record<string, string> = {
   W: 'watt',
+  kWp: 'suffix: kWp',
   V: 'volt',
   A: 'amp',
   Hz: 'hertz',

@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
 import { compareRecords, merkleRoot, recordLeaf } from '@gridproof/anchor';
 import { GenericDetector, anomalyLine, scoreFromP, type AnomalyPoint } from '@gridproof/detect';
-import { createSimulation, fleetFileSchema, type SimSample } from '@gridproof/firmware-sim';
-import { deviceStatusLines, MEASUREMENTS, openAlertLines, pointLine, siteLines, telemetryLine, type OpenAlertLike } from '@gridproof/influx';
+import { createSimulation, fleetFileSchema, registrationMetadata, type SimSample } from '@gridproof/firmware-sim';
+import { alertRowLines, deviceStatusLines, MEASUREMENTS, nameplateLines, openAlertLines, pointLine, siteLines, telemetryLine, type AlertRow } from '@gridproof/influx';
 import {
   CATALOGUE,
+  DEVICE_TYPES,
   MESSAGE_VERSION,
+  deviceAttributes,
   REJECTION_REASONS,
   TelemetryRejection,
   familyOf,
@@ -32,9 +34,10 @@ import {
  * through a connectivity loss arrive, with their original ts, when the link is back.
  *
  * Pipeline measurements, from the same data and, where it is cheap, the real writers' code:
- *  - gp_sites, gp_alerts_open, gp_device_status: the Grafana feeds' line builders
- *    (apps/gridproof/src/grafana-feeds), from the fleet's sites, the alerts below and the
- *    devices' connectivity (a connectivity-loss fault takes one inverter offline);
+ *  - gp_sites, gp_alerts_open, gp_alerts, gp_device_status, nameplates (gp_meta policy): the
+ *    Grafana feeds' line builders (apps/gridproof/src/grafana-feeds), from the fleet's sites,
+ *    the alerts below, the devices' connectivity (a connectivity-loss fault takes one inverter
+ *    offline) and the nameplate each simulated device registers (registrationMetadata);
  *  - anomaly: the detection service's generic detector and anomalyLine over every record;
  *  - gp_ingest, gp_rejections: counts per 10 s like the ingest's StatsWriter; rejections are
  *    tampered copies of real messages refused by the same checks the ingest runs (schema and
@@ -42,8 +45,8 @@ import {
  *  - anchor_batches, audit_results: one batch per minute of receive time with its RFC 6962
  *    root over the records (the anchoring lib's recordLeaf/merkleRoot); one audit finds a
  *    record altered after anchoring. The chain itself is not involved (tx and block are stand-ins).
- *  - alert_events: the drill-down device's first anomaly fires an alert, a crew acknowledges
- *    it, it resolves; in the layout of the alerts' annotation writer.
+ *  - alert_events: each drill-down device's first anomaly fires an alert, a crew acknowledges
+ *    it, and all but one resolve; in the layout of the alerts' annotation writer.
  */
 
 export const SEED = 7;
@@ -72,16 +75,33 @@ export const SEED_FLEET = fleetFileSchema.parse({
     { id: 'wx-ms-1', type: 'weather', site: 'munich-south' },
   ],
   faults: [
-    // The drill-down device: connector temperature spikes the detector flags.
+    // The drill-down devices (one per type): spikes the detector flags, each raising an alert.
     { device: 'evc-bn-1', kind: 'spikes', start: '60m', metric: 'connector_temp_c', ratePerHour: 12 },
-    { device: 'aq-bn-1', kind: 'spikes', start: '30m', metric: 'pm25_ugm3', ratePerHour: 6 },
+    { device: 'aq-bn-1', kind: 'spikes', start: '60m', metric: 'pm25_ugm3', ratePerHour: 12 },
+    { device: 'mtr-bn-1', kind: 'spikes', start: '60m', metric: 'voltage_v', ratePerHour: 12 },
+    { device: 'inv-bn-1', kind: 'spikes', start: '60m', metric: 'ac_voltage_v', ratePerHour: 12 },
+    { device: 'bat-ms-1', kind: 'spikes', start: '60m', metric: 'temp_c', ratePerHour: 12 },
+    { device: 'wx-ms-1', kind: 'spikes', start: '60m', metric: 'pressure_hpa', ratePerHour: 12 },
     // Offline for a quarter of an hour: devices online drops, buffered readings arrive late.
     { device: 'inv-ms-1', kind: 'connectivity-loss', start: '80m', duration: '15m' },
   ],
 });
 
-/** The drill-down device of the tests: a charger, the type with the most panels of its own. */
-export const DRILL_DOWN_DEVICE = 'evc-bn-1';
+/** The device each drill-down shows in the tests: per type, the one with a sensor fault and an alert. */
+export const DRILL_DOWN_DEVICES: Record<DeviceType, string> = {
+  'smart-meter': 'mtr-bn-1',
+  'pv-inverter': 'inv-bn-1',
+  battery: 'bat-ms-1',
+  'ev-charger': 'evc-bn-1',
+  'air-quality': 'aq-bn-1',
+  weather: 'wx-ms-1',
+};
+/** The generic device dashboard's device: a charger, the type with the most panels of its own. */
+export const DRILL_DOWN_DEVICE = DRILL_DOWN_DEVICES['ev-charger'];
+/** The alert of this device stays open to the end (acknowledged), so the open-alerts table has a row. */
+const STILL_OPEN = DRILL_DOWN_DEVICES['air-quality'];
+/** The feeds' cadences (apps/gridproof/src/grafana-feeds DEFAULT_FEED_OPTIONS). */
+const REGISTRY_TICK_MS = 60_000;
 
 const STATS_INTERVAL_MS = 10_000;
 const ANCHOR_WINDOW_MS = 60_000;
@@ -93,6 +113,10 @@ export interface Seed {
   from: number;
   to: number;
   lines: string[];
+  /** Lines of the gp_meta retention policy (nameplates). */
+  metaLines: string[];
+  /** The nameplate each device registered (rated_power_kwp of the PV inverters). */
+  nameplates: Record<string, Record<string, number>>;
   /** The latest time a connector of a charger reported Charging. */
   lastChargingAt: number;
 }
@@ -202,9 +226,17 @@ export function buildSeed(): Seed {
   lines.push(...alerts.lines);
   lines.push(...statsLines(accepted, rejections, statusChanges, devices.size, from, end));
   lines.push(...statusLines(statusChanges, devices, from, end));
-  lines.push(...openAlertsLines(alerts.timeline, from, end));
+  lines.push(...openAlertsLines(alerts.timelines, from, end));
   lines.push(...anchorLines(accepted, from, end));
-  return { from, to: end, lines, lastChargingAt };
+
+  // What each simulated device registers, as the feed writes it from the registry every minute.
+  const nameplates: Record<string, Record<string, number>> = {};
+  for (const d of sim.fleet.devices) nameplates[d.id] = deviceAttributes(d.type, registrationMetadata(d)).values;
+  const metaLines: string[] = [];
+  for (let t = from; t <= end; t += REGISTRY_TICK_MS) {
+    metaLines.push(...nameplateLines(sim.fleet.devices.map((d) => ({ device: d.id, site: d.site, type: d.type, attributes: nameplates[d.id]! })), t));
+  }
+  return { from, to: end, lines, metaLines, nameplates, lastChargingAt };
 }
 
 /** The generic detector over every record, as DetectionService.scoreSlice runs it. */
@@ -245,42 +277,83 @@ function anomalyLines(accepted: Accepted[]): string[] {
   return lines;
 }
 
-interface AlertState extends OpenAlertLike {
+interface AlertState {
   at: number;
+  severity: string;
+  state: 'firing' | 'acknowledged' | 'resolved';
 }
 
-/** The drill-down device's first anomaly: firing, acknowledged after 10 min, resolved after 40. */
-function alertLines(accepted: Accepted[]): { lines: string[]; timeline: AlertState[] } {
-  const detector = new GenericDetector();
-  let firedAt = 0;
-  for (const { device, record } of accepted) {
-    if (device.id !== DRILL_DOWN_DEVICE) continue;
-    const v = record.readings.connector_temp_c;
-    if (typeof v === 'number' && detector.update('t', record.ts, v).score >= 0.9 && !firedAt) firedAt = record.ts;
-  }
-  if (!firedAt) throw new Error(`the simulator's spikes on ${DRILL_DOWN_DEVICE} raised no anomaly`);
-  const device = accepted.find((a) => a.device.id === DRILL_DOWN_DEVICE)!.device;
-  const timeline: AlertState[] = [
-    { at: firedAt, severity: 'warning', state: 'firing' },
-    { at: firedAt + 10 * 60_000, severity: 'warning', state: 'acknowledged' },
-    { at: firedAt + 40 * 60_000, severity: 'warning', state: 'resolved' },
-  ];
-  const lines = timeline.map(({ at, severity, state }) =>
-    pointLine(
-      MEASUREMENTS.alertEvents,
-      { device: device.id, kind: 'anomaly', severity, site: device.site, state },
-      { fingerprint: '5f1c3a9e0b7d2c44', title: `Anomalous connector_temp_c on ${device.id}`, text: `${state}: connector temperature spikes` },
-      at,
-    ),
-  );
-  return { lines, timeline };
+interface SeedAlert {
+  row: Omit<AlertRow, 'state'>;
+  timeline: AlertState[];
 }
 
-function openAlertsLines(timeline: AlertState[], from: number, to: number): string[] {
+/**
+ * Each drill-down device's first anomaly on its faulted metric (the generic detector, as
+ * detection runs it) fires an alert: acknowledged after 10 min, resolved after 40, except
+ * STILL_OPEN's, which is still acknowledged at the end.
+ */
+function alertLines(accepted: Accepted[]): { lines: string[]; timelines: SeedAlert[] } {
+  const faulted = new Map(SEED_FLEET.faults.filter((f) => f.kind === 'spikes').map((f) => [f.device, (f as { metric: string }).metric]));
   const lines: string[] = [];
+  const timelines: SeedAlert[] = [];
+  for (const type of DEVICE_TYPES) {
+    const id = DRILL_DOWN_DEVICES[type];
+    const metric = faulted.get(id);
+    if (!metric) throw new Error(`drill-down device ${id} has no spikes fault`);
+    const detector = new GenericDetector();
+    let firedAt = 0;
+    for (const { device, record } of accepted) {
+      if (device.id !== id) continue;
+      const v = record.readings[metric];
+      if (typeof v === 'number' && detector.update('t', record.ts, v).score >= 0.9 && !firedAt) firedAt = record.ts;
+    }
+    if (!firedAt) throw new Error(`the simulator's spikes on ${id} raised no anomaly`);
+    const device = accepted.find((a) => a.device.id === id)!.device;
+    const severity = type === 'ev-charger' ? 'critical' : 'warning';
+    const timeline: AlertState[] = [
+      { at: firedAt, severity, state: 'firing' },
+      { at: firedAt + 10 * 60_000, severity, state: 'acknowledged' },
+      ...(id === STILL_OPEN ? [] : [{ at: firedAt + 40 * 60_000, severity, state: 'resolved' as const }]),
+    ];
+    const fingerprint = createHash('sha256').update(`anomaly:${id}:${metric}`).digest('hex').slice(0, 16);
+    const title = `Anomalous ${metric} on ${id}`;
+    for (const { at, state } of timeline) {
+      lines.push(
+        pointLine(
+          MEASUREMENTS.alertEvents,
+          { device: id, kind: 'anomaly', severity, site: device.site, state },
+          { fingerprint, title, text: `${state}: ${metric} spikes` },
+          at,
+        ),
+      );
+    }
+    const alertId = createHash('sha256').update(`alert:${fingerprint}`).digest('hex').slice(0, 12);
+    timelines.push({
+      row: { id: alertId, fingerprint, severity, summary: title, alertname: 'DeviceAnomaly', device: id, site: device.site, startedAt: firedAt, url: `http://127.0.0.1:8080/#/alerts/${alertId}` },
+      timeline,
+    });
+  }
+  return { lines, timelines };
+}
+
+/** gp_alerts_open and gp_alerts every 10 s, and a closing row once, as the feed's alerts tick writes them. */
+function openAlertsLines(alerts: SeedAlert[], from: number, to: number): string[] {
+  const lines: string[] = [];
+  const wasOpen = new Set<string>();
   for (let t = from; t <= to; t += STATS_INTERVAL_MS) {
-    const current = timeline.filter((a) => a.at <= t).at(-1);
-    lines.push(...openAlertLines(current ? [current] : [], t));
+    const open: AlertRow[] = [];
+    const closed: AlertRow[] = [];
+    for (const a of alerts) {
+      const current = a.timeline.filter((s) => s.at <= t).at(-1);
+      if (current && current.state !== 'resolved') {
+        open.push({ ...a.row, state: current.state });
+        wasOpen.add(a.row.fingerprint);
+      } else if (wasOpen.delete(a.row.fingerprint)) {
+        closed.push({ ...a.row, state: 'resolved' });
+      }
+    }
+    lines.push(...openAlertLines(open, t), ...alertRowLines(open, t, true), ...alertRowLines(closed, t, false));
   }
   return lines;
 }

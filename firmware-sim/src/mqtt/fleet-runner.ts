@@ -5,6 +5,7 @@ import { generateDeviceKeyPair, privateKeyFromBase64, signMessage } from '@gridp
 import { SimClock } from '../clock';
 import { labelsToCsv } from '../export/labels';
 import { FleetFile, resolveFleet, ResolvedFleet } from '../fleet';
+import { registrationMetadata } from '../signals';
 import { createSimulation, SimSample, Simulation } from '../simulation';
 import { DeviceConnection } from './device-connection';
 import { Provisioner } from './provision';
@@ -200,7 +201,7 @@ export function startFleet(opts: StartFleetOptions): FleetHandle {
           id: spec.id,
           type: spec.type,
           site: { id: site.id, ...(site.name ? { name: site.name } : {}), lat: site.lat, lon: site.lon },
-          ...(spec.metadata ? { metadata: spec.metadata } : {}),
+          ...metadataOf(spec),
           publicKey: entry.publicKey,
           ...(opts.requireSignature !== undefined ? { requireSignature: opts.requireSignature } : {}),
         });
@@ -289,4 +290,10 @@ export function startFleet(opts: StartFleetOptions): FleetHandle {
       writeLabels();
     },
   };
+}
+
+/** The device's nameplate (a PV inverter's rated power) and the fleet file's metadata, when any. */
+function metadataOf(spec: ResolvedFleet['devices'][number]): { metadata?: Record<string, unknown> } {
+  const metadata = registrationMetadata(spec);
+  return metadata ? { metadata } : {};
 }

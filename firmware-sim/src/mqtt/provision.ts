@@ -20,7 +20,7 @@ export class ProvisioningError extends Error {
 
 /**
  * Provisions through the registry REST API. When the device already exists (409) and the
- * simulator has no credentials for it, it re-registers the key (PATCH, key rotation) and
+ * simulator has no credentials for it, it re-registers the key and metadata (PATCH, key rotation) and
  * rotates the MQTT credentials (POST /api/devices/{id}/credentials).
  */
 export function httpProvisioner(apiUrl: string, apiKey: string, fetchImpl: typeof fetch = fetch): Provisioner {
@@ -49,7 +49,7 @@ export function httpProvisioner(apiUrl: string, apiKey: string, fetchImpl: typeo
     const created = await call('POST', '/api/devices', req);
     if (created.status === 201 || created.status === 200) return credentialsOf(req.id, created.json);
     if (created.status !== 409) throw new ProvisioningError(`provisioning ${req.id} failed: HTTP ${created.status} ${created.text.slice(0, 300)}`);
-    const patched = await call('PATCH', `/api/devices/${encodeURIComponent(req.id)}`, { publicKey: req.publicKey });
+    const patched = await call('PATCH', `/api/devices/${encodeURIComponent(req.id)}`, { publicKey: req.publicKey, ...(req.metadata ? { metadata: req.metadata } : {}) });
     if (patched.status >= 300) throw new ProvisioningError(`re-keying ${req.id} failed: HTTP ${patched.status} ${patched.text.slice(0, 300)}`);
     const rotated = await call('POST', `/api/devices/${encodeURIComponent(req.id)}/credentials`);
     if (rotated.status >= 300) throw new ProvisioningError(`rotating credentials of ${req.id} failed: HTTP ${rotated.status} ${rotated.text.slice(0, 300)}`);

@@ -19,6 +19,11 @@ export const PV_NOISE: Record<string, number> = {
   energy_total_kwh: 0,
 };
 
+/** Rated AC power when the fleet file gives none (also the registered nameplate then). */
+export const PV_DEFAULT_RATED_KW = 10;
+/** DC array peak power ÷ AC rating when the fleet file gives none (arrays are usually oversized). */
+export const PV_DEFAULT_DC_RATIO = 1.2;
+
 /**
  * Inverter efficiency vs load fraction: no-load losses dominate at low load, resistive
  * losses at high load (the usual shape of a datasheet's efficiency curve, ~97 % peak).
@@ -68,8 +73,8 @@ export class PvInverterModel extends SteppedModel {
 
   constructor(ctx: ModelContext) {
     super(ctx, 30);
-    this.ratedKw = this.num('ratedKw', 10);
-    this.dcKw = this.ratedKw * this.num('dcRatio', 1.2);
+    this.ratedKw = this.num('ratedKw', PV_DEFAULT_RATED_KW);
+    this.dcKw = this.ratedKw * this.num('dcRatio', PV_DEFAULT_DC_RATIO);
     this.tilt = this.num('tiltDeg', 30);
     this.azimuth = this.num('azimuthDeg', 0);
     this.vmp = this.num('vmpV', 600);

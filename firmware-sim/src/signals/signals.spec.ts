@@ -1,5 +1,5 @@
-import { CATALOGUE, checkReadings, DEVICE_TYPES, parseTelemetry } from '@gridproof/telemetry';
-import { createSimulation, FleetFile, parseFleet } from '..';
+import { CATALOGUE, checkReadings, DEVICE_TYPES, deviceAttributes, parseTelemetry } from '@gridproof/telemetry';
+import { createSimulation, FleetFile, parseFleet, registrationMetadata } from '..';
 
 // One device of every type and variant, at a mid-latitude, a southern and an arctic site
 // (polar night and midnight sun are where irradiance and temperature models break).
@@ -27,6 +27,18 @@ ${['mid', 'south', 'arctic']
 `);
 
 const DAY = 86_400_000;
+
+describe(registrationMetadata.name, () => {
+  it("registers a PV inverter's simulated array power (kWp) as its nameplate, valid for the registry", () => {
+    // The array's DC peak power: the AC rating times the DC/AC ratio the model sizes it with.
+    const metadata = registrationMetadata({ type: 'pv-inverter', params: { ratedKw: 30, dcRatio: 1.1 }, metadata: { floor: 2 } });
+    expect(metadata).toEqual({ rated_power_kwp: 33, floor: 2 });
+    expect(deviceAttributes('pv-inverter', metadata)).toEqual({ values: { rated_power_kwp: 33 }, problems: [] });
+    // Without parameters the model runs at its defaults (10 kW AC, ratio 1.2), and registers that.
+    expect(registrationMetadata({ type: 'pv-inverter', params: {} })).toEqual({ rated_power_kwp: 12 });
+    expect(registrationMetadata({ type: 'weather', params: {} })).toBeUndefined();
+  });
+});
 
 describe('signal models', () => {
   // A simulated year, sampled sparsely: a 1-day window every 14 days, 10-minute readings.

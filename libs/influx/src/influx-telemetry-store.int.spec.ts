@@ -1,8 +1,8 @@
 import { Cleanups, sharedInfluxUrl, uniqueName } from '@gridproof/testing';
 import { FAMILIES } from '@gridproof/telemetry';
-import { InfluxTelemetryStore, InfluxWriteError, rollupQueryName } from './influx-telemetry-store';
+import { InfluxTelemetryStore, InfluxWriteError, rollupBackfillQuery, rollupQueryName } from './influx-telemetry-store';
 import { telemetryLine } from './line-protocol';
-import { ROLLUP_RETENTION_POLICY } from './schema';
+import { META_RETENTION_POLICY, ROLLUP_MIN_POINTS, ROLLUP_RETENTION_POLICY } from './schema';
 
 describe(InfluxTelemetryStore.name, () => {
   const cleanups = new Cleanups();
@@ -52,6 +52,28 @@ describe(InfluxTelemetryStore.name, () => {
         expect(cq?.query).toMatch(/GROUP BY time\(10m\)/);
         expect(cq?.query).toMatch(new RegExp(`INTO .*"?${ROLLUP_RETENTION_POLICY}"?\\."?${family}"?`));
       }
+    });
+
+    it('adds the gp_meta policy and the range lengths dashboards read from raw points or from the rollup', async () => {
+      const policies = await store.influx.showRetentionPolicies();
+      expect(policies.find((p) => p.name === META_RETENTION_POLICY)).toMatchObject({ duration: '0s', default: false });
+      const raw = (await store.queryRaw(`SELECT "rp", "from_ms", "to_ms" FROM "${META_RETENTION_POLICY}"."gp_rollup_ranges"`)) as { results: Array<{ series: Array<{ values: unknown[][] }> }> };
+      const rows = raw.results[0]!.series[0]!.values.map(([, rp, from, to]) => ({ rp, from, to }));
+      // 10m × ROLLUP_MIN_POINTS (4 days) is shorter than the 90 days of raw points.
+      const threshold = 600_000 * ROLLUP_MIN_POINTS;
+      expect(rows).toEqual([
+        { rp: 'autogen', from: 0, to: threshold },
+        { rp: 'rollup', from: threshold, to: Number.MAX_SAFE_INTEGER },
+      ]);
+    });
+
+    it('backfills the rollup over a span with the continuous query\'s own downsampling', async () => {
+      const t0 = Math.floor(Date.now() / 600_000) * 600_000 - 3 * 600_000;
+      const lines = [0, 1, 2, 3].map((i) => line('sm-rollup', i + 1, t0 + i * 150_000, { power_w: 10 * i, voltage_v: 230 }));
+      await store.writeLines(lines.join('\n'));
+      await store.execute(rollupBackfillQuery(store.database, 'energy', '10m', t0, t0 + 600_000));
+      const raw = (await store.queryRaw(`SELECT "power_w", "voltage_v" FROM "rollup"."energy" WHERE "device" = 'sm-rollup'`)) as { results: Array<{ series: Array<{ values: unknown[][] }> }> };
+      expect(raw.results[0]!.series[0]!.values).toEqual([[t0, 15, 230]]);
     });
 
     it('is idempotent, and a changed interval replaces the continuous queries, leaving other databases alone', async () => {

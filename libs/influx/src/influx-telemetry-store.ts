@@ -2,7 +2,8 @@ import { InfluxDB, escape } from 'influx';
 import { ExponentialBackoff } from 'influx/lib/src/backoff/exponential';
 import type { GridProofConfig } from '@gridproof/config';
 import { CATALOGUE, DEVICE_ID_PATTERN, DEVICE_TYPES, FAMILIES, Family, familyOf } from '@gridproof/telemetry';
-import { ROLLUP_RETENTION_POLICY } from './schema';
+import { pointLine } from './line-protocol';
+import { MEASUREMENTS, META_RETENTION_POLICY, RAW_RETENTION_POLICY, ROLLUP_MIN_POINTS, ROLLUP_RETENTION_POLICY } from './schema';
 
 export type InfluxConnection = Omit<GridProofConfig['influx'], 'url' | 'localPort'> & { url: string };
 
@@ -61,7 +62,12 @@ export interface RecentReading {
  * InfluxDB has it. InfluxTelemetryStore implements it; a stage never sees the connection.
  */
 export interface LineSink {
-  writeLines(body: string): Promise<void>;
+  writeLines(body: string, options?: WriteOptions): Promise<void>;
+}
+
+export interface WriteOptions {
+  /** Retention policy to write into; the database's default (autogen) when omitted. */
+  retentionPolicy?: string;
 }
 
 export interface InfluxStoreOptions {
@@ -125,7 +131,8 @@ export class InfluxTelemetryStore implements LineSink {
   /**
    * Creates the database, makes `autogen` the default policy with the configured retention,
    * the `rollup` policy, and one continuous query per family that downsamples every numeric
-   * metric to its mean per rollupInterval. Idempotent: safe on every start.
+   * metric to its mean per rollupInterval; the `gp_meta` policy and in it the range lengths
+   * dashboards read from each policy (rollupRangeLines). Idempotent: safe on every start.
    */
   async ensureSchema(): Promise<void> {
     const { database, retention, rollupRetention } = this.connection;
@@ -138,6 +145,7 @@ export class InfluxTelemetryStore implements LineSink {
     };
     await upsert('autogen', retention, true);
     await upsert(ROLLUP_RETENTION_POLICY, rollupRetention, false);
+    await upsert(META_RETENTION_POLICY, 'INF', false);
     const existing = new Set((await this.continuousQueries()).map((cq) => cq.name));
     for (const family of FAMILIES) {
       const name = rollupQueryName(family);
@@ -145,6 +153,7 @@ export class InfluxTelemetryStore implements LineSink {
       if (existing.has(name)) await this.influx.dropContinuousQuery(name, database);
       await this.influx.createContinuousQuery(name, rollupQuery(database, family, this.connection.rollupInterval), database);
     }
+    await this.writeLines(rollupRangeLines(this.connection.rollupInterval, retention).join('\n'), { retentionPolicy: META_RETENTION_POLICY });
   }
 
   /**
@@ -163,10 +172,11 @@ export class InfluxTelemetryStore implements LineSink {
   }
 
   /** POSTs line protocol (newline-separated points). Resolves once InfluxDB answered 204. */
-  async writeLines(body: string): Promise<void> {
+  async writeLines(body: string, options: WriteOptions = {}): Promise<void> {
     let res: Response;
+    const url = options.retentionPolicy ? `${this.writeUrl}&rp=${encodeURIComponent(options.retentionPolicy)}` : this.writeUrl;
     try {
-      res = await fetch(this.writeUrl, {
+      res = await fetch(url, {
         method: 'POST',
         body,
         headers: { 'content-type': 'text/plain; charset=utf-8', ...this.headers() },
@@ -329,6 +339,37 @@ export function rollupQuery(database: string, family: Family, interval: string):
     .map((f) => `mean(${escape.quoted(f)}) AS ${escape.quoted(f)}`)
     .join(', ');
   return `SELECT ${fields} INTO ${db}.${escape.quoted(ROLLUP_RETENTION_POLICY)}.${m} FROM ${db}."autogen".${m} GROUP BY time(${interval}), *`;
+}
+
+/**
+ * The same downsampling over [from, to) (Unix ms) at once: what the continuous query would have
+ * written for that span. Backfills the rollup of data written before the query existed (or of
+ * a test's seed); whole intervals, so run it over interval-aligned bounds.
+ */
+export function rollupBackfillQuery(database: string, family: Family, interval: string, from: number, to: number): string {
+  return rollupQuery(database, family, interval).replace(' GROUP BY time(', ` WHERE time >= ${Math.trunc(from)}ms AND time < ${Math.trunc(to)}ms GROUP BY time(`);
+}
+
+/**
+ * gp_rollup_ranges (gp_meta policy): ranges shorter than ROLLUP_MIN_POINTS rollup intervals,
+ * and shorter than the raw retention, read raw points; longer ones read the rollup. Dashboards'
+ * `rp` variable selects the row whose [from_ms, to_ms) holds the range's length.
+ */
+export function rollupRangeLines(rollupInterval: string, rawRetention: string): string[] {
+  const threshold = Math.min(durationMs(rollupInterval) * ROLLUP_MIN_POINTS, durationMs(rawRetention));
+  const row = (rp: string, from: number, to: number) =>
+    pointLine(MEASUREMENTS.rollupRanges, { rp }, { rp, from_ms: { int: from }, to_ms: { int: to } }, 0);
+  return [row(RAW_RETENTION_POLICY, 0, threshold), row(ROLLUP_RETENTION_POLICY, threshold, Number.MAX_SAFE_INTEGER)];
+}
+
+const UNIT_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+
+/** 5m, 90d, 12w, INF (config formats) in ms; INF is Number.MAX_SAFE_INTEGER. */
+export function durationMs(value: string): number {
+  if (value === 'INF') return Number.MAX_SAFE_INTEGER;
+  const m = /^(\d+)([smhdw])$/.exec(value);
+  if (!m) throw new Error(`not a duration: ${JSON.stringify(value)} (expected e.g. 5m, 90d, 12w or INF)`);
+  return Number(m[1]) * UNIT_MS[m[2]!]!;
 }
 
 /** Our env format (90d, 12w, 720h, INF) in InfluxQL duration syntax. */

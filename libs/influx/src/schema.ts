@@ -28,10 +28,23 @@ import { DeviceType, Family, familyOf } from '@gridproof/telemetry';
  *                    the geomap joins it with readings on the site tag)
  *   gp_alerts_open   tags severity; fields count (open = firing or acknowledged; every 10 s,
  *                    0 included, so "open alerts by severity" needs no state reconstruction)
+ *   gp_alerts        tags fingerprint; fields open (1/0), id, severity, state, alertname, summary,
+ *                    device, site, url (the console's page of the alert), started_at (ms): every
+ *                    open alert every 10 s, and open=0 once when it closes (the fleet's table of
+ *                    open alerts reads the last 30 s before the range's end)
  *
  * Retention: the default policy `autogen` keeps raw points for INFLUX_RETENTION; the `rollup`
  * policy (INFLUX_ROLLUP_RETENTION) receives continuous queries gp_rollup_<family> writing the
  * mean of every numeric metric per INFLUX_ROLLUP_INTERVAL under the same field names.
+ * The `gp_meta` policy (INF) holds what dashboards combine with readings:
+ *   <family>         tags device, site, type; fields the catalogue's nameplate attributes
+ *                    (rated_power_kwp of a PV inverter), every minute from the registry. Same
+ *                    measurement name as the readings: InfluxQL merges same-named measurements
+ *                    of several policies (FROM "autogen"."energy", "gp_meta"."energy") into one
+ *                    series per tag set, so one query divides output by rated power.
+ *   gp_rollup_ranges tags rp; fields rp, from_ms, to_ms: the policy dashboards read for a range
+ *                    of that length (raw below ROLLUP_MIN_POINTS rollup intervals, else rollup);
+ *                    written by ensureSchema with the continuous queries.
  * Line protocol for telemetry is built in line-protocol.ts; docs/data-model.md has the details.
  */
 export const TELEMETRY_TAGS = ['device', 'site', 'type'] as const;
@@ -47,10 +60,23 @@ export const MEASUREMENTS = {
   auditResults: 'audit_results',
   sites: 'gp_sites',
   alertsOpen: 'gp_alerts_open',
+  alerts: 'gp_alerts',
+  rollupRanges: 'gp_rollup_ranges',
 } as const;
 
 /** Retention policy holding downsampled telemetry (continuous queries write into it). */
 export const ROLLUP_RETENTION_POLICY = 'rollup';
+/** Retention policy (INF) of nameplate attributes and the rollup ranges (see above). */
+export const META_RETENTION_POLICY = 'gp_meta';
+/** The default policy, raw telemetry. */
+export const RAW_RETENTION_POLICY = 'autogen';
+/**
+ * A range is read from the rollup once it spans this many rollup intervals (2 days at the
+ * default 5m): a series then still has more points than a dashboard panel has pixels across,
+ * so the graph loses nothing visible and InfluxDB scans 1 point per interval instead of 30
+ * (10 s devices).
+ */
+export const ROLLUP_MIN_POINTS = 576;
 
 export function telemetryMeasurement(type: DeviceType): Family {
   return familyOf(type);

@@ -55,11 +55,27 @@ export interface EnumMetric {
 
 export type MetricSpec = NumericMetric | EnumMetric;
 
+/**
+ * A nameplate attribute: a fixed property of one device (not a reading) that dashboards and
+ * models need, registered in the device's metadata under the attribute's name. Devices
+ * registered without it take the type's default.
+ */
+export interface AttributeSpec {
+  unit: string;
+  description: string;
+  /** Inclusive limits of a registered value. */
+  min: number;
+  max: number;
+  default: number;
+}
+
 export interface DeviceTypeSpec {
   type: DeviceType;
   family: Family;
   description: string;
   metrics: Record<string, MetricSpec>;
+  /** Nameplate attributes registered with the device (metadata), by name. */
+  attributes?: Record<string, AttributeSpec>;
 }
 
 const num = (unit: string, min: number, max: number, description: string, cumulative = false): NumericMetric => ({
@@ -102,6 +118,12 @@ export const CATALOGUE: Record<DeviceType, DeviceTypeSpec> = {
       ambient_temp_c: num('°C', -60, 70, 'Ambient temperature'),
       derating_pct: num('%', 0, 100, 'Power derating applied by the inverter (0 = none)'),
       energy_total_kwh: num('kWh', 0, 1e10, 'Cumulative produced energy', true),
+    },
+    attributes: {
+      // IEC 61724-1's performance ratio and specific yield divide by the array's rated DC power
+      // at STC (kWp), not the inverter's AC rating; one figure for all inverters made the demo's
+      // 30 kW inverter read 363 % (issue 18). Default: the simulator's 10 kW AC × 1.2 DC/AC.
+      rated_power_kwp: { unit: 'kWp', min: 0.01, max: 1_000_000, default: 12, description: 'Rated DC power of the PV array at STC (kWp): expected output, performance ratio, specific yield' },
     },
   },
   battery: {
@@ -187,6 +209,29 @@ export function numericMetricNames(type: DeviceType): readonly string[] {
   return names;
 }
 const NUMERIC_METRICS = new Map<DeviceType, readonly string[]>();
+
+/**
+ * The nameplate attributes of a device of `type` from its registered metadata: each attribute
+ * the metadata holds, else the type's default. `problems` names every registered value that is
+ * not a number within the attribute's limits (the registry refuses those; a reader falls back
+ * to the default).
+ */
+export function deviceAttributes(type: DeviceType, metadata: Record<string, unknown> | null | undefined): { values: Record<string, number>; problems: string[] } {
+  const values: Record<string, number> = {};
+  const problems: string[] = [];
+  for (const [name, spec] of Object.entries(CATALOGUE[type].attributes ?? {})) {
+    const raw = metadata?.[name];
+    if (raw === undefined || raw === null) {
+      values[name] = spec.default;
+    } else if (typeof raw !== 'number' || !Number.isFinite(raw) || raw < spec.min || raw > spec.max) {
+      problems.push(`metadata.${name}: ${type} ${spec.description.split(':')[0]!.toLowerCase()} must be a number of ${spec.unit} from ${spec.min} to ${spec.max}, got ${JSON.stringify(raw)}`);
+      values[name] = spec.default;
+    } else {
+      values[name] = raw;
+    }
+  }
+  return { values, problems };
+}
 
 export function isDeviceType(value: unknown): value is DeviceType {
   return typeof value === 'string' && (DEVICE_TYPES as readonly string[]).includes(value);

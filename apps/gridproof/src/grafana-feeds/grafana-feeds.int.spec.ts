@@ -7,6 +7,7 @@ import { AlertsModule, AlertsService } from '@gridproof/alerts';
 import { loadConfig } from '@gridproof/config';
 import { CoreModule } from '@gridproof/core';
 import { PipelineEvents } from '@gridproof/events';
+import { InfluxTelemetryStore } from '@gridproof/influx';
 import { METRIC, Registry, createMetricsRegistry } from '@gridproof/metrics';
 import { DeviceRegistry, RegistryModule } from '@gridproof/registry';
 import { SqlStore } from '@gridproof/store';
@@ -72,7 +73,8 @@ describe(GrafanaFeedsService.name, () => {
     let ctx: Awaited<ReturnType<typeof startApp>>;
 
     beforeAll(async () => {
-      await fetch(`${influxUrl}/query?${new URLSearchParams({ q: `CREATE DATABASE "${db}"` })}`, { method: 'POST' });
+      // The schema the ingest creates at start (policies, continuous queries, gp_meta).
+      await new InfluxTelemetryStore({ url: influxUrl, database: db, retention: 'INF', rollupRetention: 'INF', rollupInterval: '5m' }).ensureSchema();
       cleanups.add(() => fetch(`${influxUrl}/query?${new URLSearchParams({ q: `DROP DATABASE "${db}"` })}`, { method: 'POST' }));
       ctx = await startApp(cleanups, { url: influxUrl, database: db });
       const { app } = ctx;
@@ -83,6 +85,7 @@ describe(GrafanaFeedsService.name, () => {
 
     const lastSites = () => influxQuery(db, 'SELECT last("lat") AS "lat", last("lon") AS "lon", last("name") AS "name" FROM "gp_sites" GROUP BY "site"');
     const lastOpen = () => influxQuery(db, 'SELECT last("count") AS "count" FROM "gp_alerts_open" GROUP BY "severity"');
+    const lastRows = () => influxQuery(db, 'SELECT last("open") AS "open", "id", "severity", "state", "alertname", "device", "site", "summary", "started_at", "url" FROM "gp_alerts" GROUP BY "fingerprint"');
     const lastStatus = () => influxQuery(db, 'SELECT last("online") AS "online" FROM "gp_device_status" GROUP BY "device", "site", "type", "family"');
 
     it('writes every site of the registry with its coordinates, and writes a site again when it moves', async () => {
@@ -134,6 +137,52 @@ describe(GrafanaFeedsService.name, () => {
         return bySeverity.critical === 1 && bySeverity.warning === 2 ? bySeverity : undefined;
       });
       expect(counts).toEqual({ critical: 1, warning: 2, info: 0 });
+    });
+
+    it('writes a row per open alert linked to its console page, and closes the row once the alert resolves', async () => {
+      const alerts = ctx.alerts();
+      alerts.engine.fire({
+        source: 'threshold',
+        labels: { alertname: 'FeedsRow', device: 'feeds-row-1', site: 'feeds-north' },
+        severity: 'critical',
+        summary: 'row test on feeds-row-1',
+        description: 'raised by the Grafana feeds test',
+        evidence: { rule: 'FeedsRow' },
+      });
+      await alerts.engine.settled();
+      const alert = alerts.engine.openAlerts().find((a) => a.labels.device === 'feeds-row-1')!;
+      const rowOf = async () => (await lastRows()).find((r) => r.fingerprint === alert.fingerprint);
+      const row = await waitFor('the open alert row', async () => ((await rowOf())?.open === 1 ? rowOf() : undefined));
+      expect(row).toMatchObject({
+        id: alert.id,
+        severity: 'critical',
+        state: 'firing',
+        alertname: 'FeedsRow',
+        device: 'feeds-row-1',
+        site: 'feeds-north',
+        summary: 'row test on feeds-row-1',
+        started_at: alert.startsAt,
+        // The console's alert page, on the base the alert's own links use.
+        url: `http://${ctx.config.host}:${ctx.config.api.port}/#/alerts/${alert.id}`,
+      });
+      expect(alert.links.api).toBe(`http://${ctx.config.host}:${ctx.config.api.port}/api/alerts/${alert.id}`);
+
+      await alerts.resolve(alert.id, 'crew-1', 'fixed');
+      await waitFor('the row closed', async () => ((await rowOf())?.open === 0 ? true : undefined));
+      expect(await rowOf()).toMatchObject({ id: alert.id, state: 'closed' });
+    });
+
+    it("writes each PV inverter's registered array power (or the catalogue default) beside its readings, in the gp_meta policy", async () => {
+      const registry = ctx.registry();
+      await registry.provision({ id: 'feeds-inv-30', type: 'pv-inverter', site: { id: 'feeds-north', lat: 52.5, lon: 13.4 }, metadata: { rated_power_kwp: 30 }, requireSignature: false });
+      await registry.provision({ id: 'feeds-inv-default', type: 'pv-inverter', site: { id: 'feeds-north', lat: 52.5, lon: 13.4 }, requireSignature: false });
+      const rated = await waitFor('both inverters\' nameplates', async () => {
+        const rows = await influxQuery(db, 'SELECT last("rated_power_kwp") AS "rated" FROM "gp_meta"."energy" GROUP BY "device", "type"');
+        return rows.length === 2 ? Object.fromEntries(rows.map((r) => [r.device, [r.type, r.rated]])) : undefined;
+      });
+      expect(rated).toEqual({ 'feeds-inv-30': ['pv-inverter', 30], 'feeds-inv-default': ['pv-inverter', 12] });
+      // Devices without nameplate attributes write nothing there.
+      expect(await influxQuery(db, 'SELECT count(*) FROM "gp_meta"."environment"')).toEqual([]);
     });
 
     it("writes each registered device's online flag, following the broker's connectivity events", async () => {

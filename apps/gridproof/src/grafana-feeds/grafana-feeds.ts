@@ -1,19 +1,33 @@
 import type { DeviceType } from '@gridproof/telemetry';
-import { deviceStatusLines, openAlertLines, siteLines, type DeviceStatusPoint, type OpenAlertLike, type SitePoint } from '@gridproof/influx';
+import {
+  META_RETENTION_POLICY,
+  alertRowLines,
+  deviceStatusLines,
+  nameplateLines,
+  openAlertLines,
+  siteLines,
+  type AlertRow,
+  type DeviceStatusPoint,
+  type SitePoint,
+  type WriteOptions,
+} from '@gridproof/influx';
 
-export type FeedName = 'sites' | 'alerts_open' | 'device_status';
+export type FeedName = 'sites' | 'alerts_open' | 'device_status' | 'nameplate';
 
 /** A registered device as the feeds need it (DeviceRegistry.list() gives more). */
 export interface FeedDevice {
   id: string;
   type: DeviceType;
   site: SitePoint;
+  /** Nameplate attributes (catalogue), registered or the type's default: { rated_power_kwp: 30 }. */
+  attributes: Record<string, number>;
 }
 
 /** Where the feeds read from; GrafanaFeedsService binds them to the registry, alerts and bus. */
 export interface FeedSources {
   devices(): Promise<FeedDevice[]>;
-  openAlerts(): Iterable<OpenAlertLike>;
+  /** Open alerts (firing or acknowledged), each with its console link. */
+  openAlerts(): Iterable<AlertRow>;
   /** Subscribes to connect/disconnect of devices; returns the unsubscribe. */
   onConnectivity(listener: (event: { device: string; site: string; type: DeviceType; online: boolean; at: number }) => void): () => void;
 }
@@ -34,7 +48,7 @@ export interface GrafanaFeedsOptions {
 export const DEFAULT_FEED_OPTIONS: GrafanaFeedsOptions = { alertsIntervalMs: 10_000, registryIntervalMs: 60_000, statusFlushMs: 1_000 };
 
 export interface FeedHooks {
-  write(body: string): Promise<void>;
+  write(body: string, options?: WriteOptions): Promise<void>;
   /** A write or read of one feed failed (counted and logged by the caller; never thrown). */
   onError(feed: FeedName, err: unknown, firstOfStreak: boolean): void;
   onRecovered?(feed: FeedName): void;
@@ -43,8 +57,9 @@ export interface FeedHooks {
 
 /**
  * Writes the measurements Grafana reads but no pipeline stage produces: site coordinates
- * (gp_sites) from the registry, open alerts per severity (gp_alerts_open) from the alert engine,
- * and devices' online flags (gp_device_status) from the broker's connectivity events.
+ * (gp_sites) and nameplate attributes (gp_meta policy) from the registry, open alerts per
+ * severity (gp_alerts_open) and one row per open alert (gp_alerts) from the alert engine, and
+ * devices' online flags (gp_device_status) from the broker's connectivity events.
  *
  * Best effort like the ingest's own figures: a failed write is counted and retried at the
  * next tick (sites stay "unwritten" until a write succeeds); nothing is spooled and nothing
@@ -56,6 +71,8 @@ export class GrafanaFeeds {
   /** Sites as last written (JSON), so only changes are written again. */
   private readonly writtenSites = new Map<string, string>();
   private readonly status = new Map<string, DeviceStatusPoint>();
+  /** Alerts written open at the last successful write, by fingerprint: a missing one is written closed. */
+  private writtenOpen = new Map<string, AlertRow>();
   private pendingStatus: string[] = [];
   private readonly failing = new Set<FeedName>();
   private readonly timers: NodeJS.Timeout[] = [];
@@ -102,7 +119,15 @@ export class GrafanaFeeds {
 
   /** One gp_alerts_open write (also on the timer). */
   alertsTick(): Promise<void> {
-    return this.once('alerts_open', () => this.hooks.write(openAlertLines(this.sources.openAlerts(), this.now()).join('\n')));
+    return this.once('alerts_open', async () => {
+      const at = this.now();
+      const open = new Map<string, AlertRow>();
+      for (const a of this.sources.openAlerts()) if (a.state === 'firing' || a.state === 'acknowledged') open.set(a.fingerprint, a);
+      // One series per fingerprint: an alert that fired again under a new id is simply overwritten.
+      const closed = [...this.writtenOpen.values()].filter((a) => !open.has(a.fingerprint));
+      await this.hooks.write([...openAlertLines(open.values(), at), ...alertRowLines(open.values(), at, true), ...alertRowLines(closed, at, false)].join('\n'));
+      this.writtenOpen = open;
+    });
   }
 
   /** One registry read: changed sites, then every device's status (also on the timer). */
@@ -117,6 +142,7 @@ export class GrafanaFeeds {
       }
       await this.guard('sites', () => this.writeSites(devices));
       await this.guard('device_status', () => this.writeStatuses(devices));
+      await this.guard('nameplate', () => this.writeNameplates(devices));
     });
   }
 
@@ -142,6 +168,18 @@ export class GrafanaFeeds {
     for (const id of this.status.keys()) if (!registered.has(id)) this.status.delete(id);
     if (!this.status.size) return;
     await this.hooks.write(deviceStatusLines(this.status.values(), this.now()).join('\n'));
+  }
+
+  /**
+   * Every device's nameplate, every registry read (like the statuses): a dashboard query finds
+   * a point in any bucket of a minute or more, so it can divide by it (schema.ts, gp_meta).
+   */
+  private async writeNameplates(devices: FeedDevice[]): Promise<void> {
+    const lines = nameplateLines(
+      devices.map((d) => ({ device: d.id, site: d.site.id, type: d.type, attributes: d.attributes })),
+      this.now(),
+    );
+    if (lines.length) await this.hooks.write(lines.join('\n'), { retentionPolicy: META_RETENTION_POLICY });
   }
 
   private async flushStatus(): Promise<void> {

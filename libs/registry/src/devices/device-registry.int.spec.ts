@@ -60,6 +60,19 @@ describe.each(SQL_STORES)(`${DeviceRegistry.name} on %s`, (storeName, open) => {
       expect(device.lastSeenAt).toBeNull();
     });
 
+    it("keeps a PV inverter's registered array power and refuses an implausible one, on registration and update", async () => {
+      const { device } = await registry.provision(meter({ type: 'pv-inverter', metadata: { rated_power_kwp: 30 } }));
+      expect(device.metadata).toEqual({ rated_power_kwp: 30 });
+      await expect(registry.provision(meter({ type: 'pv-inverter', metadata: { rated_power_kwp: '30 kWp' } }))).rejects.toMatchObject({
+        status: 400,
+        problems: [expect.stringMatching(/^metadata\.rated_power_kwp: .*number of kWp.*"30 kWp"/)],
+      });
+      await expect(registry.update(device.id, { metadata: { rated_power_kwp: 0 } })).rejects.toBeInstanceOf(InvalidInputError);
+      expect((await registry.get(device.id)).metadata).toEqual({ rated_power_kwp: 30 });
+      // Another type has no such attribute: the key is plain metadata there.
+      await expect(registry.provision(meter({ type: 'battery', metadata: { rated_power_kwp: 'n/a' } }))).resolves.toBeDefined();
+    });
+
     it('refuses an id that exists with a 409 and keeps the first device', async () => {
       const input = meter();
       await registry.provision(input);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Logger, OnModuleDestroy } from '@nestjs/common';
-import { CATALOGUE, DeviceType } from '@gridproof/telemetry';
+import { CATALOGUE, DeviceType, deviceAttributes } from '@gridproof/telemetry';
 import type { ChangeSubscription, SqlDatabase, SqlStore } from '@gridproof/store';
 import type { AuthenticationResult, DeviceDirectory, RegisteredDevice } from '../device-directory';
 import { InvalidInputError, parseInput } from '@gridproof/core';
@@ -103,6 +103,7 @@ export class DeviceRegistry implements DeviceDirectory, OnModuleDestroy {
 
   async provision(input: ProvisionDeviceInput): Promise<ProvisionedDevice> {
     const parsed = parseInput(provisionDeviceSchema, input);
+    refuseBadAttributes(parsed.type, parsed.metadata);
     const password = generateDeviceSecret();
     const secretHash = hashDeviceSecret(password);
     await this.repo.transaction(async (tx) => {
@@ -144,6 +145,7 @@ export class DeviceRegistry implements DeviceDirectory, OnModuleDestroy {
     await this.repo.transaction(async (tx) => {
       const current = await this.repo.findRow(id, tx);
       if (!current) throw new DeviceNotFoundError(id);
+      if (parsed.metadata !== undefined) refuseBadAttributes(current.type as DeviceType, parsed.metadata);
       const requireSignature = parsed.requireSignature ?? current.requireSignature;
       const publicKey = parsed.publicKey !== undefined ? parsed.publicKey : current.publicKey;
       if (requireSignature && !publicKey) {
@@ -464,4 +466,10 @@ function registeredDevice(row: DeviceRow): RegisteredDevice {
     publicKey: row.publicKey,
     requireSignature: row.requireSignature,
   };
+}
+
+/** The catalogue's nameplate attributes in metadata (e.g. a PV inverter's rated_power_kwp) must be plausible numbers. */
+function refuseBadAttributes(type: DeviceType, metadata: Record<string, unknown> | undefined): void {
+  const { problems } = deviceAttributes(type, metadata);
+  if (problems.length) throw new InvalidInputError(problems);
 }
