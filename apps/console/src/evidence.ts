@@ -63,5 +63,5 @@ export function chartOf(alert: Alert, plan: EvidencePlan, telemetry: DeviceTelem
     series.push({ label: 'anomaly score', points: scores.map((s) => [s.ts, s.score]), axis: 'score', color: '#ef6c00', dash: [2, 2] });
   }
   const title = [plan.metric, plan.scores ? 'anomaly score' : null].filter(Boolean).join(' and ') + ` of ${plan.device}`;
-  return { title, series, limits, markerAt: alert.startsAt };
+  return { title, series, limits, markerAt: plan.anchor, range: [plan.from, plan.to] };
 }

@@ -100,4 +100,7 @@ function Page({ route, me }: { route: Route; me: Me }) {
   }
 }
 
-render(<App />, document.getElementById('app')!);
+const root = document.getElementById('app')!;
+// Preact diffs against what is there: drop the "Loading…" placeholder first.
+root.textContent = '';
+render(<App />, root);

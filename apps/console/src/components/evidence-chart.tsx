@@ -16,8 +16,10 @@ export interface EvidenceChartProps {
   series: ChartSeries[];
   /** Horizontal limits (a rule's threshold, a detector's score threshold), drawn dashed. */
   limits: Array<{ label: string; value: number; axis: 'value' | 'score'; color: string }>;
-  /** When the alert started: a vertical line. */
+  /** The reading the evidence comes from (or the alert's start): a vertical line. */
   markerAt: number;
+  /** The time window shown (Unix ms), whatever the data cover. */
+  range: [number, number];
 }
 
 /**
@@ -26,7 +28,7 @@ export interface EvidenceChartProps {
  * needs no inline <style> or script. Screen readers get the figure's caption and the data table
  * the page puts next to it.
  */
-export function EvidenceChart({ title, series, limits, markerAt }: EvidenceChartProps) {
+export function EvidenceChart({ title, series, limits, markerAt, range }: EvidenceChartProps) {
   const host = useRef<HTMLDivElement>(null);
 
   useEffect(() => {
@@ -46,7 +48,7 @@ export function EvidenceChart({ title, series, limits, markerAt }: EvidenceChart
       width: Math.max(280, el.clientWidth),
       height: Math.max(220, Math.min(360, Math.round(el.clientWidth * 0.45))),
       // uPlot works in seconds on its time axis.
-      scales: { x: { time: true }, value: { auto: true }, ...(hasScore ? { score: { auto: true } } : {}) },
+      scales: { x: { time: true, range: [range[0] / 1000, range[1] / 1000] }, value: { auto: true }, ...(hasScore ? { score: { auto: true } } : {}) },
       axes: [
         { stroke: 'currentColor', grid: { stroke: 'rgba(128,128,128,0.25)' } },
         { scale: 'value', stroke: 'currentColor', grid: { stroke: 'rgba(128,128,128,0.25)' } },
@@ -65,6 +67,7 @@ export function EvidenceChart({ title, series, limits, markerAt }: EvidenceChart
             const ctx = u.ctx;
             ctx.save();
             ctx.strokeStyle = '#c62828';
+            ctx.setLineDash([]);
             ctx.lineWidth = 2 * devicePixelRatio;
             ctx.beginPath();
             ctx.moveTo(x, u.bbox.top);
@@ -83,14 +86,14 @@ export function EvidenceChart({ title, series, limits, markerAt }: EvidenceChart
       resize.disconnect();
       plot.destroy();
     };
-  }, [series, limits, markerAt]);
+  }, [series, limits, markerAt, range[0], range[1]]);
 
   const count = series.reduce((n, s) => n + s.points.length, 0);
   return (
     <figure class="evidence-chart">
-      <div ref={host} role="img" aria-label={`${title}: ${count} points, alert start marked with a red line`} data-points={count} />
+      <div ref={host} role="img" aria-label={`${title}: ${count} points; the red line marks the reading the evidence comes from`} data-points={count} />
       <figcaption>
-        {title}. The red line marks when the alert started ({formatTime(markerAt)}).
+        {title}, {formatTime(range[0])} to {formatTime(range[1])}. The red line marks the reading the evidence comes from ({formatTime(markerAt)}).
       </figcaption>
     </figure>
   );
