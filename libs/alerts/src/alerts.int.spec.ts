@@ -215,7 +215,11 @@ describe('AlertsModule (real HTTP and SMTP receivers)', () => {
       severity: 'critical',
       labels: { alertname: 'ConnectorOverTemp', device: 'evc-1', site: 'north-1', type: 'ev-charger', family: 'charging', kind: 'connector_overtemp' },
       recommendedAction: expect.stringMatching(/connector/),
-      links: { dashboard: 'http://localhost:3001/d/gridproof-device?var-device=evc-1', api: expect.stringMatching(/\/api\/alerts\/[0-9a-f-]{36}$/) },
+      links: {
+        dashboard: 'http://localhost:3001/d/gridproof-device?var-device=evc-1',
+        api: expect.stringMatching(/\/api\/alerts\/[0-9a-f-]{36}$/),
+        console: expect.stringMatching(/\/#\/alerts\/[0-9a-f-]{36}$/),
+      },
     });
     const [fan] = http.to('/crew', ['device', 'inv-7'])[0].body.alerts as Array<Record<string, unknown>>;
     expect(fan).toMatchObject({ labels: { alertname: 'PredictedFailure', kind: 'inverter_fan' }, timeToFailureMs: 3 * 86_400_000, evidence: { modelVersion: 'pv-inverter@3' } });
