@@ -45,7 +45,6 @@ interface AlertJson {
 }
 
 if (!CHROMIUM) {
-  // eslint-disable-next-line no-console
   console.warn('console.int.spec.ts skipped: no Chromium binary (apt-get install chromium); the console is not tested in a browser');
 }
 (CHROMIUM ? describe : describe.skip)('crew console in a headless browser', () => {
