@@ -7,7 +7,7 @@
  * anomaly, sees its evidence drawn, acknowledges and resolves it with notes, and silences its
  * site's connector alert. Each page is photographed into docs/img/ for docs/crews.md.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Browser, chromium, Page } from 'playwright-core';
@@ -19,13 +19,14 @@ const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/go
 const SCREENSHOTS = join(__dirname, '..', '..', '..', '..', 'docs', 'img');
 const DESKTOP = { width: 1280, height: 860 };
 const PHONE = { width: 390, height: 844 };
+const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
 /** What the functions that run in the page use of it (this tsconfig has no DOM types). */
 interface InPage {
   sessionStorage: { getItem(key: string): string | null };
   localStorage: { length: number };
   location: { href: string };
-  document: { cookie: string; addEventListener(type: string, listener: (e: { violatedDirective: string; blockedURI: string }) => void): void };
+  document: { cookie: string; activeElement: { textContent: string | null; id: string } | null; addEventListener(type: string, listener: (e: { violatedDirective: string; blockedURI: string }) => void): void };
 }
 interface InPageCanvas {
   width: number;
@@ -133,6 +134,21 @@ if (!CHROMIUM) {
     expect(statSync(path).size).toBeLessThan(400_000);
   }
 
+  /**
+   * axe-core's WCAG 2.1 A and AA rules (labels, names, contrast, landmarks, ARIA) on the page as
+   * it is now. The script goes in through the DevTools protocol (page.evaluate of a string), not
+   * a <script>: the console's CSP would refuse that, as it should.
+   */
+  async function expectAccessible(what: string): Promise<void> {
+    await page.evaluate(AXE);
+    const violations = await page.evaluate(async () => {
+      const { axe } = globalThis as unknown as { axe: { run(options: unknown): Promise<{ violations: Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }> }> } };
+      const result = await axe.run({ runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+      return result.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+    });
+    expect({ page: what, violations }).toEqual({ page: what, violations: [] });
+  }
+
   it('serves the console at / with a strict CSP, a no-cache page and immutable hashed assets', async () => {
     const res = await fetch(`${app.running.apiUrl}/`);
     expect(res.status).toBe(200);
@@ -157,6 +173,7 @@ if (!CHROMIUM) {
     await page.goto(`${app.running.apiUrl}/`, { waitUntil: 'networkidle' });
     await page.waitForSelector('#api-key');
     await shoot('sign-in', PHONE);
+    await expectAccessible('sign-in');
     await page.setViewportSize(DESKTOP);
     // A wrong key is refused with a message, and nothing is kept.
     await page.fill('#api-key', 'gpk_000000000000_' + 'A'.repeat(43));
@@ -176,6 +193,11 @@ if (!CHROMIUM) {
   });
 
   it("shows the crew only its site's alerts", async () => {
+    // Keyboard first: the first Tab lands on the skip link, which jumps to the content.
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => (globalThis as unknown as InPage).document.activeElement?.textContent)).toBe('Skip to content');
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate(() => (globalThis as unknown as InPage).document.activeElement?.id)).toBe('main');
     await waitFor('both north-1 alerts listed', async () => (await page.$$('table.alerts tbody tr')).length >= 2, 10_000);
     const rows = await page.$$eval('table.alerts tbody tr', (trs) => trs.map((tr) => ({ id: tr.getAttribute('data-alert-id'), site: tr.querySelector('[data-label=Site]')?.textContent })));
     const ids = rows.map((r) => r.id);
@@ -183,7 +205,9 @@ if (!CHROMIUM) {
     expect(ids).not.toContain(southCharger.id);
     expect(rows.every((r) => r.site === 'north-1')).toBe(true);
     await shoot('inbox');
+    await expectAccessible('inbox');
     await shoot('inbox-phone', PHONE);
+    await expectAccessible('inbox on a phone');
     await page.setViewportSize(DESKTOP);
   });
 
@@ -212,13 +236,16 @@ if (!CHROMIUM) {
     expect(await page.$eval('.recommended', (e) => e.textContent)).toMatch(/fan|heat-sink|metric/i);
     expect(await page.$eval('#device-title + dl', (e) => e.textContent)).toMatch(/inv-north-1.*pv-inverter/);
     await shoot('alert', DESKTOP, true);
+    await expectAccessible('alert');
     await shoot('alert-phone', PHONE);
     await page.setViewportSize(DESKTOP);
   });
 
   it('acknowledges and then resolves the alert with notes, as the crew', async () => {
     await page.fill('#note', 'on site at 14:00');
-    await clickButton('Acknowledge');
+    // By keyboard: the actions are native buttons.
+    await page.getByRole('button', { name: 'Acknowledge', exact: true }).focus();
+    await page.keyboard.press('Enter');
     await page.waitForSelector('.alert-detail header .state-acknowledged');
     await page.fill('#note', 'fan replaced');
     await clickButton('Resolve');
@@ -243,6 +270,7 @@ if (!CHROMIUM) {
     expect(await page.$eval('.preview', (e) => e.textContent)).toMatch(/over|connector/i);
     await page.fill('#silence-comment', 'connector swap this afternoon');
     await shoot('silences', DESKTOP, true);
+    await expectAccessible('silences');
     await clickButton('Create silence');
     await page.waitForSelector('table.silences tbody tr');
     const silences = (await app.api<Array<{ id: string; createdBy: string; comment: string }>>('/api/silences')).body;
@@ -262,10 +290,12 @@ if (!CHROMIUM) {
     expect(devices.map((d) => d[0]).sort()).toEqual(['evc-north-1', 'inv-north-1']);
     expect(devices.find((d) => d[0] === 'evc-north-1')![1]).toMatch(/connector_temp_c/);
     await shoot('devices');
+    await expectAccessible('devices');
     await page.click('nav a[href="#/status"]');
     await page.waitForSelector('#anchor-title + dl');
     await waitFor('an anchored batch', async () => (await page.$eval('#anchor-title + dl', (e) => e.textContent))?.includes('block'), 20_000);
     await shoot('status');
+    await expectAccessible('status');
   });
 
   it('had no CSP violation, script error or failed request, and signs out for good', async () => {
