@@ -53,6 +53,8 @@ export function serveConsole(app: NestExpressApplication, dir = DEFAULT_CONSOLE_
     // TLS, and so HSTS, is the reverse proxy's business (docs/operators.md); on plain HTTP it is ignored anyway.
     strictTransportSecurity: false,
     referrerPolicy: { policy: 'no-referrer' },
+    // The same as frame-ancestors 'none', for browsers that predate CSP Level 2.
+    frameguard: { action: 'deny' },
   });
   const isApi = (req: Request) => req.path === '/api' || req.path.startsWith('/api/');
   app.use((req: Request, res: Response, next: NextFunction) => (isApi(req) ? next() : headers(req, res, next)));

@@ -157,6 +157,8 @@ if (!CHROMIUM) {
     expect(csp).toMatch(/style-src 'self'(;|$)/);
     expect(csp).toMatch(/frame-ancestors 'none'/);
     expect(csp).not.toMatch(/unsafe-inline|unsafe-eval/);
+    expect(res.headers.get('x-frame-options')).toBe('DENY');
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
     expect(res.headers.get('cache-control')).toBe('no-cache');
     const html = await res.text();
     expect(html).not.toMatch(/<script>|<style|style="/);
@@ -255,7 +257,7 @@ if (!CHROMIUM) {
     expect(await page.$eval('ol.history', (e) => e.textContent)).toMatch(/acknowledged by north crew.*on site at 14:00/s);
   });
 
-  it('previews what a silence matches and creates one for its site', async () => {
+  it('previews what a silence matches, creates one for its site and expires it', async () => {
     await page.click('nav a[href="#/silences"]');
     await page.waitForSelector('#silence-matchers');
     // Pre-filled with the crew's one site: it would mute both of north-1's open alerts (the hot
@@ -279,6 +281,10 @@ if (!CHROMIUM) {
     expect((await app.api<AlertJson>(`/api/alerts/${northCharger.id}`)).body.mutedBy).toBe(`silence:${created!.id}`);
     await shoot('silences-phone', PHONE);
     await page.setViewportSize(DESKTOP);
+    // Expire it: the alert is no longer muted.
+    await page.getByRole('button', { name: 'Expire silence connector swap this afternoon' }).click();
+    await page.waitForSelector(`tr[data-silence-id="${created!.id}"] .silence-expired`);
+    expect((await app.api<AlertJson>(`/api/alerts/${northCharger.id}`)).body.mutedBy).toBeNull();
   });
 
   it("lists the site's devices with status and last reading, and the anchoring status", async () => {
