@@ -127,6 +127,7 @@ if (!CHROMIUM) {
   async function shoot(name: string, viewport: { width: number; height: number } = DESKTOP, fullPage = false): Promise<void> {
     mkdirSync(SCREENSHOTS, { recursive: true });
     await page.setViewportSize(viewport);
+    await page.evaluate('window.scrollTo(0, 0)');
     // Let layout, the chart's ResizeObserver and Pico's transitions settle.
     await new Promise((r) => setTimeout(r, 300));
     const path = join(SCREENSHOTS, `console-${name}.png`);
