@@ -101,17 +101,21 @@ if (!CHROMIUM) {
     const now = Date.now();
     const n = 360;
     const start = now - n * 60_000;
+    // Published back to back (QoS 1 keeps their order on the connection), acknowledged together.
+    const published: Array<Promise<void>> = [];
     for (let seq = 0; seq < n; seq++) {
       const wobble = Math.sin(seq / 7) * 0.4 + ((seq * 7919) % 13) / 26;
       const failed = seq >= n - 20;
-      await inverter.publish(seq, start + seq * 60_000, { ac_power_w: 4200 + wobble * 50, heatsink_temp_c: 45 + wobble + (failed ? 45 : 0), ambient_temp_c: 20 + wobble / 2 });
+      published.push(inverter.publish(seq, start + seq * 60_000, { ac_power_w: 4200 + wobble * 50, heatsink_temp_c: 45 + wobble + (failed ? 45 : 0), ambient_temp_c: 20 + wobble / 2 }));
     }
+    await Promise.all(published);
     // 30 readings 30 s apart; the last 8 (4 minutes) above the 90 °C rule for 2 minutes.
     const hot = (device: E2eDevice) =>
       (async () => {
-        for (let seq = 0; seq < 30; seq++) {
-          await device.publish(seq, now - (30 - seq) * 30_000, { status: 'Charging', power_w: 10_800, connector_temp_c: seq >= 22 ? 95 + seq / 10 : 40 + seq / 5 });
-        }
+        const readings = Array.from({ length: 30 }, (_, seq) =>
+          device.publish(seq, now - (30 - seq) * 30_000, { status: 'Charging', power_w: 10_800, connector_temp_c: seq >= 22 ? 95 + seq / 10 : 40 + seq / 5 }),
+        );
+        await Promise.all(readings);
       })();
     await Promise.all([hot(north), hot(south)]);
     await app.running.app.get(DetectionService).idle();
