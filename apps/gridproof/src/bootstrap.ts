@@ -51,7 +51,7 @@ export async function startGridProof(options: CoreModuleOptions & { logger?: fal
   // process before the local InfluxDB was stopped. close() runs every shutdown hook anyway.
   SwaggerModule.setup('api/docs', app, openApiDocument(app, openApiConfig()));
   // The crew and operator console at / (apps/console), a client of the API above.
-  serveConsole(app, options.consoleDir);
+  serveConsole(app, { dir: options.consoleDir, https: Boolean(config.api.tls) });
   try {
     await app.listen(config.api.port, config.host);
   } catch (err) {

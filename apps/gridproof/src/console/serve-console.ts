@@ -45,13 +45,15 @@ const IMMUTABLE = 'public, max-age=31536000, immutable';
  * carries the CSP above and helmet's other headers (nosniff, no referrer, same-origin
  * isolation); the API under /api keeps its own (Swagger UI at /api/docs needs inline scripts).
  */
-export function serveConsole(app: NestExpressApplication, dir = DEFAULT_CONSOLE_DIR): void {
+export function serveConsole(app: NestExpressApplication, options: { dir?: string; https: boolean }): void {
+  const dir = options.dir ?? DEFAULT_CONSOLE_DIR;
   const built = existsSync(join(dir, 'index.html'));
   if (!built) new Logger('Console').warn(`console not built (${dir} has no index.html): run npm run build`);
   const headers = helmet({
     contentSecurityPolicy: { useDefaults: false, directives: CONSOLE_CSP },
-    // TLS, and so HSTS, is the reverse proxy's business (docs/operators.md); on plain HTTP it is ignored anyway.
-    strictTransportSecurity: false,
+    // HSTS (RFC 6797) only when GridProof itself serves TLS (GP_API_TLS_CERT): 180 days, this
+    // host only. Behind a TLS proxy the proxy sets it; over plain HTTP browsers ignore it (§8.1).
+    strictTransportSecurity: options.https ? { maxAge: 15_552_000, includeSubDomains: false } : false,
     referrerPolicy: { policy: 'no-referrer' },
     // The same as frame-ancestors 'none', for browsers that predate CSP Level 2.
     frameguard: { action: 'deny' },
