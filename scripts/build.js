@@ -5,10 +5,13 @@
 // more removed. A process that is running from dist/ (npm start, a benchmark, the CLI) sees
 // either the old or the new version of a file, never a missing one. Concurrent builds each use
 // their own staging directory and produce the same files.
+// The crew console (apps/console) is a browser bundle: esbuild builds it into dist/console
+// (scripts/console-build.js), swc leaves it alone.
 'use strict';
 const { execFileSync } = require('node:child_process');
 const { mkdirSync, readdirSync, renameSync, rmSync, statSync, existsSync } = require('node:fs');
 const { join, relative, dirname } = require('node:path');
+const { buildConsole } = require('./console-build');
 
 const root = join(__dirname, '..');
 const SOURCES = ['apps', 'libs', 'firmware-sim', 'dashboards', 'bench'];
@@ -33,11 +36,13 @@ function removeEmptyDirs(dir) {
   if (dir !== dist && readdirSync(dir).length === 0) rmSync(dir, { recursive: true });
 }
 
-try {
-  execFileSync(join(root, 'node_modules', '.bin', 'swc'), [...SOURCES, '-d', staging, '--config-file', '.swcrc', '--copy-files', '--quiet'], {
-    cwd: root,
-    stdio: 'inherit',
-  });
+async function build() {
+  execFileSync(
+    join(root, 'node_modules', '.bin', 'swc'),
+    [...SOURCES, '-d', staging, '--config-file', '.swcrc', '--copy-files', '--quiet', '--ignore', 'apps/console/**'],
+    { cwd: root, stdio: 'inherit' },
+  );
+  await buildConsole(join(staging, 'console'));
   const built = new Set();
   for (const file of filesBelow(staging)) {
     const rel = relative(staging, file);
@@ -50,6 +55,11 @@ try {
     if (!built.has(relative(dist, file)) && statSync(file).isFile()) rmSync(file);
   }
   removeEmptyDirs(dist);
-} finally {
-  rmSync(staging, { recursive: true, force: true });
 }
+
+build()
+  .catch((err) => {
+    console.error(err.message ?? err);
+    process.exitCode = 1;
+  })
+  .finally(() => rmSync(staging, { recursive: true, force: true }));

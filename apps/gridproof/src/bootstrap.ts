@@ -8,6 +8,7 @@ import { CoreModuleOptions, openApiDocument, sqlStoreTarget } from '@gridproof/c
 import { DEVICE_TELEMETRY_ROUTE, rawTelemetryBody } from '@gridproof/broker';
 import { SqlStore } from '@gridproof/store';
 import { AppModule } from './app.module';
+import { serveConsole } from './console/serve-console';
 
 const LEVELS: LogLevel[] = ['error', 'warn', 'log', 'debug', 'verbose'];
 
@@ -22,7 +23,7 @@ export interface RunningGridProof {
  * Starts the whole service from a resolved config (influx.url set). Used by main.ts and by the
  * end-to-end tests, so the tests start the app exactly as a user does.
  */
-export async function startGridProof(options: CoreModuleOptions & { logger?: false }): Promise<RunningGridProof> {
+export async function startGridProof(options: CoreModuleOptions & { logger?: false; /** The built console (default dist/console). */ consoleDir?: string }): Promise<RunningGridProof> {
   const { config } = options;
   // The store is opened here, not inside Nest, so that every failed start closes it: an
   // embedded PGlite left open by a process that dies mid-start is what issue 13 lost.
@@ -49,6 +50,8 @@ export async function startGridProof(options: CoreModuleOptions & { logger?: fal
   // dropped, so its last will fired an offline alert) and then re-raise the signal, killing the
   // process before the local InfluxDB was stopped. close() runs every shutdown hook anyway.
   SwaggerModule.setup('api/docs', app, openApiDocument(app, openApiConfig()));
+  // The crew and operator console at / (apps/console), a client of the API above.
+  serveConsole(app, { dir: options.consoleDir, https: Boolean(config.api.tls) });
   try {
     await app.listen(config.api.port, config.host);
   } catch (err) {
@@ -60,7 +63,7 @@ export async function startGridProof(options: CoreModuleOptions & { logger?: fal
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.api.port;
   const apiUrl = `${config.api.tls ? 'https' : 'http'}://${config.host}:${port}`;
-  new Logger('GridProof').log(`API on ${apiUrl}/api (OpenAPI at ${apiUrl}/api/docs)`);
+  new Logger('GridProof').log(`Console on ${apiUrl}/, API on ${apiUrl}/api (OpenAPI at ${apiUrl}/api/docs)`);
   return {
     app,
     config,

@@ -139,4 +139,18 @@ describe('HTTPS ingest over TLS (GP_API_TLS_CERT, GP_API_TLS_KEY)', () => {
     const posted = await postTls('/api/devices/tls-inv-1/telemetry', JSON.stringify(message), `Basic ${Buffer.from(`tls-inv-1:${password}`).toString('base64')}`);
     expect(posted).toMatchObject({ status: 201, body: { accepted: true, device: 'tls-inv-1', seq: 0 } });
   });
+
+  it("tells browsers to keep to https for the console (HSTS, RFC 6797), not for the API's JSON", async () => {
+    const headersOf = (path: string) =>
+      new Promise<Record<string, unknown>>((resolve, reject) => {
+        const req = httpsRequest(`${app.running.apiUrl}${path}`, { ca }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.headers));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    expect((await headersOf('/'))['strict-transport-security']).toBe('max-age=15552000');
+    expect((await headersOf('/api/health'))['strict-transport-security']).toBeUndefined();
+  });
 });

@@ -185,6 +185,9 @@ describe('the OpenAPI document', () => {
     const telemetry = await call('get', `/api/devices/oa-inv-2/telemetry?from=${t0 - 1000}`, '/api/devices/{id}/telemetry');
     expect((telemetry.body.points as unknown[]).length).toBe(3);
     expect((await call('get', '/api/devices/oa-inv-2/telemetry?from=200&to=100', '/api/devices/{id}/telemetry')).status).toBe(400);
+    await call('get', `/api/devices/oa-inv-2/scores?from=${t0 - 1000}&detector=generic`, '/api/devices/{id}/scores');
+    expect((await call('get', '/api/devices/oa-inv-2/scores?detector=Not!', '/api/devices/{id}/scores')).status).toBe(400);
+    await call('get', '/api/me', '/api/me');
 
     const proof = await waitFor('an anchored proof', async () => {
       const res = await app.api('/api/proofs?device=oa-inv-2&seq=0');

@@ -215,7 +215,11 @@ describe('AlertsModule (real HTTP and SMTP receivers)', () => {
       severity: 'critical',
       labels: { alertname: 'ConnectorOverTemp', device: 'evc-1', site: 'north-1', type: 'ev-charger', family: 'charging', kind: 'connector_overtemp' },
       recommendedAction: expect.stringMatching(/connector/),
-      links: { dashboard: 'http://localhost:3001/d/gridproof-device?var-device=evc-1', api: expect.stringMatching(/\/api\/alerts\/[0-9a-f-]{36}$/) },
+      links: {
+        dashboard: 'http://localhost:3001/d/gridproof-device?var-device=evc-1',
+        api: expect.stringMatching(/\/api\/alerts\/[0-9a-f-]{36}$/),
+        console: expect.stringMatching(/\/#\/alerts\/[0-9a-f-]{36}$/),
+      },
     });
     const [fan] = http.to('/crew', ['device', 'inv-7'])[0].body.alerts as Array<Record<string, unknown>>;
     expect(fan).toMatchObject({ labels: { alertname: 'PredictedFailure', kind: 'inverter_fan' }, timeToFailureMs: 3 * 86_400_000, evidence: { modelVersion: 'pv-inverter@3' } });
@@ -347,19 +351,41 @@ describe('AlertsModule (real HTTP and SMTP receivers)', () => {
     expect(all.map((a) => a.id)).toEqual(expect.arrayContaining([north.id, south.id]));
   });
 
-  it('lets a crew key acknowledge but not create silences, while an operator key can', async () => {
+  it('lets an operator silence anything and a crew only its own sites (a site="…" matcher), never an auditor', async () => {
     const body = { matchers: ['site="north-9"'], duration: '1h', comment: 'feeder works' };
-    await api().post('/api/silences').set('authorization', `Bearer ${keys.crew}`).send(body).expect(403);
     await api().post('/api/silences').set('authorization', `Bearer ${keys.auditor}`).send(body).expect(403);
     await api().post('/api/silences').send(body).expect(401);
     const created = await api().post('/api/silences').set('authorization', `Bearer ${keys.operator}`).send(body).expect(201);
     expect(created.body).toMatchObject({ createdBy: 'op-olga', comment: 'feeder works', matchers: [{ name: 'site', op: '=', value: 'north-9' }] });
-    await api().delete(`/api/silences/${created.body.id}`).set('authorization', `Bearer ${keys.crew}`).expect(403);
     await api()
       .post('/api/silences')
       .set('authorization', `Bearer ${keys.operator}`)
       .send({ matchers: ['site=~".*"'], duration: '1h', comment: 'everything' })
       .expect(400);
+
+    // A crew silence must be pinned to a site: without site="…" it could mute the whole fleet.
+    const fleetWide = await api().post('/api/silences').set('authorization', `Bearer ${keys.crew}`).send({ matchers: ['alertname="DeviceOffline"'], duration: '1h', comment: 'x' }).expect(403);
+    expect(fleetWide.body.message).toMatch(/site=/);
+    await api().post('/api/silences').set('authorization', `Bearer ${keys.crew}`).send({ matchers: ['site=~"north-.*"'], duration: '1h', comment: 'x' }).expect(403);
+
+    const scoped = (await app.get(ApiKeys).create({ name: 'crew-west', role: 'crew', sites: ['scope-west'] })).key;
+    const as = (req: ReturnType<ReturnType<typeof api>['get']>) => req.set('authorization', `Bearer ${scoped}`);
+    const foreign = await as(api().post('/api/silences')).send(body).expect(403);
+    expect(foreign.body.message).toMatch(/north-9/);
+    // Two site matchers: both must be the crew's own.
+    await as(api().post('/api/silences')).send({ matchers: ['site="scope-west"', 'site="north-9"'], duration: '1h', comment: 'x' }).expect(403);
+    const own = await as(api().post('/api/silences'))
+      .send({ matchers: ['site="scope-west"', 'device="evc-w1"'], duration: '2h', comment: 'connector swap' })
+      .expect(201);
+    expect(own.body).toMatchObject({ createdBy: 'crew-west' });
+
+    // It lists the silences that reach its site (its own), not another site's.
+    const listed = ((await as(api().get('/api/silences')).expect(200)).body as Array<{ id: string }>).map((x) => x.id);
+    expect(listed).toContain(own.body.id);
+    expect(listed).not.toContain(created.body.id);
+    // It may expire its own site's silence, not another site's.
+    await as(api().delete(`/api/silences/${created.body.id}`)).expect(403);
+    await as(api().delete(`/api/silences/${own.body.id}`)).expect(200);
   });
 
   it('holds back notifications for silenced alerts until the silence is expired', async () => {

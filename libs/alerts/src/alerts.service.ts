@@ -95,6 +95,7 @@ export class AlertsService implements OnModuleInit, OnApplicationShutdown {
       clock: this.clock,
       links: (id, labels) => ({
         api: `${apiBase}/api/alerts/${id}`,
+        console: `${apiBase}/#/alerts/${encodeURIComponent(id)}`,
         ...(labels.device ? { dashboard: `${grafana}/d/gridproof-device?var-device=${encodeURIComponent(labels.device)}` } : {}),
       }),
       onChange: (alert, type) => this.onChange(alert, type),

@@ -38,6 +38,26 @@ describe(InfluxTelemetryStore.name, () => {
     });
   });
 
+  describe('anomalyScores', () => {
+    it("returns one device's scores in the window, oldest first, of every detector or of the one asked for", async () => {
+      const t0 = Math.floor(Date.now() / 1_000) * 1_000 - 1_800_000;
+      const score = (device: string, detector: string, ts: number, value: number) =>
+        `anomaly,detector=${detector},device=${device},family=energy,site=s1,type=pv-inverter score=${value},threshold=0.9,is_anomaly=${value > 0.9 ? 1 : 0},top_metric="heatsink_temp_c",model_version="v1" ${ts}`;
+      await store.writeLines(
+        [score('inv-score', 'generic', t0 + 2_000, 0.95), score('inv-score', 'generic', t0, 0.2), score('inv-score', 'multivariate', t0 + 1_000, 0.4), score('inv-other', 'generic', t0, 0.99), score('inv-score', 'generic', t0 + 60_000, 0.1)].join('\n'),
+      );
+      const all = await store.anomalyScores({ deviceId: 'inv-score', from: t0, to: t0 + 60_000 });
+      expect(all.map((p) => [p.ts - t0, p.detector, p.score])).toEqual([
+        [0, 'generic', 0.2],
+        [1_000, 'multivariate', 0.4],
+        [2_000, 'generic', 0.95],
+      ]);
+      expect(all[2]).toMatchObject({ threshold: 0.9, isAnomaly: true });
+      const generic = await store.anomalyScores({ deviceId: 'inv-score', from: t0, to: t0 + 60_001, detector: 'generic' });
+      expect(generic.map((p) => p.score)).toEqual([0.2, 0.95, 0.1]);
+    });
+  });
+
   describe('ensureSchema', () => {
     it('makes the configured retention the default policy and adds the rollup policy', async () => {
       const policies = await store.influx.showRetentionPolicies();

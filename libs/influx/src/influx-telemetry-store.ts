@@ -46,6 +46,15 @@ export interface TelemetryPoint {
   readings: Record<string, number | string>;
 }
 
+/** One anomaly score the detectors wrote (measurement `anomaly`; anomalyScores). */
+export interface ScorePoint {
+  ts: number;
+  detector: string;
+  score: number;
+  threshold: number;
+  isAnomaly: boolean;
+}
+
 /** One stored reading with its device's tags (recentReadings). */
 export interface RecentReading {
   device: string;
@@ -248,6 +257,30 @@ export class InfluxTelemetryStore implements LineSink {
       }
     }
     return out.sort((a, b) => a.ts - b.ts).slice(0, limit);
+  }
+
+  /**
+   * A device's anomaly scores in [from, to), oldest first, optionally of one detector: the score
+   * series an alert's evidence chart draws next to the metric (one point per device, detector
+   * and minute by default, GP_DETECT_SCORE_INTERVAL_MS).
+   */
+  async anomalyScores(query: { deviceId: string; from: number; to: number; detector?: string; limit?: number }): Promise<ScorePoint[]> {
+    if (!DEVICE_ID_PATTERN.test(query.deviceId)) throw new Error(`invalid device id ${JSON.stringify(query.deviceId)}`);
+    const limit = Math.max(1, Math.min(query.limit ?? 10_000, 100_000));
+    const sql =
+      `SELECT "score", "threshold", "is_anomaly", "detector" FROM ${escape.quoted(MEASUREMENTS.anomaly)} WHERE "device" = ${escape.stringLit(query.deviceId)} ` +
+      (query.detector ? `AND "detector" = ${escape.stringLit(query.detector)} ` : '') +
+      `AND time >= ${Math.trunc(query.from)}ms AND time < ${Math.trunc(query.to)}ms ORDER BY time ASC LIMIT ${limit}`;
+    const rows = await this.influx.query<Record<string, unknown>>(sql);
+    return rows
+      .filter((row) => typeof row.score === 'number')
+      .map((row) => ({
+        ts: (row.time as Date).getTime(),
+        detector: String(row.detector ?? ''),
+        score: row.score as number,
+        threshold: Number(row.threshold),
+        isAnomaly: Number(row.is_anomaly) === 1,
+      }));
   }
 
   /**

@@ -6,6 +6,7 @@ import { ApiKeyGuard } from './auth/api-key.guard';
 import { DeviceRegistry } from './devices/device-registry.service';
 import { ApiKeysController } from './http/api-keys.controller';
 import { DevicesController } from './http/devices.controller';
+import { MeController } from './http/me.controller';
 import { REGISTRY_MIGRATIONS } from './sql/registry.migrations';
 
 /** Resolved once the registry's tables exist; both services wait for it. */
@@ -17,7 +18,7 @@ const REGISTRY_SCHEMA = 'GP_REGISTRY_SCHEMA';
  * The migrations run in a provider factory, so no service is handed out before its tables exist.
  */
 @Module({
-  controllers: [DevicesController, ApiKeysController],
+  controllers: [DevicesController, ApiKeysController, MeController],
   providers: [
     { provide: REGISTRY_SCHEMA, useFactory: (store: SqlStore) => store.migrate(REGISTRY_MIGRATIONS), inject: [SqlStore] },
     {

@@ -21,7 +21,8 @@ export interface E2eApp {
   /** A JSON call to the API with the admin key unless `key` says otherwise (null: no key). */
   api<T = Record<string, unknown>>(path: string, init?: RequestInit, key?: string | null): Promise<{ status: number; body: T }>;
   createKey(role: Role): Promise<string>;
-  provision(id: string, type: DeviceType): Promise<E2eDevice>;
+  /** Provisions over REST (at site-e2e unless `site` says otherwise) and connects it over MQTT. */
+  provision(id: string, type: DeviceType, site?: string): Promise<E2eDevice>;
   close(): Promise<void>;
 }
 
@@ -33,7 +34,7 @@ export interface E2eDevice {
   publish(seq: number, ts: number, readings: Record<string, number | string>): Promise<void>;
 }
 
-export async function startE2eApp(env: Record<string, string> = {}): Promise<E2eApp> {
+export async function startE2eApp(env: Record<string, string> = {}, options: { consoleDir?: string } = {}): Promise<E2eApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'gp-e2e-'));
   const database = uniqueName('e2e');
   const config = loadConfig({
@@ -49,7 +50,7 @@ export async function startE2eApp(env: Record<string, string> = {}): Promise<E2e
     GP_ANCHOR_SETTLE_MS: '300',
     ...env,
   });
-  const running = await startGridProof({ config, logger: false });
+  const running = await startGridProof({ config, logger: false, consoleDir: options.consoleDir });
   const adminKey = (await running.app.get(ApiKeys).ensureFirstAdminKey())!.key;
   const clients: MqttClient[] = [];
 
@@ -73,11 +74,11 @@ export async function startE2eApp(env: Record<string, string> = {}): Promise<E2e
       if (res.status !== 201) throw new Error(`creating a ${role} key: HTTP ${res.status}`);
       return res.body.key;
     },
-    async provision(id, type) {
+    async provision(id, type, site = 'site-e2e') {
       const keys = generateDeviceKeyPair();
       const created = await api<{ credentials: { username: string; password: string; clientId: string } }>('/api/devices', {
         method: 'POST',
-        body: JSON.stringify({ id, type, site: { id: 'site-e2e', lat: 52.1, lon: 5.1 }, publicKey: keys.publicKey }),
+        body: JSON.stringify({ id, type, site: { id: site, lat: 52.1, lon: 5.1 }, publicKey: keys.publicKey }),
       });
       if (created.status !== 201) throw new Error(`provisioning ${id}: HTTP ${created.status} ${JSON.stringify(created.body)}`);
       const { credentials } = created.body;

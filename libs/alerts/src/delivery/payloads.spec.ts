@@ -13,7 +13,7 @@ const alert = (over: Partial<Alert>): Alert => ({
   evidence: {},
   timeToFailureMs: null,
   recommendedAction: 'inspect the connector',
-  links: { api: 'http://127.0.0.1:3000/api/alerts/a1', dashboard: 'http://grafana.example/d/device?var-device=evc-1&x=<1>' },
+  links: { api: 'http://127.0.0.1:3000/api/alerts/a1', console: 'http://127.0.0.1:3000/#/alerts/a1', dashboard: 'http://grafana.example/d/device?var-device=evc-1&x=<1>' },
   startsAt: 0,
   updatedAt: 0,
   endsAt: null,
@@ -39,6 +39,12 @@ describe(emailContent.name, () => {
     expect(html).toContain('<a href="http://grafana.example/d/device?var-device=evc-1&amp;x=&lt;1&gt;">');
     expect(html).not.toContain('<1>');
     expect(text).toContain('Alert: http://127.0.0.1:3000/api/alerts/a1');
+  });
+
+  it('links the alert in the console first, which a browser can open without a key header', () => {
+    const { html, text } = emailContent(notification([alert({})]));
+    expect(html).toContain('Console: <a href="http://127.0.0.1:3000/#/alerts/a1">');
+    expect(text.indexOf('Console: http://127.0.0.1:3000/#/alerts/a1')).toBeLessThan(text.indexOf('Alert: '));
   });
 
   it('says RESOLVED for a resolved group', () => {

@@ -63,6 +63,8 @@ export function alertLines(a: Alert): string[] {
     `Action: ${a.recommendedAction}`,
   ];
   if (a.timeToFailureMs !== null && a.state !== 'resolved') lines.push(`Predicted time to failure: ${formatDuration(a.timeToFailureMs)}`);
+  // The console first: a person can open it in a browser (the API link wants a key header).
+  if (a.links.console) lines.push(`Console: ${a.links.console}`);
   if (a.links.dashboard) lines.push(`Dashboard: ${a.links.dashboard}`);
   lines.push(`Alert: ${a.links.api}`);
   return lines;
@@ -102,7 +104,7 @@ export function emailContent(n: Notification): { subject: string; text: string; 
     .map((a) => {
       const [head, ...rest] = alertLines(a);
       const body = rest.map((line) => {
-        const m = /^(Dashboard|Alert): (https?:\/\/\S+)$/.exec(line);
+        const m = /^(Console|Dashboard|Alert): (https?:\/\/\S+)$/.exec(line);
         return m ? link(m[1], m[2]) : esc(line);
       });
       return `<h3>${esc(head)}</h3><p>${body.join('<br>')}</p>`;

@@ -46,7 +46,7 @@ export const alertSchema = z.object({
   evidence: evidenceSchema,
   timeToFailureMs: orNull(z.number(), 'predicted time to failure (ms), for maintenance alerts'),
   recommendedAction: z.string(),
-  links: z.object({ dashboard: z.string().optional(), api: z.string() }),
+  links: z.object({ dashboard: z.string().optional(), console: z.string().optional().describe('the alert in the crew console (/#/alerts/<id>)'), api: z.string() }),
   startsAt: ms('first fired'),
   updatedAt: ms('last change'),
   endsAt: ms('resolved').nullable(),

@@ -5,6 +5,7 @@ import { ApiErrors } from '@gridproof/core';
 import { ApiCaller, Caller, parsePathId, Roles } from '@gridproof/registry';
 import { AlertsService } from '../alerts.service';
 import { CreateSilenceBody, SilenceDto } from './alerts.dto';
+import { assertMaySilence, silenceReachesSites } from './silence-scope';
 
 @ApiTags('alerts')
 @ApiBearerAuth()
@@ -15,27 +16,34 @@ export class SilencesController {
 
   @Get()
   @Roles('operator', 'crew', 'auditor')
-  @ApiOperation({ summary: 'Silences and maintenance windows, newest first (expired ones included)' })
+  @ApiOperation({ summary: 'Silences and maintenance windows, newest first (expired ones included); a site-scoped key gets those that can reach its sites' })
   @ZodResponse({ status: 200, type: [SilenceDto] })
-  list() {
-    return this.alerts.silences();
+  async list(@Caller() caller: ApiCaller) {
+    const silences = await this.alerts.silences();
+    return caller?.sites ? silences.filter((s) => silenceReachesSites(s.matchers, caller.sites!)) : silences;
   }
 
   @Post()
-  @Roles('operator')
-  @ApiOperation({ summary: 'Create a silence or recurring maintenance window (label matchers, start/end, comment)' })
+  @Roles('operator', 'crew')
+  @ApiOperation({ summary: 'Create a silence or recurring maintenance window (label matchers, start/end, comment); a crew\'s needs site="<one of its sites>"' })
   @ZodResponse({ status: 201, type: SilenceDto })
   @ApiErrors(400)
   create(@Body() body: CreateSilenceBody, @Caller() caller: ApiCaller) {
+    assertMaySilence(caller, body.matchers);
     return this.alerts.createSilence(body, caller.name);
   }
 
   @Delete(':id')
-  @Roles('operator')
-  @ApiOperation({ summary: 'Expire a silence now' })
+  @Roles('operator', 'crew')
+  @ApiOperation({ summary: 'Expire a silence now (a crew: one pinned to its sites)' })
   @ZodResponse({ status: 200, type: SilenceDto })
   @ApiErrors(400, 404)
-  expire(@Param('id') id: string) {
-    return this.alerts.expireSilence(parsePathId(id));
+  async expire(@Param('id') id: string, @Caller() caller: ApiCaller) {
+    const silenceId = parsePathId(id);
+    if (caller.role === 'crew') {
+      const existing = (await this.alerts.silences()).find((s) => s.id === silenceId);
+      if (existing) assertMaySilence(caller, existing.matchers);
+    }
+    return this.alerts.expireSilence(silenceId);
   }
 }

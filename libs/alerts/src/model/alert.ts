@@ -25,6 +25,9 @@ export interface Evidence {
 
 export interface AlertLinks {
   dashboard?: string;
+  /** The alert in the crew console (`/#/alerts/<id>`); alerts raised before the console have none. */
+  console?: string;
+  /** The alert's JSON (needs an API key in the Authorization header, so a browser gets 401). */
   api: string;
 }
 

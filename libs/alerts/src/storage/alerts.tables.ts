@@ -21,7 +21,7 @@ export const alertsTable = pgTable(
     evidence: jsonb('evidence').$type<Evidence>().notNull(),
     timeToFailureMs: bigint('time_to_failure_ms', { mode: 'number' }),
     recommendedAction: text('recommended_action').notNull(),
-    links: jsonb('links').$type<{ dashboard?: string; api: string }>().notNull(),
+    links: jsonb('links').$type<{ dashboard?: string; console?: string; api: string }>().notNull(),
     startsAt: ts('starts_at').notNull(),
     updatedAt: ts('updated_at').notNull(),
     endsAt: ts('ends_at'),

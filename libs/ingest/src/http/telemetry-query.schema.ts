@@ -20,3 +20,18 @@ export const telemetryQuerySchema = z
     return { ...q, to, from: q.from ?? to - 3_600_000 };
   })
   .refine((q) => q.from < q.to, 'from must be before to');
+
+/** Query of GET /api/devices/:id/scores. */
+export const scoresQuerySchema = z
+  .object({
+    from: instant.optional(),
+    to: instant.optional(),
+    detector: z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, 'a detector name such as generic or multivariate').optional(),
+    limit: z.coerce.number().int().min(1).max(100_000).optional(),
+  })
+  .strict()
+  .transform((q) => {
+    const to = q.to ?? Date.now();
+    return { ...q, to, from: q.from ?? to - 3_600_000 };
+  })
+  .refine((q) => q.from < q.to, 'from must be before to');

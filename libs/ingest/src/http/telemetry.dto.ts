@@ -1,7 +1,7 @@
 import { createZodDto } from 'nestjs-zod';
 import { z } from 'zod';
 import { FAMILIES } from '@gridproof/telemetry';
-import { telemetryQuerySchema } from './telemetry-query.schema';
+import { scoresQuerySchema, telemetryQuerySchema } from './telemetry-query.schema';
 import { orNull } from '@gridproof/core';
 
 /** GET /api/devices/:id/telemetry as zod DTOs (validated query; documented answer, checked at compile time). */
@@ -25,3 +25,16 @@ const telemetrySchema = z.object({
   ),
 });
 export class DeviceTelemetryDto extends createZodDto(telemetrySchema) {}
+
+/** GET /api/devices/:id/scores: the anomaly measurement's points of one device. */
+export class ScoresQuery extends createZodDto(scoresQuerySchema) {}
+
+const scorePointSchema = z.object({
+  ts: z.number().describe('device time of the scored reading (Unix ms)'),
+  detector: z.string().describe('generic, multivariate, autoencoder or maintenance'),
+  score: z.number(),
+  threshold: z.number().describe('the detector threshold on the score scale'),
+  isAnomaly: z.boolean(),
+});
+export class ScorePointDto extends createZodDto(scorePointSchema) {}
+

@@ -97,6 +97,16 @@ describe.each(SQL_STORES)(`${ApiKeyGuard.name} and the registry API on %s`, (sto
       expect((await call('POST', '/api/keys', { key: api.adminKey, body: { name: 'x', role: 'operator', sites: ['scoped-north'] } })).status).toBe(400);
     });
 
+    it("tells a key's holder its name, role and sites at /api/me, never the key", async () => {
+      const created = await call('POST', '/api/keys', { key: api.adminKey, body: { name: 'me crew', role: 'crew', sites: ['scoped-east'] } });
+      const key = created.body?.key as string;
+      const me = await call('GET', '/api/me', { key });
+      expect(me.status).toBe(200);
+      expect(me.body).toEqual({ name: 'me crew', role: 'crew', sites: ['scoped-east'] });
+      expect((await call('GET', '/api/me', { key: keys.operator })).body).toMatchObject({ role: 'operator', sites: null });
+      expect((await call('GET', '/api/me')).status).toBe(401);
+    });
+
     it('lets crews and auditors read devices but change nothing', async () => {
       const device = newDevice();
       await call('POST', '/api/devices', { key: api.adminKey, body: device });
