@@ -216,7 +216,7 @@ describe('AlertsModule (real HTTP and SMTP receivers)', () => {
       labels: { alertname: 'ConnectorOverTemp', device: 'evc-1', site: 'north-1', type: 'ev-charger', family: 'charging', kind: 'connector_overtemp' },
       recommendedAction: expect.stringMatching(/connector/),
       links: {
-        dashboard: 'http://localhost:3001/d/gridproof-device?var-device=evc-1',
+        dashboard: 'http://localhost:3001/d/gridproof-device-ev-charger?var-device=evc-1',
         api: expect.stringMatching(/\/api\/alerts\/[0-9a-f-]{36}$/),
         console: expect.stringMatching(/\/#\/alerts\/[0-9a-f-]{36}$/),
       },

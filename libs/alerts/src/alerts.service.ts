@@ -5,6 +5,7 @@ import { PipelineEvents } from '@gridproof/events';
 import { InfluxTelemetryStore } from '@gridproof/influx';
 import { Registry } from '@gridproof/metrics';
 import { SqlStore } from '@gridproof/store';
+import { isDeviceType } from '@gridproof/telemetry';
 import { GP_CONFIG } from '@gridproof/core';
 import type { AlertsConfig } from './config/alerts-config';
 import { AlertsMetrics } from './alerts.metrics';
@@ -96,7 +97,8 @@ export class AlertsService implements OnModuleInit, OnApplicationShutdown {
       links: (id, labels) => ({
         api: `${apiBase}/api/alerts/${id}`,
         console: `${apiBase}/#/alerts/${encodeURIComponent(id)}`,
-        ...(labels.device ? { dashboard: `${grafana}/d/gridproof-device?var-device=${encodeURIComponent(labels.device)}` } : {}),
+        // The device's own drill-down (one Grafana board per device type), else the generic one.
+        ...(labels.device ? { dashboard: `${grafana}/d/gridproof-device${isDeviceType(labels.type) ? `-${labels.type}` : ''}?var-device=${encodeURIComponent(labels.device)}` } : {}),
       }),
       onChange: (alert, type) => this.onChange(alert, type),
       onError: (what, err) => {
