@@ -1,0 +1,25 @@
+// @gridproof/rewards: the contribution ledger (issue #17). Pure computation: no Nest, no I/O.
+export { DAY_MS, DEFAULT_SLOT_MS, epochAt, epochOf, slotOf, slotsPerEpoch } from './epoch';
+export type { Epoch } from './epoch';
+export { rewardRule, rewardRuleSchema, ruleHash } from './rule';
+export type { RewardRule } from './rule';
+export { GENESIS_STATE } from './ledger/ledger-input';
+export type { EpochInput, LedgerDevice, LedgerState, LogHead, RewardDomain, SignatureCheck } from './ledger/ledger-input';
+export { ledgerDeviceOf } from './ledger/device-snapshot';
+export { computeEpoch, LedgerInputError } from './ledger/epoch-ledger';
+export type { DeviceReward, EpochResult } from './ledger/epoch-ledger';
+export { verifyEpoch } from './ledger/verify-epoch';
+export type { EpochVerification } from './ledger/verify-epoch';
+export { devicesHash, LEDGER_CODE_VERSION, MANIFEST_FORMAT, stateHash } from './ledger/manifest';
+export type { EpochManifest } from './ledger/manifest';
+export { deviceContribution, HOLD_CODES, QUALITY_PENALTY } from './contribution/device-contribution';
+export type { DeviceContribution, Hold, HoldCode, QualityFacts } from './contribution/device-contribution';
+export { INVALID_READING_CODES } from './contribution/reading-checks';
+export type { InvalidReadingCode } from './contribution/reading-checks';
+export { energyCounterOf } from './contribution/energy-counters';
+export { clearSkyMaxWh, clearSkyWhPerKw } from './contribution/clear-sky';
+export { splitExactly } from './split/exact-split';
+export { contributionLeaf, contributionLeafHash, contributionProof, contributionRoot } from './trees/contribution-tree';
+export type { ContributionLeaf } from './trees/contribution-tree';
+export { EMPTY_REWARD_ROOT, REWARD_LEAF_ENCODING, rewardLeaf, rewardTree } from './trees/reward-tree';
+export type { RewardLeaf } from './trees/reward-tree';
