@@ -1,7 +1,7 @@
 // @gridproof/rewards: the contribution ledger (issue #17). Pure computation: no Nest, no I/O.
 export { DAY_MS, DEFAULT_SLOT_MS, epochAt, epochOf, slotOf, slotsPerEpoch } from './epoch';
 export type { Epoch } from './epoch';
-export { rewardRule, rewardRuleSchema, ruleHash } from './rule';
+export { rewardRule, rewardRuleFromConfig, rewardRuleSchema, ruleHash } from './rule';
 export type { RewardRule } from './rule';
 export { GENESIS_STATE } from './ledger/ledger-input';
 export type { EpochInput, LedgerDevice, LedgerState, LogHead, RewardDomain, SignatureCheck } from './ledger/ledger-input';

@@ -65,3 +65,8 @@ export function rewardRule(partial: unknown = {}): RewardRule {
 export function ruleHash(rule: RewardRule): string {
   return createHash('sha256').update(jcs(rule)).digest('hex');
 }
+
+/** The rule from the service's configuration (GP_REWARDS_*), other parameters at their defaults. */
+export function rewardRuleFromConfig(rewards: { epochMs: number; slotMs: number; poolPerEpoch: string }): RewardRule {
+  return rewardRule({ epochMs: rewards.epochMs, slotMs: rewards.slotMs, poolPerEpoch: rewards.poolPerEpoch });
+}

@@ -1,7 +1,8 @@
 import { StandardMerkleTree } from '@openzeppelin/merkle-tree';
 import type { IngestRecord } from '@gridproof/telemetry';
 import { epochAt } from '../epoch';
-import { rewardRule } from '../rule';
+import { loadConfig } from '@gridproof/config';
+import { rewardRule, rewardRuleFromConfig, ruleHash } from '../rule';
 import { EMPTY_REWARD_ROOT, REWARD_LEAF_ENCODING } from '../trees/reward-tree';
 import { pvPowerW, SyntheticDevice, syntheticDevice, syntheticSeries } from '../testing/synthetic-records';
 import { computeEpoch } from './epoch-ledger';
@@ -192,5 +193,15 @@ describe('computeEpoch', () => {
     const hold = contributionOf(result, 'pv-loud').holds[0];
     expect(hold).toMatchObject({ code: 'pv_above_peers', evidence: { peers: 3, site: 'site-berlin' } });
     expect(peers.every((p) => contributionOf(result, p.d.device.id).holds.length === 0)).toBe(true);
+  });
+});
+
+describe('rewardRuleFromConfig', () => {
+  it('takes the epoch, slot and pool from GP_REWARDS_* and hashes the rule it makes', () => {
+    const config = loadConfig({ GP_REWARDS_EPOCH_MS: '3600000', GP_REWARDS_SLOT_MS: '60000', GP_REWARDS_POOL: '42' });
+    const r = rewardRuleFromConfig(config.rewards);
+    expect(r).toMatchObject({ epochMs: 3_600_000, slotMs: 60_000, poolPerEpoch: '42' });
+    expect(ruleHash(r)).not.toBe(ruleHash(rewardRule()));
+    expect(() => rewardRule({ epochMs: 3_600_000, slotMs: 7_000 })).toThrow(/whole number of slots/);
   });
 });
