@@ -1,4 +1,5 @@
-import { compareRecords, merkleRoot, recordLeaf } from '@gridproof/anchor';
+import { createHash } from 'node:crypto';
+import { compareRecords } from '@gridproof/anchor';
 import { CATALOGUE, IngestRecord } from '@gridproof/telemetry';
 import { Epoch, slotsPerEpoch } from '../epoch';
 import type { LedgerDevice, SignatureCheck } from '../ledger/ledger-input';
@@ -46,8 +47,14 @@ export interface DeviceContribution {
   /** Conditions seen (sorted): invalid-reading codes, counter_reset, gap_energy_unpaid, stuck, below_min_*. */
   flags: string[];
   holds: Hold[];
-  /** RFC 6962 root over this device's records of the input (hex): binds the figures to the log. */
-  readingsRoot: string;
+  /**
+   * SHA-256 (hex) over the device's well-formed input records in the log's leaf order, each as
+   * the line `ts,seq,rx,sig\n` (sig "null" when absent): names exactly which stored readings the
+   * figures come from. The signature stands for the signed content (device, ts, seq, readings):
+   * a verifier re-checks it (`verify` mode), so a changed reading fails there. Hashing each
+   * record's full RFC 8785 bytes instead cost half the epoch's time and binds nothing more.
+   */
+  readingsDigest: string;
 }
 
 /** Quality penalties, in bps (docs/owners.md § Data quality). */
@@ -79,14 +86,17 @@ export function deviceContribution(device: LedgerDevice, records: readonly Inges
 
   const counter = energyCounterOf(device.type);
   const metrics = CATALOGUE[device.type].metrics;
-  const plain = Object.keys(metrics).filter((n) => !(metrics[n].kind === 'number' && metrics[n].cumulative));
+  // Stuck readings: the numeric, non-cumulative metrics (at least two of them, one non-zero)
+  // repeated exactly. Enum states (a charger's "Charging") legitimately repeat; noisy analogue
+  // values do not, unless the sensor or the firmware froze or old payloads are being re-signed.
+  const plain = Object.keys(metrics).filter((n) => metrics[n].kind === 'number' && !(metrics[n] as { cumulative?: boolean }).cumulative);
   const slotsSeen = new Uint8Array(expected);
   let wh = 0;
   let lastSeq = -Infinity;
   let lastTs = -Infinity;
   let counterWh: number | null = null;
   let counterTs = 0;
-  let previousShape = '';
+  const previous: unknown[] = new Array(plain.length).fill(undefined);
   let run = 0;
   let stuck = 0;
   let resets = 0;
@@ -135,16 +145,20 @@ export function deviceContribution(device: LedgerDevice, records: readonly Inges
     }
 
     if (counts) {
-      let shape = '';
+      let same = true;
       let nonZero = false;
-      for (const n of plain) {
-        const v = r.readings[n];
-        if (v !== undefined && v !== 0) nonZero = true;
-        shape += `${v === undefined ? '' : String(v)}|`;
+      let present = 0;
+      for (let i = 0; i < plain.length; i++) {
+        const v = r.readings[plain[i]];
+        if (v !== undefined) {
+          present++;
+          if (v !== 0) nonZero = true;
+        }
+        if (v !== previous[i]) same = false;
+        previous[i] = v;
       }
-      run = shape === previousShape && nonZero ? run + 1 : 1;
+      run = same && nonZero && present >= 2 ? run + 1 : 1;
       if (run >= rule.stuckRun) stuck += run === rule.stuckRun ? rule.stuckRun - 1 : 1;
-      previousShape = shape;
     }
   }
   if (stuck) flags.add('stuck');
@@ -181,7 +195,10 @@ export function deviceContribution(device: LedgerDevice, records: readonly Inges
     }
   }
 
-  const leaves = records.filter((r) => isWellFormed(r, device.id)).sort(compareRecords).map(recordLeaf);
+  const inLogOrder = wellFormed.slice().sort(compareRecords);
+  let lines = '';
+  for (const r of inLogOrder) lines += `${r.ts},${r.seq},${r.rx},${r.sig}\n`;
+  const digest = createHash('sha256').update(lines, 'utf8');
   return {
     device: device.id,
     type: device.type,
@@ -194,6 +211,6 @@ export function deviceContribution(device: LedgerDevice, records: readonly Inges
     quality: { readings: inEpoch, invalid, stuck, gapEpisodes, counterResets: resets, unpaidGapWh },
     flags: [...flags].sort(),
     holds,
-    readingsRoot: merkleRoot(leaves).toString('hex'),
+    readingsDigest: digest.digest('hex'),
   };
 }

@@ -186,6 +186,30 @@ describe('computeEpoch', () => {
     expect(() => computeEpoch(input(parts, first.state, DAY + 2), rule)).toThrow(/compute epochs in order/);
   });
 
+  it('scores data quality from stuck readings, replayed sequence numbers and a clock running ahead', () => {
+    const clean = pv('pv-clean', 10_000, 0.7, { extra: (t) => ({ heatsink_temp_c: 30 + ((t / FIVE_MIN) % 17) / 10, ambient_temp_c: 20 + ((t / FIVE_MIN) % 5) / 10 }) });
+    // Frozen analogue values for the last 40 readings of the day (an hour's worth would already show).
+    const frozenFrom = epoch.endMs - 40 * FIVE_MIN;
+    const frozen = pv('pv-frozen', 10_000, 0.7, { extra: (t) => (t >= frozenFrom ? { heatsink_temp_c: 31.2, ambient_temp_c: 20.1 } : { heatsink_temp_c: 30 + ((t / FIVE_MIN) % 17) / 10, ambient_temp_c: 20 + ((t / FIVE_MIN) % 5) / 10 }) });
+    const skewed = pv('pv-skewed', 10_000, 0.7);
+    // Ten readings stamped 10 minutes ahead of their receipt, and one replayed sequence number.
+    skewed.records = skewed.records.map((r, i) => (i >= 100 && i < 110 ? { ...r, rx: r.ts - 600_000 } : r));
+    skewed.records.push({ ...skewed.records[200], rx: skewed.records[200].rx + 5_000 });
+    const result = computeEpoch(input([clean, frozen, skewed]), rule, 'verify');
+    const c = contributionOf(result, 'pv-clean');
+    const f = contributionOf(result, 'pv-frozen');
+    const s = contributionOf(result, 'pv-skewed');
+    expect(c.qualityBps).toBe(10_000);
+    expect(f.flags).toContain('stuck');
+    expect(f.quality.stuck).toBe(39);
+    expect(f.qualityBps).toBe(10_000 - Math.floor((2 * 10_000 * 39) / 288));
+    expect(s.quality.invalid).toMatchObject({ clock_ahead: 10, sequence: 1, bad_signature: 0 });
+    // A reading that does not count leaves its slot empty: ten slots in one run.
+    expect(s.slots.valid).toBe(278);
+    expect(s.quality.gapEpisodes).toBe(1);
+    expect(s.qualityBps).toBe(10_000 - Math.floor((2 * 10_000 * 11) / 289) - 100);
+  });
+
   it('holds a PV device far above its same-site peers', () => {
     const peers = [1, 2, 3].map((i) => pv(`pv-peer-${i}`, 10_000, 0.3));
     const loud = pv('pv-loud', 10_000, 0.95); // under the clear-sky bound, but three times its neighbours

@@ -7,7 +7,7 @@ import type { DeviceContribution } from '../contribution/device-contribution';
  * units), each the RFC 6962 leaf hash SHA-256(0x00 ‖ JCS(leaf)) of the RFC 8785 canonical JSON
  * below; the root is RFC 6962 §2.1's Merkle Tree Hash (libs/anchor's functions, the same as the
  * anchored log's). `logRoot` is the head of the anchored log that covers the epoch, and
- * `readingsRoot` the root over the device's own records, so a leaf names exactly which stored
+ * `readingsDigest` the SHA-256 over the device's own records (ts, seq, rx, signature), so a leaf names exactly which stored
  * readings it was computed from. Holds appear in `flags` as `hold:<code>`.
  */
 export interface ContributionLeaf {
@@ -18,7 +18,7 @@ export interface ContributionLeaf {
   quality: number;
   flags: string[];
   logRoot: string;
-  readingsRoot: string;
+  readingsDigest: string;
 }
 
 export function contributionLeaf(c: DeviceContribution, logRoot: string): ContributionLeaf {
@@ -30,7 +30,7 @@ export function contributionLeaf(c: DeviceContribution, logRoot: string): Contri
     quality: c.qualityBps,
     flags: [...c.flags, ...c.holds.map((h) => `hold:${h.code}`)].sort(),
     logRoot,
-    readingsRoot: c.readingsRoot,
+    readingsDigest: c.readingsDigest,
   };
 }
 
