@@ -23,3 +23,5 @@ export { contributionLeaf, contributionLeafHash, contributionProof, contribution
 export type { ContributionLeaf } from './trees/contribution-tree';
 export { EMPTY_REWARD_ROOT, REWARD_LEAF_ENCODING, rewardLeaf, rewardTree } from './trees/reward-tree';
 export type { RewardLeaf } from './trees/reward-tree';
+export { deployDistributor, deployRewardToken, rewardsContractArtifact } from './contract/rewards-contracts';
+export type { DistributorSettings, RewardsContractArtifact, RewardsContractName } from './contract/rewards-contracts';
