@@ -2,7 +2,8 @@
  * `npm run bench:rewards`: one contribution-ledger epoch (libs/rewards computeEpoch) for
  * BENCH_DEVICES devices (default 10,000) of synthetic stored records, one every 5 minutes for a
  * UTC day (289 each with the counters' starting point). Mix: 40 % PV inverters, 15 % EV
- * chargers, 15 % batteries, 20 % smart meters, 10 % weather stations, 20 devices a site.
+ * chargers, 15 % batteries, 20 % smart meters, 10 % weather stations, 20 devices a site; one PV
+ * device in 40 reports three times what its panels can make (held: pv_above_clear_sky).
  *
  * The bulk epoch runs in the epoch job's signature mode, `present` (every record must carry a
  * well-formed signature; its validity was checked by ingest before the record was accepted and
@@ -47,7 +48,7 @@ function fleet(n: number, signature: 'real' | 'placeholder'): { devices: LedgerD
     const d = syntheticDevice({ id: `${type}-${String(i).padStart(5, '0')}`, type, site, ratedPowerW: type === 'pv-inverter' ? 5_000 + (i % 7) * 1_000 : null, owner: '0x' + (i % 3_000).toString(16).padStart(40, '0') });
     const base = { epoch, intervalMs: FIVE_MIN, signature, startKwh: 100 + i };
     let series: IngestRecord[];
-    if (type === 'pv-inverter') series = syntheticSeries(d, { ...base, powerW: pvPowerW(site, d.device.ratedPowerW!, 0.5 + (i % 5) * 0.05), extra: (t) => ({ ac_power_w: Math.round((t / 1_000) % 5_000), heatsink_temp_c: 30 + ((t / FIVE_MIN) % 17) / 10 }) });
+    if (type === 'pv-inverter') series = syntheticSeries(d, { ...base, powerW: pvPowerW(site, d.device.ratedPowerW!, i % 100 === 0 ? 3 : 0.5 + (i % 5) * 0.05), extra: (t) => ({ ac_power_w: Math.round((t / 1_000) % 5_000), heatsink_temp_c: 30 + ((t / FIVE_MIN) % 17) / 10 }) });
     else if (type === 'ev-charger') series = syntheticSeries(d, { ...base, powerW: (t) => ((t / 3_600_000) % 24 < 8 ? 7_400 : 0), extra: (t) => ({ status: 'Charging', power_w: 7_400 - ((t / FIVE_MIN) % 11), connector_temp_c: 40 + ((t / FIVE_MIN) % 7) / 10 }) });
     else if (type === 'smart-meter') series = syntheticSeries(d, { ...base, counter: 'energy_import_kwh', powerW: () => 800, extra: (t) => ({ power_w: 800 + ((t / FIVE_MIN) % 97), voltage_v: 230 + ((t / FIVE_MIN) % 5) / 10 }) });
     else if (type === 'battery') series = syntheticSeries(d, { ...base, counter: 'cycle_count', startKwh: 0.3, powerW: () => 0.05, extra: (t) => ({ soc_pct: 50 + ((t / FIVE_MIN) % 31), power_w: 1_000 + ((t / FIVE_MIN) % 13) }) });
@@ -100,11 +101,11 @@ function main(): void {
     machineReport(),
     '```',
     '',
-    `One UTC day, a record every 5 minutes per device (mix: 40 % PV, 15 % EV chargers, 15 % batteries, 20 % meters, 10 % weather; 20 devices a site). Timed: \`computeEpoch\` end to end (checks, counters, clear-sky bounds, peer check, pool split, both trees, manifest); record generation is not. \`present\`: signatures must be present and well formed (ingest verified them before acceptance); \`verify\`: every Ed25519 signature re-checked, as \`verifyEpoch\` does by default.`,
+    `One UTC day, a record every 5 minutes per device (mix: 40 % PV, 15 % EV chargers, 15 % batteries, 20 % meters, 10 % weather; 20 devices a site; one PV device in 40 over-reports threefold and is held). Timed: \`computeEpoch\` end to end (checks, counters, clear-sky bounds, peer check, pool split, both trees, manifest); record generation is not. \`present\`: signatures must be present and well formed (ingest verified them before acceptance); \`verify\`: every Ed25519 signature re-checked, as \`verifyEpoch\` does by default.`,
     '',
     table(['mode', 'devices', 'readings', 'wall s', 'CPU s', 'readings/s (wall)'], rows),
     '',
-    `Load average when it started: ${loadAtStart}. The machine is shared: the CPU seconds are what the computation itself took (one thread).`,
+    `Load average when it started: ${loadAtStart}. The machine is shared: CPU s is the process's own CPU time during the computation (the main thread plus V8's GC helpers).`,
     '',
     `Last run: ${totals.eligibleDevices} devices eligible, ${totals.heldDevices} held ${JSON.stringify(totals.holds)}, ${totals.owners} owners paid ${totals.paid} of ${totals.pool} base units.`,
   ].join('\n');
