@@ -45,10 +45,10 @@ function fleet(n: number, signature: 'real' | 'placeholder'): { devices: LedgerD
     const type = typeOf(i);
     const s = Math.floor(i / 20);
     const site = { id: `site-${s}`, lat: 35 + (s % 25), lon: -10 + ((s * 7) % 40) };
-    const d = syntheticDevice({ id: `${type}-${String(i).padStart(5, '0')}`, type, site, ratedPowerW: type === 'pv-inverter' ? 5_000 + (i % 7) * 1_000 : null, owner: '0x' + (i % 3_000).toString(16).padStart(40, '0') });
+    const d = syntheticDevice({ id: `${type}-${String(i).padStart(5, '0')}`, type, site, ratedKwp: type === 'pv-inverter' ? 5 + (i % 7) : null, owner: '0x' + (i % 3_000).toString(16).padStart(40, '0') });
     const base = { epoch, intervalMs: FIVE_MIN, signature, startKwh: 100 + i };
     let series: IngestRecord[];
-    if (type === 'pv-inverter') series = syntheticSeries(d, { ...base, powerW: pvPowerW(site, d.device.ratedPowerW!, i % 100 === 0 ? 3 : 0.5 + (i % 5) * 0.05), extra: (t) => ({ ac_power_w: Math.round((t / 1_000) % 5_000), heatsink_temp_c: 30 + ((t / FIVE_MIN) % 17) / 10 }) });
+    if (type === 'pv-inverter') series = syntheticSeries(d, { ...base, powerW: pvPowerW(site, d.device.ratedKwp! * 1000, i % 100 === 0 ? 3 : 0.5 + (i % 5) * 0.05), extra: (t) => ({ ac_power_w: Math.round((t / 1_000) % 5_000), heatsink_temp_c: 30 + ((t / FIVE_MIN) % 17) / 10 }) });
     else if (type === 'ev-charger') series = syntheticSeries(d, { ...base, powerW: (t) => ((t / 3_600_000) % 24 < 8 ? 7_400 : 0), extra: (t) => ({ status: 'Charging', power_w: 7_400 - ((t / FIVE_MIN) % 11), connector_temp_c: 40 + ((t / FIVE_MIN) % 7) / 10 }) });
     else if (type === 'smart-meter') series = syntheticSeries(d, { ...base, counter: 'energy_import_kwh', powerW: () => 800, extra: (t) => ({ power_w: 800 + ((t / FIVE_MIN) % 97), voltage_v: 230 + ((t / FIVE_MIN) % 5) / 10 }) });
     else if (type === 'battery') series = syntheticSeries(d, { ...base, counter: 'cycle_count', startKwh: 0.3, powerW: () => 0.05, extra: (t) => ({ soc_pct: 50 + ((t / FIVE_MIN) % 31), power_w: 1_000 + ((t / FIVE_MIN) % 13) }) });

@@ -32,7 +32,7 @@ export const epochInputFileSchema = z.object({
       type: z.enum(DEVICE_TYPES),
       owner: address.nullable(),
       site: z.object({ id: z.string(), lat: z.number().min(-90).max(90), lon: z.number().min(-180).max(180) }),
-      ratedPowerW: z.number().positive().nullable(),
+      ratedKwp: z.number().positive().nullable(),
       keys: z.array(z.object({ publicKey: z.string(), fromMs: z.number().int() })),
     }),
   ),

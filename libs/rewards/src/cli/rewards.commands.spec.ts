@@ -29,8 +29,8 @@ describe(registerRewardsCommands.name, () => {
 
   function writeInput(): { path: string; owner: string } {
     const epoch = epochAt(DAY);
-    const honest = syntheticDevice({ id: 'pv-honest', type: 'pv-inverter', ratedPowerW: 8_000 });
-    const cheat = syntheticDevice({ id: 'pv-cheat', type: 'pv-inverter', ratedPowerW: 2_000 });
+    const honest = syntheticDevice({ id: 'pv-honest', type: 'pv-inverter', ratedKwp: 8 });
+    const cheat = syntheticDevice({ id: 'pv-cheat', type: 'pv-inverter', ratedKwp: 2 });
     const records = [
       ...syntheticSeries(honest, { epoch, intervalMs: 300_000, powerW: pvPowerW(honest.device.site, 8_000, 0.6) }),
       ...syntheticSeries(cheat, { epoch, intervalMs: 300_000, powerW: () => 9_000 }),

@@ -56,7 +56,7 @@ describe('GridProofRewardsDistributor', () => {
   function epochFor(index: number, previous: LedgerState) {
     const epoch = epochAt(index, rule.epochMs);
     const parts = owners.map((o, i) => {
-      const d = syntheticDevice({ id: `pv-${i}`, type: 'pv-inverter', ratedPowerW: 10_000, owner: o.address.toLowerCase() });
+      const d = syntheticDevice({ id: `pv-${i}`, type: 'pv-inverter', ratedKwp: 10, owner: o.address.toLowerCase() });
       return { d, records: syntheticSeries(d, { epoch, intervalMs: 300_000, powerW: pvPowerW(d.device.site, 10_000, 0.4 + 0.2 * i) }) };
     });
     return computeEpoch({ epoch: index, devices: parts.map((p) => p.d.device), records: parts.flatMap((p) => p.records), logHead: { treeSize: 1, root: '00'.repeat(32) }, previous, domain: { chainId: 31337, distributor: distributorAddress } }, rule);

@@ -43,7 +43,8 @@ export function clearSkyWhPerKw(epoch: Epoch, lat: number, lon: number): number 
   return rounded;
 }
 
-/** The held-above bound for one device: floor(ratedW / 1000 × Wh/kW × margin), in integers. */
-export function clearSkyMaxWh(whPerKw: number, ratedPowerW: number, marginBps: number): number {
-  return Number((BigInt(whPerKw) * BigInt(Math.round(ratedPowerW)) * BigInt(marginBps)) / 10_000_000n);
+/** The held-above bound for one device: floor(kWp × Wh/kW × margin), in integers. */
+export function clearSkyMaxWh(whPerKw: number, ratedKwp: number, marginBps: number): number {
+  // kWp to whole watts first (the catalogue allows 0.01 kWp steps), then integers only.
+  return Number((BigInt(whPerKw) * BigInt(Math.round(ratedKwp * 1000)) * BigInt(marginBps)) / 10_000_000n);
 }

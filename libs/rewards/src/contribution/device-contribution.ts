@@ -181,15 +181,15 @@ export function deviceContribution(device: LedgerDevice, records: readonly Inges
   if (device.owner === null) holds.push({ code: 'no_owner', evidence: { detail: 'the registry names no owner address for this device' } });
   if (device.keys.length === 0) holds.push({ code: 'no_signing_key', evidence: { detail: 'the device has no Ed25519 key: its readings cannot be verified' } });
   if (device.type === 'pv-inverter' && wh > 0) {
-    if (device.ratedPowerW === null || !(device.ratedPowerW > 0)) {
-      holds.push({ code: 'pv_no_rated_power', evidence: { wh, detail: 'metadata.ratedPowerW is missing: the clear-sky check cannot run' } });
+    if (device.ratedKwp === null || !(device.ratedKwp > 0)) {
+      holds.push({ code: 'pv_no_rated_power', evidence: { wh, detail: 'metadata.rated_power_kwp is not registered: the clear-sky check cannot run' } });
     } else {
       const whPerKw = clearSkyWhPerKw(epoch, device.site.lat, device.site.lon);
-      const maxWh = clearSkyMaxWh(whPerKw, device.ratedPowerW, rule.physics.clearSkyMarginBps);
+      const maxWh = clearSkyMaxWh(whPerKw, device.ratedKwp, rule.physics.clearSkyMarginBps);
       if (wh > maxWh) {
         holds.push({
           code: 'pv_above_clear_sky',
-          evidence: { wh, maxWh, clearSkyWhPerKw: whPerKw, ratedPowerW: device.ratedPowerW, marginBps: rule.physics.clearSkyMarginBps, lat: device.site.lat, lon: device.site.lon },
+          evidence: { wh, maxWh, clearSkyWhPerKw: whPerKw, ratedKwp: device.ratedKwp, marginBps: rule.physics.clearSkyMarginBps, lat: device.site.lat, lon: device.site.lon },
         });
       }
     }

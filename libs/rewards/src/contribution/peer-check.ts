@@ -13,9 +13,9 @@ export function applyPeerCheck(devices: ReadonlyMap<string, LedgerDevice>, contr
   const bySite = new Map<string, Array<{ c: DeviceContribution; yieldWhPerKw: number }>>();
   for (const c of contributions) {
     const d = devices.get(c.device)!;
-    if (d.type !== 'pv-inverter' || !d.ratedPowerW || d.ratedPowerW <= 0) continue;
+    if (d.type !== 'pv-inverter' || !d.ratedKwp || d.ratedKwp <= 0) continue;
     const list = bySite.get(d.site.id) ?? [];
-    list.push({ c, yieldWhPerKw: (c.wh * 1000) / d.ratedPowerW });
+    list.push({ c, yieldWhPerKw: c.wh / d.ratedKwp });
     bySite.set(d.site.id, list);
   }
   for (const [site, list] of bySite) {

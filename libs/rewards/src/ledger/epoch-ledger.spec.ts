@@ -18,7 +18,7 @@ const domain = { chainId: 31337, distributor: '0x' + 'd1'.repeat(20) };
 const logHead = { treeSize: 123_456, root: 'ab'.repeat(32) };
 
 function pv(id: string, ratedPowerW: number, fraction: number, extra: Partial<Parameters<typeof syntheticSeries>[1]> = {}): { d: SyntheticDevice; records: IngestRecord[] } {
-  const d = syntheticDevice({ id, type: 'pv-inverter', ratedPowerW });
+  const d = syntheticDevice({ id, type: 'pv-inverter', ratedKwp: ratedPowerW / 1000 });
   return { d, records: syntheticSeries(d, { epoch, intervalMs: FIVE_MIN, powerW: pvPowerW(d.device.site, ratedPowerW, fraction), ...extra }) };
 }
 
@@ -70,7 +70,7 @@ describe('computeEpoch', () => {
     expect(hold.code).toBe('pv_above_clear_sky');
     expect(hold.evidence.wh).toBe(c.wh);
     expect(c.wh).toBeGreaterThan(hold.evidence.maxWh as number);
-    expect(hold.evidence).toMatchObject({ ratedPowerW: 5_000, lat: 52.52, lon: 13.405, marginBps: rule.physics.clearSkyMarginBps });
+    expect(hold.evidence).toMatchObject({ ratedKwp: 5, lat: 52.52, lon: 13.405, marginBps: rule.physics.clearSkyMarginBps });
     expect(contributionOf(result, 'pv-honest').holds).toEqual([]);
     const reward = result.rewards.find((r) => r.device === 'pv-cheat')!;
     expect(reward).toMatchObject({ eligible: false, energyShare: 0n, dataShare: 0n });
@@ -157,7 +157,7 @@ describe('computeEpoch', () => {
 
   it('leaves the pool unallocated, and says so, when nobody is eligible', () => {
     const orphan = (() => {
-      const d = syntheticDevice({ id: 'pv-orphan', type: 'pv-inverter', ratedPowerW: 10_000, owner: null });
+      const d = syntheticDevice({ id: 'pv-orphan', type: 'pv-inverter', ratedKwp: 10, owner: null });
       return { d, records: syntheticSeries(d, { epoch, intervalMs: FIVE_MIN, powerW: pvPowerW(d.device.site, 10_000, 0.7) }) };
     })();
     const result = computeEpoch(input([orphan]), rule);

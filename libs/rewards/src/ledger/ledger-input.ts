@@ -2,8 +2,10 @@ import type { DeviceType, IngestRecord } from '@gridproof/telemetry';
 
 /**
  * What the ledger knows of a device: a snapshot of the registry taken for the epoch (its hash is
- * in the manifest). `ratedPowerW` is the PV array's peak power (kWp × 1000 at STC); the registry
- * has no attribute for it yet, so it is read from the device's metadata `ratedPowerW`.
+ * in the manifest). `ratedKwp` is the PV array's rated DC power at STC: the catalogue's
+ * nameplate attribute `rated_power_kwp`, as registered in the device's metadata (null when it
+ * was not registered: the catalogue's default is a dashboard's guess, not evidence of an array's
+ * size, so such a device is held as pv_no_rated_power rather than paid against a default).
  */
 export interface LedgerDevice {
   id: string;
@@ -11,7 +13,7 @@ export interface LedgerDevice {
   /** EVM address that is paid (registry device.owner); null: the device cannot be paid. */
   owner: string | null;
   site: { id: string; lat: number; lon: number };
-  ratedPowerW: number | null;
+  ratedKwp: number | null;
   /** The device's Ed25519 public keys (base64, raw 32 bytes) and since when each signs (receive time, ms). */
   keys: Array<{ publicKey: string; fromMs: number }>;
 }

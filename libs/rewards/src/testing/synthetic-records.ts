@@ -15,7 +15,7 @@ export interface SyntheticDevice {
   privateKey: KeyObject | null;
 }
 
-export function syntheticDevice(o: { id: string; type: DeviceType; owner?: string | null; site?: LedgerDevice['site']; ratedPowerW?: number | null; signed?: boolean }): SyntheticDevice {
+export function syntheticDevice(o: { id: string; type: DeviceType; owner?: string | null; site?: LedgerDevice['site']; ratedKwp?: number | null; signed?: boolean }): SyntheticDevice {
   const signed = o.signed ?? true;
   const pair = signed ? generateDeviceKeyPair() : null;
   return {
@@ -24,7 +24,7 @@ export function syntheticDevice(o: { id: string; type: DeviceType; owner?: strin
       type: o.type,
       owner: o.owner === undefined ? '0x' + Buffer.from(o.id.padEnd(20, '.').slice(0, 20)).toString('hex') : o.owner,
       site: o.site ?? { id: 'site-berlin', lat: 52.52, lon: 13.405 },
-      ratedPowerW: o.ratedPowerW ?? null,
+      ratedKwp: o.ratedKwp ?? null,
       keys: pair ? [{ publicKey: pair.publicKey, fromMs: 0 }] : [],
     },
     privateKey: pair ? privateKeyFromBase64(pair.privateKey) : null,
