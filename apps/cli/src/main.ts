@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { registerDeviceCommands, registerKeyCommands } from '@gridproof/registry';
 import { registerDetectCommands } from '@gridproof/detect';
 import { registerAuditCommands } from '@gridproof/audit';
+import { registerRewardsCommands } from '@gridproof/rewards';
 import { registerAlertCommands } from './commands/alerts.commands';
 
 /**
@@ -28,6 +29,7 @@ registerDeviceCommands(program);
 registerKeyCommands(program);
 registerDetectCommands(program);
 registerAuditCommands(program);
+registerRewardsCommands(program);
 registerAlertCommands(program);
 
 program.exitOverride();

@@ -72,6 +72,11 @@ export const envSchema = z.object({
   GP_DETECT_WARM_START_READINGS: z.coerce.number().int().min(0).max(100_000).default(300),
   GP_DETECT_SCORE_INTERVAL_MS: z.coerce.number().int().min(0).default(60_000),
 
+  // Contribution ledger (libs/rewards): epoch and slot lengths, pool per epoch in token base units.
+  GP_REWARDS_EPOCH_MS: positiveInt.default(86_400_000),
+  GP_REWARDS_SLOT_MS: positiveInt.default(300_000),
+  GP_REWARDS_POOL: z.string().regex(/^(0|[1-9][0-9]*)$/, 'a whole number of token base units, in decimal digits').default('1000000000000000000000'),
+
   GP_SIM_ENABLED: bool.default(true),
   GP_SIM_FLEET: z.string().optional(),
 });

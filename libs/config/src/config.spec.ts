@@ -17,6 +17,13 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL/);
   });
 
+  it('reads the ledger\'s epoch, slot and pool, and refuses an epoch that is not whole slots', () => {
+    expect(loadConfig({}).rewards).toEqual({ epochMs: 86_400_000, slotMs: 300_000, poolPerEpoch: '1000000000000000000000' });
+    expect(loadConfig({ GP_REWARDS_EPOCH_MS: '3600000', GP_REWARDS_SLOT_MS: '60000', GP_REWARDS_POOL: '5' }).rewards).toEqual({ epochMs: 3_600_000, slotMs: 60_000, poolPerEpoch: '5' });
+    expect(() => loadConfig({ GP_REWARDS_EPOCH_MS: '3600000', GP_REWARDS_SLOT_MS: '7000' })).toThrow(/GP_REWARDS_SLOT_MS: the epoch \(3600000 ms\) must be a whole number of slots/);
+    expect(() => loadConfig({ GP_REWARDS_POOL: '1e21' })).toThrow(/GP_REWARDS_POOL/);
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadConfig({ CHAIN_ID: '', INFLUX_URL: '' }).influx.url).toBeNull();
   });

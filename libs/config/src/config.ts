@@ -63,6 +63,8 @@ export interface GridProofConfig {
    */
   detect: { modelsDir: string; maxStreams: number; multivariate: boolean; thread: boolean; scoreIntervalMs: number; warmStartHours: number; warmStartReadings: number };
   sim: { enabled: boolean; fleetPath?: string };
+  /** Contribution ledger: epoch length (UTC days by default), reporting slot, pool per epoch (base units, decimal). */
+  rewards: { epochMs: number; slotMs: number; poolPerEpoch: string };
 }
 
 export class ConfigError extends Error {
@@ -88,6 +90,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GridProofConfi
   }
   if (e.CHAIN_RPC_URL && !e.CHAIN_PRIVATE_KEY) {
     problems.push('CHAIN_PRIVATE_KEY: required when CHAIN_RPC_URL is set');
+  }
+  if (e.GP_REWARDS_EPOCH_MS % e.GP_REWARDS_SLOT_MS !== 0) {
+    problems.push(`GP_REWARDS_SLOT_MS: the epoch (${e.GP_REWARDS_EPOCH_MS} ms) must be a whole number of slots (${e.GP_REWARDS_SLOT_MS} ms)`);
   }
   if (problems.length) throw new ConfigError(problems);
 
@@ -138,6 +143,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GridProofConfi
     alerts: { configPath: e.GP_ALERTS_CONFIG, grafanaUrl: e.GP_GRAFANA_URL },
     detect: { modelsDir: e.GP_MODELS_DIR ? resolve(e.GP_MODELS_DIR) : join(dataDir, 'models'), maxStreams: e.GP_DETECT_MAX_STREAMS, multivariate: e.GP_DETECT_MULTIVARIATE, warmStartHours: e.GP_DETECT_WARM_START_HOURS, warmStartReadings: e.GP_DETECT_WARM_START_READINGS, thread: e.GP_DETECT_THREAD, scoreIntervalMs: e.GP_DETECT_SCORE_INTERVAL_MS },
     sim: { enabled: e.GP_SIM_ENABLED, fleetPath: e.GP_SIM_FLEET },
+    rewards: { epochMs: e.GP_REWARDS_EPOCH_MS, slotMs: e.GP_REWARDS_SLOT_MS, poolPerEpoch: e.GP_REWARDS_POOL },
   };
 }
 
