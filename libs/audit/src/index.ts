@@ -4,6 +4,5 @@ export * from './audit.service';
 export * from './proof.service';
 export * from './audit.module';
 export * from './http/audit.controller';
-export * from './cli/audit.commands';
 export * from './batch-export';
 export * from './record-checks';

@@ -6,4 +6,3 @@ export * from './models';
 export * from './maintenance';
 export * from './service';
 export * from './train';
-export * from './cli';

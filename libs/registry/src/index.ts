@@ -10,7 +10,5 @@ export * from './devices/device-secret';
 export * from './api-keys/api-keys.service';
 export * from './sql/registry.migrations';
 export { instantParam, LAST_STORABLE_MS, parsePathId, textParam } from './http/http-params';
-export * from './cli/device.commands';
-export * from './cli/key.commands';
 export * from './devices/device-key-history';
 export * from './devices/key-event-log';
