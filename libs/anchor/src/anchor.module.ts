@@ -122,12 +122,12 @@ export class AnchorLifecycle implements OnApplicationBootstrap, BeforeApplicatio
         const logger = new Logger('Anchor');
         let service: AnchorService | null = null;
         const metrics = new AnchorMetrics(registry, () => service!.status());
-        service = new AnchorService(
+        service = new AnchorService({
           repo,
           reader,
-          () => chain.open(),
+          openChain: () => chain.open(),
           clock,
-          {
+          options: {
             intervalMs: config.anchor.intervalMs,
             maxRecords: config.anchor.maxRecords,
             settleMs: config.anchor.settleMs + config.ingest.flushMs,
@@ -141,11 +141,10 @@ export class AnchorLifecycle implements OnApplicationBootstrap, BeforeApplicatio
           },
           logger,
           metrics,
-          store,
-          Date.now,
-          config.chain.rpcUrl ? 'rpc' : 'embedded',
+          influxWriter: store,
+          chainKind: config.chain.rpcUrl ? 'rpc' : 'embedded',
           journal,
-        );
+        });
         // Key events become leaves of the log from here on, committed through the same journal.
         devices.useKeyEventLog(service.keyEventLog());
         return service;

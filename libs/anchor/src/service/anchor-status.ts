@@ -27,7 +27,8 @@ export interface AnchorStatus {
     startupCheck: { batches: number; mismatches: number; durationMs: number } | null;
   };
   chain: {
-    kind: 'embedded' | 'rpc';
+    /** The chain kind (libs/anchor/src/chain/kinds). */
+    kind: string;
     chainId: number | null;
     contract: string | null;
     rpcUrl: string | null;

@@ -76,7 +76,7 @@ export class AuditFixture {
       retryMaxMs: 400,
     };
     let chain: ChainPort | null = null;
-    const service = new AnchorService(repo, reader, async () => (chain ??= await openChain()), new ReceiveClock(), options);
+    const service = new AnchorService({ repo, reader, openChain: async () => (chain ??= await openChain()), clock: new ReceiveClock(), options });
     const audit = new AuditService(repo, reader, () => service.currentChain(), options, null, registry);
     const fixture: AuditFixture = new AuditFixture(influxUrl, database, influx, store, repo, reader, service, audit, new ProofService(repo, reader, registry), registry);
     const provision = async () => {
