@@ -15,6 +15,7 @@ import { AnchorsController } from './http/anchors.controller';
 import { LeafJournal } from './log/leaf-journal';
 import { AnchorMetrics } from './service/anchor-metrics';
 import { AnchorService } from './service/anchor.service';
+import { ANCHOR_QUERIES, anchorQueries } from './store/anchor-queries';
 import { AnchorRepository } from './store/anchor.repository';
 
 /** Where the embedded chain journals its blocks. */
@@ -94,8 +95,8 @@ export class AnchorLifecycle implements OnApplicationBootstrap, BeforeApplicatio
  * Anchoring: seals receive-time windows into RFC 6962 batches and anchors their roots on the
  * configured chain (docs/anchoring.md). Needs the global CoreModule; commits the registry's key
  * events to the same log. Exports ReceiveClock (the ingest pipeline stamps rx with it),
- * AnchorService (status) and AnchorRepository (the audit lib reads batches through it; records
- * come from CoreModule's InfluxRecordReader).
+ * AnchorService (status), ANCHOR_QUERIES (the AnchorQueries port the audit reads batches
+ * through; records come from CoreModule's InfluxRecordReader) and the leaf journal.
  */
 @Module({
   imports: [RegistryModule],
@@ -151,8 +152,9 @@ export class AnchorLifecycle implements OnApplicationBootstrap, BeforeApplicatio
       },
       inject: [GP_CONFIG, AnchorRepository, { token: InfluxTelemetryStore, optional: true }, { token: InfluxRecordReader, optional: true }, ChainConnection, ReceiveClock, Registry, LeafJournal, DeviceRegistry],
     },
+    { provide: ANCHOR_QUERIES, useFactory: (repo: AnchorRepository, service: AnchorService) => anchorQueries(repo, () => service.currentChain()), inject: [AnchorRepository, AnchorService] },
     AnchorLifecycle,
   ],
-  exports: [ReceiveClock, AnchorService, AnchorRepository, ChainConnection, LeafJournal],
+  exports: [ReceiveClock, AnchorService, ANCHOR_QUERIES, ChainConnection, LeafJournal],
 })
 export class AnchorModule {}

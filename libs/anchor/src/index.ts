@@ -17,3 +17,4 @@ export * from './anchor.module';
 export * from './http/anchors.controller';
 export * from './log/leaf-journal';
 export * from './log/log-proofs';
+export * from './store/anchor-queries';
