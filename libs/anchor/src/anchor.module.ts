@@ -10,7 +10,7 @@ import { SqlStore } from '@gridproof/store';
 import { ReceiveClock } from './batch/receive-clock';
 import { ChainPort } from './chain/chain.port';
 import type { ChainKind, ChainSettings } from './chain/chain-kind';
-import { chainKindFor } from './chain/kinds';
+import { chainKindFor, type ChainKindName } from './chain/kinds';
 import { AnchorsController } from './http/anchors.controller';
 import { LeafJournal } from './log/leaf-journal';
 import { AnchorMetrics } from './service/anchor-metrics';
@@ -39,7 +39,7 @@ export class ChainConnection {
   }
 
   /** The chain kind the configuration selects (chain/kinds). */
-  kind(): ChainKind {
+  kind(): ChainKind<ChainKindName> {
     return chainKindFor(this.settings());
   }
 

@@ -1,3 +1,4 @@
+import type { ChainKindName } from '../chain/kinds';
 import type { ReanchorEvent } from '../store/anchor.repository';
 
 /** What /api/anchors/status and the gauges report. */
@@ -28,7 +29,7 @@ export interface AnchorStatus {
   };
   chain: {
     /** The chain kind (libs/anchor/src/chain/kinds). */
-    kind: string;
+    kind: ChainKindName;
     chainId: number | null;
     contract: string | null;
     rpcUrl: string | null;

@@ -4,6 +4,7 @@ import type { KeyEventLog } from '@gridproof/registry';
 import type { KeyEventRecord } from '@gridproof/telemetry';
 import { ReceiveClock } from '../batch/receive-clock';
 import { ChainPort } from '../chain/chain.port';
+import type { ChainKindName } from '../chain/kinds';
 import { LeafJournal } from '../log/leaf-journal';
 import { AnchorRepository } from '../store/anchor.repository';
 import { AnchorMetrics } from './anchor-metrics';
@@ -30,7 +31,7 @@ export interface AnchorServiceDeps {
   influxWriter?: LineSink | null;
   wallClock?: () => number;
   /** The configured chain kind (chain/kinds), shown in the status before the chain is connected. */
-  chainKind?: string;
+  chainKind?: ChainKindName;
   /** Where the ingest commits records before PUBACK; null: records come through onAccepted. */
   journal?: LeafJournal | null;
 }

@@ -5,6 +5,7 @@ import { AnchorRepository, BatchRecord, ReanchorEvent } from '../store/anchor.re
 import type { AnchorMetrics } from './anchor-metrics';
 import type { AnchorLogger, AnchorServiceOptions } from './anchor-options';
 import type { AnchorStatus } from './anchor-status';
+import type { ChainKindName } from '../chain/kinds';
 
 export interface ChainAnchorerDeps {
   repo: AnchorRepository;
@@ -16,7 +17,7 @@ export interface ChainAnchorerDeps {
   influxWriter: LineSink | null;
   wallClock: () => number;
   /** The configured chain kind, shown in the status before the chain is connected. */
-  chainKind: string;
+  chainKind: ChainKindName;
 }
 
 /**
@@ -98,7 +99,7 @@ export class ChainAnchorer {
 
   chainStatus(): AnchorStatus['chain'] {
     return {
-      kind: this.chain?.kind ?? this.d.chainKind,
+      kind: (this.chain?.kind as ChainKindName | undefined) ?? this.d.chainKind,
       chainId: this.chainId,
       contract: this.chain?.contractAddress ?? null,
       rpcUrl: this.chain?.rpcUrl ?? null,
