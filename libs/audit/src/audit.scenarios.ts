@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
-import { repoRoot } from '../../testing/src/faults/gridproof-process';
+import { repoRoot } from '@gridproof/testing';
 import { ChainPort, leafHash, MerkleFrontier, openChainVerifier } from '@gridproof/anchor';
 import { generateDeviceKeyPair, jcs } from '@gridproof/telemetry';
 import { IngestRecord } from '@gridproof/telemetry';

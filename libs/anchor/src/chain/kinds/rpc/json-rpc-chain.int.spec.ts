@@ -1,4 +1,4 @@
-import { startHardhatNode, HardhatNode } from '../../../testing/hardhat-node';
+import { startHardhatNode, HardhatNode } from '@gridproof/testing';
 import { chainContractSuite } from '../../chain.contract';
 import { EMBEDDED_DEV_KEY } from '../embedded/embedded-chain';
 import { JsonRpcChain } from './json-rpc-chain';
