@@ -2,4 +2,5 @@
 // Only what other libs and apps use; anything else stays internal (eslint forbids deep imports).
 export { AlertsModule } from './alerts.module';
 export { AlertsService } from './alerts.service';
+export { loadAlertsConfig } from './config/alerts-config';
 export type { Alert, Silence } from './model/alert';

@@ -3,3 +3,4 @@
 export { BrokerModule, BrokerService } from './broker.module';
 export { DEVICE_TELEMETRY_ROUTE, rawTelemetryBody } from './https/raw-telemetry-body';
 export { startBroker } from './start-broker';
+export type { RunningBroker } from './start-broker';
