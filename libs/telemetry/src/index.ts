@@ -2,8 +2,8 @@
 // Only what other libs and apps use; anything else stays internal (eslint forbids deep imports).
 export { jcs, recordBytes, signingBytes, toIngestRecord } from './canonical';
 export type { IngestRecord } from './canonical';
-export { CATALOGUE, CONNECTOR_STATUSES, DEVICE_TYPES, FAMILIES, familyOf, isDeviceType, numericMetricNames, numericMetrics } from './catalogue';
-export type { ConnectorStatus, DeviceType, Family, NumericMetric } from './catalogue';
+export { CATALOGUE, CONNECTOR_STATUSES, DEVICE_TYPES, FAMILIES, deviceAttributes, familyOf, isDeviceType, numericMetricNames, numericMetrics } from './catalogue';
+export type { ConnectorStatus, DeviceType, EnumMetric, Family, NumericMetric } from './catalogue';
 export { ED25519_L_HEX, SMALL_ORDER_ENCODINGS_HEX, signatureProblem } from './ed25519-strict';
 export { KEY_EVENT_KIND, KEY_EVENT_VERSION, isKeyEventRecord, keyEventBytes, keyEventRecordSchema } from './key-event-record';
 export type { KeyEventName, KeyEventRecord } from './key-event-record';
