@@ -20,7 +20,7 @@ import { createMetricsRegistry } from '@gridproof/metrics';
 import { DeviceRegistry, hashDeviceSecret, legacyScryptHash, REGISTRY_MIGRATIONS } from '@gridproof/registry';
 import { SqlStore } from '@gridproof/store';
 import { quietLogger, RecordingSink } from '../libs/broker/src/testing/broker-test-kit';
-import { RunningBroker, startBroker } from '../libs/broker/src/start-broker';
+import { RunningBroker, startBroker } from '@gridproof/broker';
 import { repoRoot } from '../libs/testing/src/faults/gridproof-process';
 import { fmt, machineReport, median, percentile, table, updateDocSection } from './lib/report';
 

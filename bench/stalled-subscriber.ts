@@ -16,7 +16,7 @@ import type { TelemetrySink } from '@gridproof/ingest';
 import { createMetricsRegistry } from '@gridproof/metrics';
 import { topics } from '@gridproof/telemetry';
 import { InMemoryDeviceDirectory, quietLogger } from '../libs/broker/src/testing/broker-test-kit';
-import { startBroker } from '../libs/broker/src/start-broker';
+import { startBroker } from '@gridproof/broker';
 import { connectPacket, publishPacket, subscribePacket } from '../libs/testing/src/faults/fuzz-cases';
 import { fmt, machineReport, median } from './lib/report';
 

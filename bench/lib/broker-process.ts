@@ -7,7 +7,7 @@
 import { createMetricsRegistry } from '@gridproof/metrics';
 import { PipelineEvents } from '@gridproof/events';
 import { InMemoryDeviceDirectory, quietLogger, RecordingSink } from '../../libs/broker/src/testing/broker-test-kit';
-import { startBroker } from '../../libs/broker/src/start-broker';
+import { startBroker } from '@gridproof/broker';
 
 interface Job {
   devices: number;

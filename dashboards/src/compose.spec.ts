@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
-import { loadAlertsConfig } from '../../libs/alerts/src/config/alerts-config';
+import { loadAlertsConfig } from '@gridproof/alerts';
 import { SERVER_NODE_ARGS } from '../../libs/testing/src/faults/gridproof-process';
 
 /**

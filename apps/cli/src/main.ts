@@ -1,15 +1,19 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Command, CommanderError } from 'commander';
-import { registerDeviceCommands, registerKeyCommands } from '@gridproof/registry';
-import { registerDetectCommands } from '@gridproof/detect';
-import { registerAuditCommands } from '@gridproof/audit';
-import { registerRewardsCommands } from '@gridproof/rewards';
 import { registerAlertCommands } from './commands/alerts.commands';
+import { registerAuditCommands } from './commands/audit.commands';
+import { registerDetectCommands } from './commands/detect.commands';
+import { registerDeviceCommands } from './commands/devices.commands';
+import { registerKeyCommands } from './commands/keys.commands';
+import { registerRewardsCommands } from './commands/rewards.commands';
 
 /**
  * `gridproof`: the command-line tool. Commands talk to the running service's REST API (see
- * libs/api-client); each lib registers its own commands here with one line.
+ * libs/api-client); one file per command group under commands/. The few that work offline on
+ * local files (verify, detect, train, rewards) import the lib they need inside their action, so
+ * `gridproof --help` and the REST commands never load Nest, ethers, drizzle or TensorFlow.js
+ * (cli-startup.spec.ts; figures: npm run bench:cli-startup).
  */
 function packageVersion(): string {
   // Runs from apps/cli/src (ts) or dist/apps/cli/src (built): look upwards for the package.

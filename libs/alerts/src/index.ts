@@ -1,9 +1,6 @@
-export * from './alerts.module';
-export * from './alerts.service';
-export * from './alerts.tokens';
-export { loadAlertsConfig, compileAlertsConfig, AlertsConfigError } from './config/alerts-config';
-export type { AlertsConfig } from './config/alerts-config';
-export type { AlertPublisher } from './delivery/channels';
-export type { Alert, AlertState, Notification, Silence, DeliveryRecord } from './model/alert';
-export { RECOMMENDED_ACTIONS } from './model/recommended-actions';
-export { ALERTS_MIGRATIONS } from './storage/alerts.migrations';
+// Public face of @gridproof/alerts. Alerts: the module and service, and the alert and silence shapes the CLI prints.
+// Only what other libs and apps use; anything else stays internal (eslint forbids deep imports).
+export { AlertsModule } from './alerts.module';
+export { AlertsService } from './alerts.service';
+export { loadAlertsConfig } from './config/alerts-config';
+export type { Alert, Silence } from './model/alert';

@@ -9,18 +9,14 @@ import { DeviceRegistry, RegistryModule } from '@gridproof/registry';
 import { SqlStore } from '@gridproof/store';
 import { ReceiveClock } from './batch/receive-clock';
 import { ChainPort } from './chain/chain.port';
-import { EmbeddedChain } from './chain/embedded-chain';
-import { JsonRpcChain } from './chain/json-rpc-chain';
+import type { ChainKind, ChainSettings } from './chain/chain-kind';
+import { chainKindFor, type ChainKindName } from './chain/kinds';
 import { AnchorsController } from './http/anchors.controller';
 import { LeafJournal } from './log/leaf-journal';
 import { AnchorMetrics } from './service/anchor-metrics';
 import { AnchorService } from './service/anchor.service';
+import { ANCHOR_QUERIES, anchorQueries } from './store/anchor-queries';
 import { AnchorRepository } from './store/anchor.repository';
-
-/** Where the embedded chain journals its blocks. */
-export function embeddedChainJournal(dataDir: string): string {
-  return join(dataDir, 'chain', 'embedded-chain.jsonl');
-}
 
 /** Opens the configured chain on first use (so an unreachable node never blocks start-up). */
 @Injectable()
@@ -37,27 +33,22 @@ export class ChainConnection {
     return this.chain;
   }
 
-  /**
-   * The embedded chain runs in this process and serves JSON-RPC on a fixed port: start it with
-   * the app, so a taken port stops start-up with a clear error instead of surfacing later. An
-   * RPC chain stays lazy (an unreachable node must never block start-up).
-   */
+  /** Opens the chain now when its kind starts with the app (ChainKind.opensAtStart). */
   async startIfEmbedded(): Promise<void> {
-    if (!this.config.chain.rpcUrl) await this.open();
+    if (this.kind().opensAtStart) await this.open();
   }
 
-  private async create(): Promise<ChainPort> {
-    const c = this.config.chain;
-    if (c.rpcUrl) return JsonRpcChain.connect({ url: c.rpcUrl, privateKey: c.privateKey!, chainId: c.chainId });
-    // The embedded chain keeps its history in a journal under the data folder (docs/anchoring.md).
-    const chain = await EmbeddedChain.start({ rpcPort: c.embeddedRpcPort, host: '127.0.0.1', privateKey: c.privateKey, chainId: c.chainId, journalPath: embeddedChainJournal(this.config.dataDir) });
-    const r = chain.restore;
-    if (r) {
-      const logger = new Logger('Anchor');
-      if (r.droppedBytes) logger.warn(`the embedded chain's journal ended in a line cut short by a crash (${r.droppedBytes} bytes, never acknowledged): dropped`);
-      logger.log(`embedded chain: ${r.replayedBlocks} blocks restored from ${r.journalPath} (${r.journalBytes} bytes) in ${r.replayMs} ms`);
-    }
-    return chain;
+  /** The chain kind the configuration selects (chain/kinds). */
+  kind(): ChainKind<ChainKindName> {
+    return chainKindFor(this.settings());
+  }
+
+  private settings(): ChainSettings {
+    return { ...this.config.chain, dataDir: this.config.dataDir };
+  }
+
+  private create(): Promise<ChainPort> {
+    return this.kind().openWriter(this.settings(), new Logger('Anchor'));
   }
 
   async close(): Promise<void> {
@@ -94,8 +85,8 @@ export class AnchorLifecycle implements OnApplicationBootstrap, BeforeApplicatio
  * Anchoring: seals receive-time windows into RFC 6962 batches and anchors their roots on the
  * configured chain (docs/anchoring.md). Needs the global CoreModule; commits the registry's key
  * events to the same log. Exports ReceiveClock (the ingest pipeline stamps rx with it),
- * AnchorService (status) and AnchorRepository (the audit lib reads batches through it; records
- * come from CoreModule's InfluxRecordReader).
+ * AnchorService (status), ANCHOR_QUERIES (the AnchorQueries port the audit reads batches
+ * through; records come from CoreModule's InfluxRecordReader) and the leaf journal.
  */
 @Module({
   imports: [RegistryModule],
@@ -122,38 +113,38 @@ export class AnchorLifecycle implements OnApplicationBootstrap, BeforeApplicatio
         const logger = new Logger('Anchor');
         let service: AnchorService | null = null;
         const metrics = new AnchorMetrics(registry, () => service!.status());
-        service = new AnchorService(
+        service = new AnchorService({
           repo,
           reader,
-          () => chain.open(),
+          openChain: () => chain.open(),
           clock,
-          {
+          options: {
             intervalMs: config.anchor.intervalMs,
             maxRecords: config.anchor.maxRecords,
             settleMs: config.anchor.settleMs + config.ingest.flushMs,
             maxBackfillMs: config.ingest.maxBackfillMs,
             maxFutureSkewMs: config.ingest.maxFutureSkewMs,
             confirmations: config.chain.confirmations,
-            dropTimeoutMs: config.chain.rpcUrl ? 180_000 : 10_000,
+            dropTimeoutMs: chain.kind().dropTimeoutMs,
             tickMs: Math.min(1_000, Math.max(50, Math.floor(config.anchor.intervalMs / 4))),
             retryMinMs: 500,
             retryMaxMs: 60_000,
           },
           logger,
           metrics,
-          store,
-          Date.now,
-          config.chain.rpcUrl ? 'rpc' : 'embedded',
+          influxWriter: store,
+          chainKind: chain.kind().kind,
           journal,
-        );
+        });
         // Key events become leaves of the log from here on, committed through the same journal.
         devices.useKeyEventLog(service.keyEventLog());
         return service;
       },
       inject: [GP_CONFIG, AnchorRepository, { token: InfluxTelemetryStore, optional: true }, { token: InfluxRecordReader, optional: true }, ChainConnection, ReceiveClock, Registry, LeafJournal, DeviceRegistry],
     },
+    { provide: ANCHOR_QUERIES, useFactory: (repo: AnchorRepository, service: AnchorService) => anchorQueries(repo, () => service.currentChain()), inject: [AnchorRepository, AnchorService] },
     AnchorLifecycle,
   ],
-  exports: [ReceiveClock, AnchorService, AnchorRepository, ChainConnection, LeafJournal],
+  exports: [ReceiveClock, AnchorService, ANCHOR_QUERIES, ChainConnection, LeafJournal],
 })
 export class AnchorModule {}

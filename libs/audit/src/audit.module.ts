@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import type { GridProofConfig } from '@gridproof/config';
 import { GP_CONFIG } from '@gridproof/core';
-import { AnchorModule, AnchorRepository, AnchorService } from '@gridproof/anchor';
+import { ANCHOR_QUERIES, AnchorModule, type AnchorQueries } from '@gridproof/anchor';
 import { InfluxRecordReader, InfluxTelemetryStore } from '@gridproof/influx';
 import { DeviceRegistry, RegistryModule } from '@gridproof/registry';
 import { AuditService } from './audit.service';
@@ -11,7 +11,8 @@ import { ProofService } from './proof.service';
 
 /**
  * Audits and proof bundles on the API (/api/audit, /api/proofs); auditors read, never write.
- * Records come from CoreModule's InfluxRecordReader (the record source).
+ * Batches come from AnchorModule's ANCHOR_QUERIES port; records from CoreModule's
+ * InfluxRecordReader (the record source).
  */
 @Module({
   imports: [AnchorModule, RegistryModule],
@@ -19,20 +20,20 @@ import { ProofService } from './proof.service';
   providers: [
     {
       provide: AuditService,
-      useFactory: (config: GridProofConfig, repo: AnchorRepository, reader: InfluxRecordReader, store: InfluxTelemetryStore, anchors: AnchorService, registry: DeviceRegistry) =>
-        new AuditService(repo, reader, () => anchors.currentChain(), { maxBackfillMs: config.ingest.maxBackfillMs, maxFutureSkewMs: config.ingest.maxFutureSkewMs }, store, registry),
-      inject: [GP_CONFIG, AnchorRepository, InfluxRecordReader, InfluxTelemetryStore, AnchorService, DeviceRegistry],
+      useFactory: (config: GridProofConfig, anchored: AnchorQueries, reader: InfluxRecordReader, store: InfluxTelemetryStore, registry: DeviceRegistry) =>
+        new AuditService(anchored, reader, () => anchored.currentChain(), { maxBackfillMs: config.ingest.maxBackfillMs, maxFutureSkewMs: config.ingest.maxFutureSkewMs }, store, registry),
+      inject: [GP_CONFIG, ANCHOR_QUERIES, InfluxRecordReader, InfluxTelemetryStore, DeviceRegistry],
     },
     {
       provide: BatchExportService,
-      useFactory: (config: GridProofConfig, repo: AnchorRepository, reader: InfluxRecordReader, registry: DeviceRegistry) =>
-        new BatchExportService(repo, reader, { maxBackfillMs: config.ingest.maxBackfillMs, maxFutureSkewMs: config.ingest.maxFutureSkewMs }, registry),
-      inject: [GP_CONFIG, AnchorRepository, InfluxRecordReader, DeviceRegistry],
+      useFactory: (config: GridProofConfig, anchored: AnchorQueries, reader: InfluxRecordReader, registry: DeviceRegistry) =>
+        new BatchExportService(anchored, reader, { maxBackfillMs: config.ingest.maxBackfillMs, maxFutureSkewMs: config.ingest.maxFutureSkewMs }, registry),
+      inject: [GP_CONFIG, ANCHOR_QUERIES, InfluxRecordReader, DeviceRegistry],
     },
     {
       provide: ProofService,
-      useFactory: (repo: AnchorRepository, reader: InfluxRecordReader, registry: DeviceRegistry) => new ProofService(repo, reader, registry),
-      inject: [AnchorRepository, InfluxRecordReader, DeviceRegistry],
+      useFactory: (anchored: AnchorQueries, reader: InfluxRecordReader, registry: DeviceRegistry) => new ProofService(anchored, reader, registry),
+      inject: [ANCHOR_QUERIES, InfluxRecordReader, DeviceRegistry],
     },
   ],
   exports: [AuditService, ProofService, BatchExportService],

@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
-import { JsonRpcProvider, Network } from 'ethers';
-import { repoRoot } from '../../testing/src/faults/gridproof-process';
-import { ChainPort, leafHash, MerkleFrontier } from '@gridproof/anchor';
+import { repoRoot } from '@gridproof/testing';
+import { ChainPort, leafHash, MerkleFrontier, openChainVerifier } from '@gridproof/anchor';
 import { generateDeviceKeyPair, jcs } from '@gridproof/telemetry';
 import { IngestRecord } from '@gridproof/telemetry';
 import { AuditFixture, lineOf } from './testing/audit-fixture';
@@ -233,7 +232,7 @@ export function auditScenarios(variant: () => ChainVariant): void {
     expect(report.ok).toBe(true);
 
     const text = Buffer.from(JSON.stringify(bundle, null, 2));
-    const provider = new JsonRpcProvider(chain.verifierUrl(), Network.from(chain.chainId), { staticNetwork: true, batchMaxCount: 1 });
+    const verifier = await openChainVerifier(chain.verifierUrl());
     const accepted: string[] = [];
     try {
       for (let i = 0; i < text.length; i++) {
@@ -246,11 +245,11 @@ export function auditScenarios(variant: () => ChainVariant): void {
           } catch {
             continue; // not even JSON: rejected before any check
           }
-          if ((await verifyBundle(parsed, provider)).ok) accepted.push(`byte ${i} bit ${bit}: ${text.toString('utf8', Math.max(0, i - 20), i + 5)}`);
+          if ((await verifyBundle(parsed, verifier)).ok) accepted.push(`byte ${i} bit ${bit}: ${text.toString('utf8', Math.max(0, i - 20), i + 5)}`);
         }
       }
     } finally {
-      provider.destroy();
+      verifier.close();
     }
     expect(accepted).toEqual([]);
   });

@@ -1,6 +1,6 @@
 import { KeyEvent, keyEventRecordOf } from '@gridproof/registry';
 import {
-  AnchorRepository,
+  AnchorQueries,
   BatchRecord,
   ChainPort,
   compareRecords,
@@ -117,7 +117,7 @@ export interface AuditOptions {
  */
 export class AuditService {
   constructor(
-    private readonly repo: AnchorRepository,
+    private readonly repo: AnchorQueries,
     private readonly reader: RecordSource,
     private readonly chain: () => ChainPort | null,
     private readonly options: AuditOptions,

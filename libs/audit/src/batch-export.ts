@@ -1,5 +1,5 @@
 import type { RecordSource } from '@gridproof/influx';
-import { AnchorRepository, keyEventLeaf, recordKey, recordLeaf } from '@gridproof/anchor';
+import { AnchorQueries, keyEventLeaf, recordKey, recordLeaf } from '@gridproof/anchor';
 import { keyEventRecordOf } from '@gridproof/registry';
 import type { IngestRecord, KeyEventRecord } from '@gridproof/telemetry';
 import type { DeviceKeyLookup } from './proof.service';
@@ -32,7 +32,7 @@ export class BatchExportError extends NotFoundError {}
 
 export class BatchExportService {
   constructor(
-    private readonly repo: AnchorRepository,
+    private readonly repo: AnchorQueries,
     private readonly reader: RecordSource,
     private readonly bounds: { maxBackfillMs: number; maxFutureSkewMs: number },
     /** The SQL key history, for the batch's key-event leaves (without it they are reported missing). */

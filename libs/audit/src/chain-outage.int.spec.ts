@@ -1,7 +1,5 @@
 import { EMBEDDED_CHAIN_ID, EMBEDDED_DEV_KEY, JsonRpcChain, OnChainBatch } from '@gridproof/anchor';
-import { freePort } from '@gridproof/testing';
-import { HardhatNode, startHardhatNode } from '../../anchor/src/testing/hardhat-node';
-import { TcpProxy } from '../../anchor/src/testing/tcp-proxy';
+import { freePort, HardhatNode, startHardhatNode, TcpProxy } from '@gridproof/testing';
 import { AuditFixture } from './testing/audit-fixture';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,5 +1,5 @@
 import { EMBEDDED_CHAIN_ID, EMBEDDED_DEV_KEY, JsonRpcChain } from '@gridproof/anchor';
-import { HardhatNode, startHardhatNode } from '../../anchor/src/testing/hardhat-node';
+import { HardhatNode, startHardhatNode } from '@gridproof/testing';
 import { auditScenarios } from './audit.scenarios';
 
 let node: HardhatNode;

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
 import { anchorContractInterface } from '@gridproof/anchor';
-import { repoRoot } from '../../testing/src/faults/gridproof-process';
+import { repoRoot } from '@gridproof/testing';
 import { ANCHOR_ABI_IDS, PROOF_ALGORITHMS, PROOF_BUNDLE_FORMAT, ProofBundle, proofBundleSchema } from './proof-bundle';
 
 const schema = JSON.parse(readFileSync(join(repoRoot(), 'docs', 'proof-bundle.schema.json'), 'utf8')) as Record<string, unknown>;

@@ -1,5 +1,5 @@
 import type { RecordSource } from '@gridproof/influx';
-import { AnchorRepository, keyEventLeaf, LogProofs, recordLeaf } from '@gridproof/anchor';
+import { AnchorQueries, keyEventLeaf, LogProofs, recordLeaf } from '@gridproof/anchor';
 import { KeyEvent, keyEventRecordOf, keyValidAt } from '@gridproof/registry';
 import { ANCHOR_ABI_IDS, PROOF_ALGORITHMS, PROOF_BUNDLE_FORMAT, ProofBundle } from './proof-bundle';
 import { DomainError } from '@gridproof/core';
@@ -29,7 +29,7 @@ export class ProofError extends DomainError {
 /** Builds the self-contained proof bundle of one stored reading. */
 export class ProofService {
   constructor(
-    private readonly repo: AnchorRepository,
+    private readonly repo: AnchorQueries,
     private readonly reader: RecordSource,
     private readonly devices: DeviceKeyLookup,
   ) {}

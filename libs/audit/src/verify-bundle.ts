@@ -1,5 +1,4 @@
-import { JsonRpcApiProvider, JsonRpcProvider, Network } from 'ethers';
-import { anchorContractInterface, fetchChainId, keyEventLeaf, leafHash, rootFromPath, verifyConsistency } from '@gridproof/anchor';
+import { type ChainVerifier, keyEventLeaf, leafHash, openChainVerifier, rootFromPath, verifyConsistency } from '@gridproof/anchor';
 import { jcs, publicKeyFromBase64, verifyMessageSignature } from '@gridproof/telemetry';
 import { proofBundleSchema, ProofBundle } from './proof-bundle';
 
@@ -40,8 +39,10 @@ export const LATE_ANCHORING_SECONDS = 3_600;
  * the audit path from the leaf to the batch root (RFC 6962 §2.1.1); the record's rx inside the
  * batch window; and on chain: the chain id, the contract's stored batch (root, previous root,
  * count, window), and the transaction that emitted the Anchored event in the stated block.
+ * The chain is read through its chain kind's ChainVerifier (libs/anchor/src/chain/kinds): give
+ * its JSON-RPC URL, or a verifier already open (reused across many bundles).
  */
-export async function verifyBundle(input: unknown, rpc: string | JsonRpcApiProvider): Promise<VerificationReport> {
+export async function verifyBundle(input: unknown, rpc: string | ChainVerifier): Promise<VerificationReport> {
   const checks: VerificationCheck[] = [];
   const add = (name: VerificationCheck['name'], ok: boolean, detail: string) => {
     checks.push({ name, ok, detail });
@@ -84,15 +85,14 @@ export async function verifyBundle(input: unknown, rpc: string | JsonRpcApiProvi
   }
   if (checks.some((c) => !c.ok)) return { ok: false, checks, anchoringDelaySeconds: null, warnings };
 
-  let provider: JsonRpcApiProvider | null = null;
+  let chain: ChainVerifier | null = null;
   try {
-    // Asking the chain id first makes an unreachable node an error, not ethers' endless retry.
-    provider = typeof rpc === 'string' ? new JsonRpcProvider(rpc, Network.from(await fetchChainId(rpc, 15_000)), { staticNetwork: true, batchMaxCount: 1 }) : rpc;
-    await checkChain(b, provider, add);
+    chain = typeof rpc === 'string' ? await openChainVerifier(rpc) : rpc;
+    await checkChain(b, chain, add);
   } catch (err) {
     add('chain', false, `chain unreachable or answered badly: ${(err as Error).message}`);
   } finally {
-    if (typeof rpc === 'string') provider?.destroy();
+    if (typeof rpc === 'string') chain?.close();
   }
   const ok = checks.every((c) => c.ok);
   // The delay is a fact of the pinned block only once the chain confirmed that block.
@@ -175,45 +175,26 @@ function checkKeyEvent(b: ProofBundle, add: (n: VerificationCheck['name'], ok: b
 }
 
 /** A batch's head as the contract stores it, with the batch's own leaf count (its size minus the previous head's). */
-async function headOnChain(provider: JsonRpcApiProvider, contract: string, id: number): Promise<{ root: string; prevRoot: string; treeSize: number; count: number; start: number; end: number; block: number } | null> {
-  const iface = anchorContractInterface();
-  const raw = await provider.call({ to: contract, data: iface.encodeFunctionData('getBatch', [id]) });
-  if (raw === '0x') return null;
-  const [s] = iface.decodeFunctionResult('getBatch', raw);
-  let prevSize = 0;
-  if (id > 0) {
-    const [p] = iface.decodeFunctionResult('getBatch', await provider.call({ to: contract, data: iface.encodeFunctionData('getBatch', [id - 1]) }));
-    prevSize = Number(p.count);
-  }
-  return { root: String(s.root).slice(2), prevRoot: String(s.prevRoot).slice(2), treeSize: Number(s.count), count: Number(s.count) - prevSize, start: Number(s.start), end: Number(s.end), block: Number(s.anchoredAt) };
+async function headOnChain(chain: ChainVerifier, contract: string, id: number): Promise<{ root: string; prevRoot: string; treeSize: number; count: number; start: number; end: number; block: number } | null> {
+  const s = await chain.storedHead(contract, id);
+  if (!s) return null;
+  const prevSize = id > 0 ? (await chain.storedHead(contract, id - 1))!.count : 0;
+  return { root: s.root, prevRoot: s.prevRoot, treeSize: s.count, count: s.count - prevSize, start: s.start, end: s.end, block: s.anchoredAtBlock };
 }
 
-async function checkChain(b: ProofBundle, provider: JsonRpcApiProvider, add: (n: VerificationCheck['name'], ok: boolean, d: string) => boolean): Promise<void> {
-  const iface = anchorContractInterface();
-  const chainId = Number(BigInt((await provider.send('eth_chainId', [])) as string));
+async function checkChain(b: ProofBundle, chain: ChainVerifier, add: (n: VerificationCheck['name'], ok: boolean, d: string) => boolean): Promise<void> {
+  const chainId = await chain.chainId();
   if (!add('chain', chainId === b.chain.chainId, `the node's chain id is ${chainId}, the bundle's ${b.chain.chainId}`)) return;
 
-  const raw = await provider.call({ to: b.chain.contract, data: iface.encodeFunctionData('getBatch', [b.batch.id]) });
-  if (raw === '0x') {
+  const s = await chain.storedHead(b.chain.contract, b.batch.id);
+  if (!s) {
     add('contract', false, `no contract at ${b.chain.contract}`);
     return;
   }
-  const [s] = iface.decodeFunctionResult('getBatch', raw);
-  const stored = {
-    root: String(s.root).slice(2),
-    prevRoot: String(s.prevRoot).slice(2),
-    count: Number(s.count),
-    start: Number(s.start),
-    end: Number(s.end),
-    block: Number(s.anchoredAt),
-  };
+  const stored = { root: s.root, prevRoot: s.prevRoot, count: s.count, start: s.start, end: s.end, block: s.anchoredAtBlock };
   // On chain, count is the log's size at the batch's head (docs/anchoring.md §4); the batch's
   // own count is that minus the previous head's size.
-  let prevSize = 0;
-  if (b.batch.id > 0) {
-    const [p] = iface.decodeFunctionResult('getBatch', await provider.call({ to: b.chain.contract, data: iface.encodeFunctionData('getBatch', [b.batch.id - 1]) }));
-    prevSize = Number(p.count);
-  }
+  const prevSize = b.batch.id > 0 ? (await chain.storedHead(b.chain.contract, b.batch.id - 1))!.count : 0;
   const same =
     stored.root === b.batch.root &&
     stored.prevRoot === b.batch.prevRoot &&
@@ -227,14 +208,13 @@ async function checkChain(b: ProofBundle, provider: JsonRpcApiProvider, add: (n:
     `contract ${b.chain.contract} holds for batch ${b.batch.id}: root ${stored.root}, prevRoot ${stored.prevRoot}, tree size ${stored.count} (${stored.count - prevSize} added), window [${stored.start}, ${stored.end})`,
   );
   if (b.consistency) {
-    const later = await provider.call({ to: b.chain.contract, data: iface.encodeFunctionData('getBatch', [b.consistency.batchId]) });
-    const [l] = later === '0x' ? [null] : iface.decodeFunctionResult('getBatch', later);
-    const ok = !!l && String(l.root).slice(2) === b.consistency.root && Number(l.count) === b.consistency.treeSize && Number(l.anchoredAt) > 0;
+    const l = await chain.storedHead(b.chain.contract, b.consistency.batchId);
+    const ok = !!l && l.root === b.consistency.root && l.count === b.consistency.treeSize && l.anchoredAtBlock > 0;
     add('consistency', ok, ok ? `the later head (batch ${b.consistency.batchId}, ${b.consistency.treeSize} leaves) is the one on chain` : `the chain does not hold the later head of batch ${b.consistency.batchId} that the bundle names`);
   }
   if (b.keyEvent) {
     const k = b.keyEvent.batch;
-    const head = await headOnChain(provider, b.chain.contract, k.id);
+    const head = await headOnChain(chain, b.chain.contract, k.id);
     const ok = !!head && head.block > 0 && head.root === k.root && head.prevRoot === k.prevRoot && head.treeSize === k.treeSize && head.count === k.count && head.start === k.start && head.end === k.end;
     add(
       'keyEvent',
@@ -245,19 +225,16 @@ async function checkChain(b: ProofBundle, provider: JsonRpcApiProvider, add: (n:
     );
   }
 
-  const receipt = await provider.getTransactionReceipt(b.chain.txHash);
-  const event = iface.getEvent('Anchored');
-  const log = receipt?.logs.find((l) => l.address.toLowerCase() === b.chain.contract && event && l.topics[0] === event.topicHash && BigInt(l.topics[1]) === BigInt(b.batch.id));
-  const decoded = log ? iface.decodeEventLog('Anchored', log.data, log.topics) : null;
-  const block = receipt ? await provider.getBlock(receipt.blockHash) : null;
-  const pinned = !!receipt && receipt.blockHash.toLowerCase() === b.chain.blockHash && block?.timestamp === b.chain.blockTimestamp;
-  const ok = !!receipt && receipt.status === 1 && receipt.blockNumber === b.chain.blockNumber && pinned && stored.block === b.chain.blockNumber && !!decoded && String(decoded.root).slice(2) === b.batch.root;
+  const tx = await chain.anchorTx(b.chain.txHash, b.chain.contract, b.batch.id);
+  const block = tx ? await chain.block(tx.blockHash) : null;
+  const pinned = !!tx && tx.blockHash === b.chain.blockHash && block?.timestamp === b.chain.blockTimestamp;
+  const ok = !!tx && tx.status === 1 && tx.blockNumber === b.chain.blockNumber && pinned && stored.block === b.chain.blockNumber && tx.anchoredRoot !== null && tx.anchoredRoot === b.batch.root;
   if (ok) {
-    const depth = (await provider.getBlockNumber()) - receipt.blockNumber + 1;
-    add('transaction', true, `tx ${b.chain.txHash} in block ${receipt.blockNumber} (${b.chain.blockHash}, ${isoSeconds(b.chain.blockTimestamp)}, ${depth} confirmations) emitted Anchored(${b.batch.id})`);
+    const depth = (await chain.blockNumber()) - tx.blockNumber + 1;
+    add('transaction', true, `tx ${b.chain.txHash} in block ${tx.blockNumber} (${b.chain.blockHash}, ${isoSeconds(b.chain.blockTimestamp)}, ${depth} confirmations) emitted Anchored(${b.batch.id})`);
     return;
   }
-  add('transaction', false, await whyNotPinned(b, provider, receipt ? { blockNumber: receipt.blockNumber, blockHash: receipt.blockHash.toLowerCase(), timestamp: block?.timestamp ?? null } : null, stored.block));
+  add('transaction', false, await whyNotPinned(b, chain, tx ? { blockNumber: tx.blockNumber, blockHash: tx.blockHash, timestamp: block?.timestamp ?? null } : null, stored.block));
 }
 
 const isoSeconds = (s: number) => new Date(s * 1000).toISOString();
@@ -270,7 +247,7 @@ const isoSeconds = (s: number) => new Date(s * 1000).toISOString();
  */
 async function whyNotPinned(
   b: ProofBundle,
-  provider: JsonRpcApiProvider,
+  chain: ChainVerifier,
   mined: { blockNumber: number; blockHash: string; timestamp: number | null } | null,
   contractBlock: number,
 ): Promise<string> {
@@ -280,7 +257,7 @@ async function whyNotPinned(
   }
   if (mined && mined.timestamp !== b.chain.blockTimestamp) return `tx ${b.chain.txHash} is in block ${mined.blockHash} dated ${mined.timestamp}, the bundle says ${b.chain.blockTimestamp}`;
   if (!mined && contractBlock > 0) {
-    const now = await provider.getBlock(contractBlock);
+    const now = await chain.block(contractBlock);
     return `tx ${b.chain.txHash} is not on this chain, but the contract holds batch ${b.batch.id} from block ${contractBlock}${now ? ` (${now.hash}, ${isoSeconds(now.timestamp)})` : ''}: the batch was RE-ANCHORED${now ? ` at ${isoSeconds(now.timestamp)}` : ''}; the bundle's ${pinned} is gone`;
   }
   if (!mined) return `tx ${b.chain.txHash} not found`;

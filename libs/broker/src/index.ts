@@ -1,10 +1,6 @@
-export * from './broker.tokens';
-export * from './broker.module';
-export * from './start-broker';
+// Public face of @gridproof/broker. The MQTT broker: its Nest module, startBroker for benchmarks, and the raw body parser of the HTTPS device route.
+// Only what other libs and apps use; anything else stays internal (eslint forbids deep imports).
+export { BrokerModule, BrokerService } from './broker.module';
 export { DEVICE_TELEMETRY_ROUTE, rawTelemetryBody } from './https/raw-telemetry-body';
-export { MqttBroker, MQTT_WS_PATH } from './mqtt-broker';
-export type { BrokerPorts, BrokerHooks, MqttBrokerOptions } from './mqtt-broker';
-export { DeviceHooks, BrokerRefusal } from './device-hooks';
-export type { ApiKeyVerifier, DeviceErrorMessage } from './device-hooks';
-export { publishChannel, maySubscribe, crewMaySubscribe, CREW_USERNAME, STATUS_ONLINE, STATUS_OFFLINE } from './device-access';
-export type { BrokerLogger } from './broker-logger';
+export { startBroker } from './start-broker';
+export type { RunningBroker } from './start-broker';

@@ -1,15 +1,9 @@
-export * from './telemetry-sink';
-export * from './ingest-pipeline';
-export * from './ingest-stats';
-export * from './ingest-logger';
-export { TokenBuckets } from './token-buckets';
+// Public face of @gridproof/ingest. Ingest: the module, the pipeline, and the TelemetrySink port the broker feeds.
+// Only what other libs and apps use; anything else stays internal (eslint forbids deep imports).
+export { IngestPipeline } from './ingest-pipeline';
+export { IngestModule } from './ingest.module';
 export { payloadSeq } from './payload-seq';
-export * from './durable-writer';
-export * from './sequence-tracker';
-export * from './spool/spool';
-export * from './spool/spool-format';
-export * from './signatures/signature-verifier';
-export * from './signatures/worker-pool-verifier';
-export * from './ingest.module';
-export * from './http/telemetry.controller';
-export * from './http/telemetry-query.schema';
+export { Spool } from './spool/spool';
+export { TELEMETRY_SINK } from './telemetry-sink';
+export type { IngestOutcome, TelemetrySink } from './telemetry-sink';
+export { TokenBuckets } from './token-buckets';

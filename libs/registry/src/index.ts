@@ -1,16 +1,21 @@
-export * from './device-directory';
-export * from './auth/roles';
-export * from './auth/api-key.guard';
-export * from './registry.errors';
-export * from './registry.module';
-export * from './devices/device.model';
-export * from './devices/device.schemas';
-export * from './devices/device-registry.service';
-export * from './devices/device-secret';
-export * from './api-keys/api-keys.service';
-export * from './sql/registry.migrations';
-export { instantParam, LAST_STORABLE_MS, parsePathId, textParam } from './http/http-params';
-export * from './cli/device.commands';
-export * from './cli/key.commands';
-export * from './devices/device-key-history';
-export * from './devices/key-event-log';
+// Public face of @gridproof/registry. Devices, sites, API keys and roles: module, services, auth decorators, key history.
+// Only what other libs and apps use; anything else stays internal (eslint forbids deep imports).
+export type { Role } from './auth/roles';
+export type { ApiKeyView, CreatedApiKey } from './api-keys/api-key.model';
+export { ApiKeys } from './api-keys/api-keys.service';
+export { Caller, Public, Roles, callerSeesSite } from './auth/roles';
+export type { ApiCaller } from './auth/roles';
+export { toDeviceRef } from './device-directory';
+export type { AuthenticationResult, DeviceDirectory, RegisteredDevice } from './device-directory';
+export { keyEventRecordOf, keyValidAt } from './devices/device-key-history';
+export type { KeyEvent } from './devices/device-key-history';
+export { DeviceRegistry } from './devices/device-registry.service';
+export { hashDeviceSecret, legacyScryptHash } from './devices/device-secret';
+export type { Device, MqttCredentials, ProvisionedDevice } from './devices/device.model';
+export { deviceIdSchema } from './devices/device.schemas';
+export type { ProvisionDeviceInput, UpdateDeviceInput } from './devices/device.schemas';
+export type { KeyEventLog } from './devices/key-event-log';
+export { instantParam, parsePathId, textParam } from './http/http-params';
+export { DeviceExistsError, DeviceNotFoundError } from './registry.errors';
+export { RegistryModule } from './registry.module';
+export { REGISTRY_MIGRATIONS } from './sql/registry.migrations';

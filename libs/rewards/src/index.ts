@@ -25,7 +25,5 @@ export { EMPTY_REWARD_ROOT, REWARD_LEAF_ENCODING, rewardLeaf, rewardTree } from 
 export type { RewardLeaf } from './trees/reward-tree';
 export { deployDistributor, deployRewardToken, rewardsContractArtifact } from './contract/rewards-contracts';
 export type { DistributorSettings, RewardsContractArtifact, RewardsContractName } from './contract/rewards-contracts';
-export { registerRewardsCommands } from './cli/rewards.commands';
-export type { RewardsCliIo } from './cli/rewards.commands';
 export { EpochFileError, epochInputFileSchema, readEpochFiles, readEpochInput, readManifest, writeEpochFiles } from './cli/epoch-files';
 export type { EpochFiles, EpochInputFile } from './cli/epoch-files';

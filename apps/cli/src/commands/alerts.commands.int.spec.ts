@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { Command } from 'commander';
+import { memoryIo } from '@gridproof/api-client';
 import { stringify } from 'yaml';
 import { AlertsModule, AlertsService } from '@gridproof/alerts';
 import { loadConfig } from '@gridproof/config';
@@ -20,7 +21,7 @@ import { registerAlertCommands } from './alerts.commands';
 async function gridproof(url: string, key: string, ...args: string[]): Promise<string> {
   const lines: string[] = [];
   const program = new Command('gridproof').exitOverride().configureOutput({ writeErr: (s) => lines.push(s), writeOut: (s) => lines.push(s) });
-  registerAlertCommands(program, { out: (s) => lines.push(s) });
+  registerAlertCommands(program, { ...memoryIo(), out: (s) => void lines.push(s) });
   await program.parseAsync(['node', 'gridproof', ...args, '--api', url, '--api-key', key]);
   return lines.join('\n');
 }

@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { apiClientFor, CliIo, stdoutIo, table, withApiOptions } from '@gridproof/api-client';
+import { apiClientFor, CliIo, processIo, table, withApiOptions } from '@gridproof/api-client';
 // Types only: the CLI talks to the REST API and never loads the alerts lib's server code.
 import type { Alert, Silence } from '@gridproof/alerts';
 
@@ -51,7 +51,7 @@ function alertDetail(a: Alert & { history?: Array<{ type: string; actor: string;
 const matcherText = (m: Silence['matchers'][number]) => `${m.name}${m.op}"${m.value}"`;
 
 /** `gridproof alerts …` and `gridproof silences …`: what a crew does by hand, on the REST API. */
-export function registerAlertCommands(program: Command, io: CliIo = stdoutIo): void {
+export function registerAlertCommands(program: Command, io: CliIo = processIo): void {
   const alerts = program.command('alerts').description('list, inspect, acknowledge and resolve alerts');
 
   withApiOptions(alerts.command('list'))

@@ -8,10 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { sql } from 'drizzle-orm';
-import { ProofBundle, registerAuditCommands } from '@gridproof/audit';
+import { memoryIo } from '@gridproof/api-client';
+import type { ProofBundle } from '@gridproof/audit';
 import { DeviceRegistry } from '@gridproof/registry';
 import { SqlStore } from '@gridproof/store';
 import { generateDeviceKeyPair } from '@gridproof/telemetry';
+import { registerAuditCommands } from '../../../cli/src/commands/audit.commands';
 import { E2eApp, E2eDevice, startE2eApp, waitFor } from './e2e-app';
 
 jest.setTimeout(60_000);
@@ -28,7 +30,7 @@ describe('gridproof audit, proof and verify against the running app', () => {
   /** Runs one CLI command in-process; returns its output and exit code. */
   async function cli(...args: string[]): Promise<{ out: string; code: number }> {
     const lines: string[] = [];
-    const program = registerAuditCommands(new Command('gridproof').exitOverride(), { out: (t) => lines.push(t), err: (t) => lines.push(t) });
+    const program = registerAuditCommands(new Command('gridproof').exitOverride(), { ...memoryIo(), out: (t) => void lines.push(t), err: (t) => void lines.push(t) });
     const saved = process.exitCode;
     process.exitCode = undefined;
     try {

@@ -42,7 +42,8 @@ export interface AnchorOptions {
  * against both.
  */
 export interface ChainPort {
-  readonly kind: 'embedded' | 'rpc';
+  /** Its chain kind's name (chain/kinds); with the chain id it keys the deployed contract in the store. */
+  readonly kind: string;
   /** JSON-RPC URL an auditor's verifier can use (the embedded chain serves one on loopback). */
   readonly rpcUrl: string | null;
   chainId(): Promise<number>;

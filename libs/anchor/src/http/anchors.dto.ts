@@ -1,6 +1,7 @@
 import { createZodDto } from 'nestjs-zod';
 import { z } from 'zod';
 import { orNull } from '@gridproof/core';
+import { CHAIN_KINDS, type ChainKindName } from '../chain/kinds';
 
 /** The anchors API's contract as zod DTOs (validated queries; documented answers, checked at compile time by @ZodResponse). */
 
@@ -70,7 +71,7 @@ const anchorStatusSchema = z.object({
     startupCheck: z.object({ batches: z.number().int(), mismatches: z.number().int(), durationMs: z.number() }).nullable(),
   }),
   chain: z.object({
-    kind: z.enum(['embedded', 'rpc']),
+    kind: z.enum(CHAIN_KINDS.map((k) => k.kind) as [ChainKindName, ...ChainKindName[]]).describe('the chain kind (libs/anchor/src/chain/kinds)'),
     chainId: z.number().int().nullable(),
     contract: orNull(z.string(), 'anchor contract address'),
     rpcUrl: orNull(z.string(), 'JSON-RPC endpoint, without credentials'),

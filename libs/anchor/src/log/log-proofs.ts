@@ -1,5 +1,6 @@
 import { consistencyProof, inclusionProof, MerkleFrontier, merkleRoot, nodeHash } from '../merkle/merkle';
-import type { AnchorRepository, BatchRecord } from '../store/anchor.repository';
+import type { AnchorQueries } from '../store/anchor-queries';
+import type { BatchRecord } from '../store/anchor.repository';
 
 /**
  * Proofs over the one append-only log that all batches form (docs/anchoring.md §3): RFC 6962
@@ -17,7 +18,7 @@ export class LogProofs {
   /** Batches known so far, by id, to find which one holds a leaf index. */
   private readonly batches = new Map<number, BatchRecord>();
 
-  constructor(private readonly repo: AnchorRepository) {}
+  constructor(private readonly repo: Pick<AnchorQueries, 'batch' | 'batchHoldingLeaf' | 'leaves'>) {}
 
   /** The audit path of the batch's leaf `indexInBatch` against the batch's own tree head. */
   async inclusion(batch: BatchRecord, indexInBatch: number): Promise<{ leafIndex: number; treeSize: number; path: Buffer[] }> {

@@ -1,3 +1,4 @@
+import type { ChainKindName } from '../chain/kinds';
 import type { ReanchorEvent } from '../store/anchor.repository';
 
 /** What /api/anchors/status and the gauges report. */
@@ -27,7 +28,8 @@ export interface AnchorStatus {
     startupCheck: { batches: number; mismatches: number; durationMs: number } | null;
   };
   chain: {
-    kind: 'embedded' | 'rpc';
+    /** The chain kind (libs/anchor/src/chain/kinds). */
+    kind: ChainKindName;
     chainId: number | null;
     contract: string | null;
     rpcUrl: string | null;

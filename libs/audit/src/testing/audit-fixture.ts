@@ -1,4 +1,4 @@
-import { AnchorRepository, AnchorService, ChainPort, ReceiveClock } from '@gridproof/anchor';
+import { anchorQueries, AnchorRepository, AnchorService, ChainPort, ReceiveClock } from '@gridproof/anchor';
 import { loadConfig } from '@gridproof/config';
 import { InfluxRecordReader, InfluxTelemetryStore } from '@gridproof/influx';
 import { DeviceType, familyOf, IngestRecord, privateKeyFromBase64, generateDeviceKeyPair, signMessage, toIngestRecord } from '@gridproof/telemetry';
@@ -41,7 +41,7 @@ export class AuditFixture {
     readonly proofs: ProofService,
     readonly registry: DeviceRegistry,
   ) {
-    this.exports = new BatchExportService(repo, reader, { maxBackfillMs: 3_600_000, maxFutureSkewMs: 60_000 }, registry);
+    this.exports = new BatchExportService(anchorQueries(repo, () => service.currentChain()), reader, { maxBackfillMs: 3_600_000, maxFutureSkewMs: 60_000 }, registry);
     this.devices = (['smart-meter', 'pv-inverter', 'ev-charger'] as DeviceType[]).map((type, i) => {
       const keys = generateDeviceKeyPair();
       return { id: `dev-${i}`, type, site: `site-${i % 2}`, publicKey: keys.publicKey, privateKey: keys.privateKey, seq: 0 };
@@ -76,9 +76,10 @@ export class AuditFixture {
       retryMaxMs: 400,
     };
     let chain: ChainPort | null = null;
-    const service = new AnchorService(repo, reader, async () => (chain ??= await openChain()), new ReceiveClock(), options);
-    const audit = new AuditService(repo, reader, () => service.currentChain(), options, null, registry);
-    const fixture: AuditFixture = new AuditFixture(influxUrl, database, influx, store, repo, reader, service, audit, new ProofService(repo, reader, registry), registry);
+    const service = new AnchorService({ repo, reader, openChain: async () => (chain ??= await openChain()), clock: new ReceiveClock(), options });
+    const anchored = anchorQueries(repo, () => service.currentChain());
+    const audit = new AuditService(anchored, reader, () => anchored.currentChain(), options, null, registry);
+    const fixture: AuditFixture = new AuditFixture(influxUrl, database, influx, store, repo, reader, service, audit, new ProofService(anchored, reader, registry), registry);
     const provision = async () => {
       for (const d of fixture.devices) await registry.provision({ id: d.id, type: d.type, site: { id: d.site, lat: 52.5, lon: 13.4 }, publicKey: d.publicKey });
     };

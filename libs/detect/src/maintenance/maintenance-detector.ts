@@ -83,60 +83,66 @@ function indicator(kind: MaintenanceKind, tracker: DegradationTracker, metrics: 
   };
 }
 
+/**
+ * The degradation models of each device type that has some: the one place that says which
+ * types predictive maintenance covers (keys are catalogue types; the compiler refuses others).
+ */
+const KIND_MODELS: Partial<Record<DeviceType, (limits: MaintenanceLimits) => KindModel[]>> = {
+  'pv-inverter': (limits) => {
+    const h = limits.horizonMs;
+    // Conversion losses from the inverter's own readings: P_ac × (1/η − 1). They are what
+    // the fan has to carry away; with η reported to 0.1 % they are far less noisy than
+    // DC power − AC power.
+    const lossKw = (r: Record<string, unknown>): number | null => {
+      const p = num(r, 'ac_power_w');
+      const eff = num(r, 'efficiency_pct');
+      if (p === null || eff === null) return null;
+      return p > 0 && eff > 50 && eff <= 100 ? (p / 1000) * (100 / eff - 1) : 0;
+    };
+    const model = new ThermalGainModel({
+      target: 'heatsink_temp_c',
+      base: [(r) => num(r, 'ambient_temp_c'), (r) => num(r, 'irradiance_wm2')],
+      load: [lossKw],
+      tripC: limits.inverterTripC,
+      baselineMs: 3 * DAY,
+      minLoadedReadings: 100,
+      tracker: trackerOptions(h, { direction: 1, minDelta: 0.15 }),
+    });
+    return [thermal('inverter_fan', model, ['heatsink_temp_c', 'ambient_temp_c', 'ac_power_w', 'efficiency_pct'])];
+  },
+  'ev-charger': (limits) => {
+    const h = limits.horizonMs;
+    const model = new ThermalGainModel({
+      target: 'connector_temp_c',
+      base: [(r) => num(r, 'ambient_temp_c')],
+      // Contact heating is I²R.
+      load: [(r) => (num(r, 'current_a') === null ? null : num(r, 'current_a')! ** 2)],
+      tripC: limits.connectorTripC,
+      baselineMs: 3 * DAY,
+      minLoadedReadings: 60,
+      tracker: trackerOptions(h, { direction: 1, minDelta: 0.15 }),
+    });
+    return [thermal('connector_wear', model, ['connector_temp_c', 'current_a', 'ambient_temp_c'])];
+  },
+  battery: (limits) => {
+    const h = limits.horizonMs;
+    const spread = (r: Record<string, unknown>) => {
+      const hi = num(r, 'cell_voltage_max_v');
+      const lo = num(r, 'cell_voltage_min_v');
+      const soc = num(r, 'soc_pct');
+      // Near empty or full the OCV curve is steep and even healthy cells spread: skip those.
+      if (hi === null || lo === null || soc === null || soc < 12 || soc > 93) return null;
+      return hi - lo;
+    };
+    return [
+      indicator('battery_imbalance', new DegradationTracker(trackerOptions(h, { direction: 1, minDelta: 0.01 }), limits.cellSpreadLockoutV), ['cell_voltage_max_v', 'cell_voltage_min_v'], spread),
+      indicator('battery_fade', new DegradationTracker(trackerOptions(h, { direction: -1, minDelta: 0.5, minTrendBins: 12 }), limits.endOfLifeSohPct), ['soh_pct'], (r) => num(r, 'soh_pct')),
+    ];
+  },
+};
+
 export function createKindModels(type: DeviceType, limits: MaintenanceLimits = DEFAULT_MAINTENANCE_LIMITS): KindModel[] {
-  const h = limits.horizonMs;
-  switch (type) {
-    case 'pv-inverter': {
-      // Conversion losses from the inverter's own readings: P_ac × (1/η − 1). They are what
-      // the fan has to carry away; with η reported to 0.1 % they are far less noisy than
-      // DC power − AC power.
-      const lossKw = (r: Record<string, unknown>): number | null => {
-        const p = num(r, 'ac_power_w');
-        const eff = num(r, 'efficiency_pct');
-        if (p === null || eff === null) return null;
-        return p > 0 && eff > 50 && eff <= 100 ? (p / 1000) * (100 / eff - 1) : 0;
-      };
-      const model = new ThermalGainModel({
-        target: 'heatsink_temp_c',
-        base: [(r) => num(r, 'ambient_temp_c'), (r) => num(r, 'irradiance_wm2')],
-        load: [lossKw],
-        tripC: limits.inverterTripC,
-        baselineMs: 3 * DAY,
-        minLoadedReadings: 100,
-        tracker: trackerOptions(h, { direction: 1, minDelta: 0.15 }),
-      });
-      return [thermal('inverter_fan', model, ['heatsink_temp_c', 'ambient_temp_c', 'ac_power_w', 'efficiency_pct'])];
-    }
-    case 'ev-charger': {
-      const model = new ThermalGainModel({
-        target: 'connector_temp_c',
-        base: [(r) => num(r, 'ambient_temp_c')],
-        // Contact heating is I²R.
-        load: [(r) => (num(r, 'current_a') === null ? null : num(r, 'current_a')! ** 2)],
-        tripC: limits.connectorTripC,
-        baselineMs: 3 * DAY,
-        minLoadedReadings: 60,
-        tracker: trackerOptions(h, { direction: 1, minDelta: 0.15 }),
-      });
-      return [thermal('connector_wear', model, ['connector_temp_c', 'current_a', 'ambient_temp_c'])];
-    }
-    case 'battery': {
-      const spread = (r: Record<string, unknown>) => {
-        const hi = num(r, 'cell_voltage_max_v');
-        const lo = num(r, 'cell_voltage_min_v');
-        const soc = num(r, 'soc_pct');
-        // Near empty or full the OCV curve is steep and even healthy cells spread: skip those.
-        if (hi === null || lo === null || soc === null || soc < 12 || soc > 93) return null;
-        return hi - lo;
-      };
-      return [
-        indicator('battery_imbalance', new DegradationTracker(trackerOptions(h, { direction: 1, minDelta: 0.01 }), limits.cellSpreadLockoutV), ['cell_voltage_max_v', 'cell_voltage_min_v'], spread),
-        indicator('battery_fade', new DegradationTracker(trackerOptions(h, { direction: -1, minDelta: 0.5, minTrendBins: 12 }), limits.endOfLifeSohPct), ['soh_pct'], (r) => num(r, 'soh_pct')),
-      ];
-    }
-    default:
-      return [];
-  }
+  return KIND_MODELS[type]?.(limits) ?? [];
 }
 
 /** Maintenance models for many devices; types without degradation models are ignored. */
@@ -149,7 +155,7 @@ export class MaintenanceDetector {
   ) {}
 
   static supports(type: DeviceType): boolean {
-    return type === 'pv-inverter' || type === 'ev-charger' || type === 'battery';
+    return KIND_MODELS[type] !== undefined;
   }
 
   /**

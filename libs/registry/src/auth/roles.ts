@@ -1,12 +1,9 @@
 import { createParamDecorator, CustomDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
+import type { Role } from '@gridproof/api-client';
 
-/**
- * API roles. admin: everything, API keys included. operator: everything except API-key
- * management. crew: read devices and telemetry, acknowledge and resolve alerts. auditor:
- * read-only devices, anchors, audits and proofs. docs/devices.md has the table.
- */
-export const ROLES = ['admin', 'operator', 'crew', 'auditor'] as const;
-export type Role = (typeof ROLES)[number];
+// The roles themselves are part of the REST contract (libs/api-client), which the CLI reads.
+export { ROLES } from '@gridproof/api-client';
+export type { Role } from '@gridproof/api-client';
 
 export const ROLES_KEY = 'gridproof:roles';
 export const PUBLIC_KEY = 'gridproof:public';

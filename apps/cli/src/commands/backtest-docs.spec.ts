@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { Command } from 'commander';
+import { streamIo } from '@gridproof/api-client';
+import { gaussian, mulberry32 } from '@gridproof/detect';
 import { parse } from 'csv-parse/sync';
-import { gaussian, mulberry32 } from '../generic/synthetic';
 import { registerDetectCommands } from './detect.commands';
 
 /**
@@ -58,7 +59,7 @@ describe('docs: Backtesting your own data', () => {
         const err: string[] = [];
         const program = new Command().exitOverride();
         const sink = (into: string[]) => new Writable({ write: (c: Buffer, _e, done) => (into.push(c.toString()), done()) });
-        registerDetectCommands(program, { stdout: sink([]), stderr: sink(err) });
+        registerDetectCommands(program, streamIo(sink([]), sink(err)));
         await program.parseAsync(['node', ...command.split(/\s+/)]);
         if (command.includes('detect')) expect(err.join('')).toMatch(/^detect: 5760 rows of (1 entity|2 entities)/m);
         const scored = parse(readFileSync('scored.csv'), { columns: true }) as Array<Record<string, string>>;

@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { WebSocket } from 'ws';
-import { chainContractSuite } from './chain.contract';
+import { chainContractSuite } from '../../chain.contract';
 import { EmbeddedChain, EmbeddedChainPortError } from './embedded-chain';
 
 chainContractSuite(

@@ -2,15 +2,17 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
+import { memoryIo } from '@gridproof/api-client';
 import { registerAuditCommands } from './audit.commands';
 
 describe('registerAuditCommands', () => {
   it('registers audit, proof, export-batch and verify, and verify refuses a malformed bundle without any chain', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gp-verify-'));
-    const out: string[] = [];
+    const io = memoryIo();
+    const out = io.outLines;
     try {
       const program = new Command().exitOverride();
-      registerAuditCommands(program, { out: (t) => out.push(t), err: (t) => out.push(t) });
+      registerAuditCommands(program, io);
       expect(program.commands.map((c) => c.name())).toEqual(['audit', 'proof', 'export-batch', 'verify']);
       const file = join(dir, 'bundle.json');
       writeFileSync(file, JSON.stringify({ format: 'gridproof-proof/1', leaf: 'zz' }));

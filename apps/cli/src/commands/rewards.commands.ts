@@ -1,24 +1,17 @@
 import { Command } from 'commander';
-import { StandardMerkleTree } from '@openzeppelin/merkle-tree';
-import { computeEpoch } from '../ledger/epoch-ledger';
-import { verifyEpoch } from '../ledger/verify-epoch';
-import { rewardRule } from '../rule';
-import { REWARD_LEAF_ENCODING } from '../trees/reward-tree';
-import { EpochFileError, readEpochFiles, readEpochInput, readManifest, writeEpochFiles } from './epoch-files';
+import { CliIo, processIo } from '@gridproof/api-client';
 
-export interface RewardsCliIo {
-  out(text: string): void;
-  err(text: string): void;
-}
-const stdio: RewardsCliIo = { out: (t) => process.stdout.write(`${t}\n`), err: (t) => process.stderr.write(`${t}\n`) };
+/** The ledger loads only when a rewards command runs: it pulls in libs/anchor (Nest, ethers). */
+const ledger = () => import('@gridproof/rewards');
 
 /**
  * `gridproof rewards compute|show|proof|verify`, on the epoch files of docs/owners.md. They
- * work offline on files: anyone can recompute and check an epoch without the service. (The
+ * work offline on files: anyone can recompute and check an epoch without the service. The
+ * ledger itself lives in libs/rewards. (The
  * service's epoch job and REST routes, which write these files from the registry and the
  * anchored records, are a later slice of issue #17.)
  */
-export function registerRewardsCommands(program: Command, io: RewardsCliIo = stdio): Command {
+export function registerRewardsCommands(program: Command, io: Pick<CliIo, 'out' | 'err'> = processIo): Command {
   const rewards = program.command('rewards').description('contribution ledger: compute, show, prove and verify an epoch (docs/owners.md)');
 
   rewards
@@ -27,10 +20,11 @@ export function registerRewardsCommands(program: Command, io: RewardsCliIo = std
     .requiredOption('--input <file>', 'epoch input (devices, records, log head, previous state, domain, rule)')
     .requiredOption('--out <dir>', 'folder for the epoch files')
     .option('--verify-signatures', 're-check every Ed25519 signature (slower; default: signatures must be present)')
-    .action((o: { input: string; out: string; verifySignatures?: boolean }) => {
-      const { input, rule } = readEpochInput(o.input);
-      const result = computeEpoch(input, parseRule(rule), o.verifySignatures ? 'verify' : 'present');
-      for (const f of writeEpochFiles(o.out, result)) io.out(`wrote ${f}`);
+    .action(async (o: { input: string; out: string; verifySignatures?: boolean }) => {
+      const lib = await ledger();
+      const { input, rule } = lib.readEpochInput(o.input);
+      const result = lib.computeEpoch(input, parseRule(lib, rule), o.verifySignatures ? 'verify' : 'present');
+      for (const f of lib.writeEpochFiles(o.out, result)) io.out(`wrote ${f}`);
       const t = result.manifest.totals;
       io.out(`epoch ${result.manifest.epoch.index}: ${t.eligibleDevices} devices paid, ${t.heldDevices} held, ${t.owners} owners, paid ${t.paid} of ${t.pool} (unallocated ${t.unallocated})`);
       io.out(`contribution root ${result.manifest.roots.contribution}`);
@@ -42,7 +36,8 @@ export function registerRewardsCommands(program: Command, io: RewardsCliIo = std
     .description("an epoch's totals and holds, or one device's contribution and hold evidence")
     .requiredOption('--dir <dir>', 'folder of the epoch files')
     .option('--device <id>', 'one device')
-    .action((o: { dir: string; device?: string }) => {
+    .action(async (o: { dir: string; device?: string }) => {
+      const { readEpochFiles, EpochFileError } = await ledger();
       const files = readEpochFiles(o.dir);
       if (o.device) {
         const c = files.contributions.find((x) => x.device === o.device);
@@ -61,7 +56,9 @@ export function registerRewardsCommands(program: Command, io: RewardsCliIo = std
     .description("an owner's reward leaf and proof, for a claim on the distributor")
     .requiredOption('--dir <dir>', 'folder of the epoch files')
     .requiredOption('--owner <address>', 'owner address (0x…)')
-    .action((o: { dir: string; owner: string }) => {
+    .action(async (o: { dir: string; owner: string }) => {
+      const { readEpochFiles, EpochFileError, REWARD_LEAF_ENCODING } = await ledger();
+      const { StandardMerkleTree } = await import('@openzeppelin/merkle-tree');
       const { manifest, tree } = readEpochFiles(o.dir);
       const owner = o.owner.toLowerCase();
       const found = tree ? [...tree.entries()].find(([, leaf]) => leaf[3] === owner) : undefined;
@@ -77,7 +74,8 @@ export function registerRewardsCommands(program: Command, io: RewardsCliIo = std
     .description('recompute an epoch from its manifest and input file (every signature re-checked) and compare the roots')
     .requiredOption('--manifest <file>', 'the published manifest')
     .requiredOption('--input <file>', 'the published epoch input')
-    .action((o: { manifest: string; input: string }) => {
+    .action(async (o: { manifest: string; input: string }) => {
+      const { readManifest, readEpochInput, verifyEpoch } = await ledger();
       const manifest = readManifest(o.manifest);
       const { input } = readEpochInput(o.input);
       const check = verifyEpoch(manifest, { devices: input.devices, records: input.records, previous: input.previous }, 'verify');
@@ -89,11 +87,11 @@ export function registerRewardsCommands(program: Command, io: RewardsCliIo = std
   return rewards;
 }
 
-function parseRule(partial: Record<string, unknown>) {
+function parseRule(lib: Awaited<ReturnType<typeof ledger>>, partial: Record<string, unknown>) {
   try {
-    return rewardRule(partial);
+    return lib.rewardRule(partial);
   } catch (err) {
     const issues = (err as { issues?: Array<{ path: PropertyKey[]; message: string }> }).issues;
-    throw new EpochFileError(`rule: ${issues ? issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') : (err as Error).message}`);
+    throw new lib.EpochFileError(`rule: ${issues ? issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') : (err as Error).message}`);
   }
 }

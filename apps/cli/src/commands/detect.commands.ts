@@ -2,36 +2,20 @@ import { createReadStream, createWriteStream, existsSync, openSync, readdirSync,
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { Command, Option } from 'commander';
-import { loadConfig } from '@gridproof/config';
-import { InfluxTelemetryStore } from '@gridproof/influx';
+import { CliIo, processIo } from '@gridproof/api-client';
+import type { AlarmRulesFile, CsvTrainResult, EpochUnit, EvaluationReport, ModelOnDisk, ProfileTrainOptions, TableOptions, TypeModel, DeviceSeries, TypeTrainResult, FaultLabel } from '@gridproof/detect';
 import { DEVICE_TYPES, DeviceType, isDeviceType, numericMetrics } from '@gridproof/telemetry';
-import { DEFAULT_DETECT_THRESHOLD, DEFAULT_EPISODE_GAP_ROWS, detectCsv } from '../csv/csv-detector';
-import type { TableOptions } from '../csv/csv-table';
-import { parseDelimiterOption } from '../csv/delimiter';
-import { ModelRows } from '../csv/model-scores';
-import { Progress } from '../csv/progress';
-import { EPOCH_UNITS, EpochUnit } from '../csv/timestamps';
-import { ModelStore } from '../models/model-store';
-import { loadTf } from '../models/tf-runtime';
-import { TypeModel } from '../models/type-model';
-import { describeStreamRule } from '../train/alarm-rules';
-import { AlarmRulesFile, writeAlarmRules } from '../train/alarm-rules-file';
-import { calibrate } from '../train/calibration';
-import type { EvaluationReport } from '../train/evaluation';
-import { scoreFleet } from '../train/fleet-scores';
-import { readInfluxSeries } from '../train/influx-source';
-import { findModel, ModelOnDisk } from '../train/profile-file';
-import { CsvTrainResult, ProfileTrainOptions, trainOnCsv, trainOnInflux } from '../train/profile-trainer';
-import { exportTypes, readLabels, readTypeSeries } from '../train/sim-export';
-import { trainType, TypeTrainResult } from '../train/trainer';
 
-/** Where the commands write; tests pass their own. */
-export interface DetectCliIo {
-  stdout: Writable;
-  stderr: Writable & { isTTY?: boolean };
-  /** The environment the configuration is read from (INFLUX_URL, GP_MODELS_DIR...). */
-  env?: NodeJS.ProcessEnv;
-}
+/**
+ * The defaults `--help` shows, written here so that `gridproof --help` does not load the
+ * detection lib (TensorFlow.js, Nest, InfluxDB client): each action imports it when it runs.
+ * detect.commands.spec.ts checks they equal the lib's own (DEFAULT_DETECT_THRESHOLD,
+ * DEFAULT_EPISODE_GAP_ROWS, EPOCH_UNITS).
+ */
+export const HELP_DEFAULTS = { threshold: 0.7, episodeGapRows: 10, epochUnits: ['auto', 's', 'ms', 'us', 'ns'] as const };
+
+/** The detection lib, loaded by the actions that need it. */
+const detectLib = () => import('@gridproof/detect');
 
 const list = (text: string | undefined) => (text === undefined ? undefined : text.split(',').map((s) => s.trim()).filter(Boolean));
 
@@ -67,10 +51,10 @@ function addTableOptions(c: Command): Command {
     .option('--entity-column <name>', 'rows of each entity (device, host, ...) are scored apart (default: device, when present)')
     .option('--delimiter <d>', 'comma, semicolon or tab (default: sniffed from the header)')
     .option('--decimal-comma', 'numbers are written 1,5 (with a semicolon or tab delimiter)')
-    .addOption(new Option('--time-unit <unit>', 'unit of numeric timestamps').choices([...EPOCH_UNITS]).default('auto'));
+    .addOption(new Option('--time-unit <unit>', 'unit of numeric timestamps').choices([...HELP_DEFAULTS.epochUnits]).default('auto'));
 }
 
-function tableOptions(f: TableFlags): TableOptions {
+function tableOptions(f: TableFlags, parseDelimiterOption: (text: string) => TableOptions['delimiter']): TableOptions {
   return {
     columns: list(f.columns),
     exclude: list(f.exclude),
@@ -105,24 +89,25 @@ interface DetectFlags extends TableFlags {
 }
 
 /** `gridproof detect` (CSV backtest) and `gridproof train` (per-type and custom-profile models). */
-export function registerDetectCommands(program: Command, io: DetectCliIo = { stdout: process.stdout, stderr: process.stderr }): void {
+export function registerDetectCommands(program: Command, io: CliIo = processIo): void {
   const detect = program
     .command('detect')
     .description('Backtest detection on a CSV: adds anomaly_score, anomaly_neg_log10_p and anomaly_alarm to every row (see docs/detection.md)')
     .option('-i, --input <file>', 'input CSV ("-" = stdin)', '-')
     .option('-o, --output <file>', 'output CSV ("-" = stdout)', '-');
   addTableOptions(detect)
-    .option('--threshold <score>', 'score at or above which a row alarms', String(DEFAULT_DETECT_THRESHOLD))
+    .option('--threshold <score>', 'score at or above which a row alarms', String(HELP_DEFAULTS.threshold))
     .option('--warmup-rows <n>', 'the first n rows of each entity are scored and learned from, never alarmed', '0')
     .option('--explain', 'add the evidence kind, the top metric and each metric\'s own −log10 p')
     .option('--episodes <file>', 'write one row per alarm episode (entity, start, end, peak, metrics, evidence)')
-    .option('--episode-gap <rows>', 'quiet rows of an entity that end an episode', String(DEFAULT_EPISODE_GAP_ROWS))
+    .option('--episode-gap <rows>', 'quiet rows of an entity that end an episode', String(HELP_DEFAULTS.episodeGapRows))
     .option('--model <path>', 'also score a model from gridproof train (a version folder, or a type or profile folder: its newest version)')
     .option('--skip-bad-rows', 'pass bad rows through unscored and count them, instead of stopping at the first')
     .option('--progress', 'report progress on stderr even when it is not a terminal')
     .action(async (f: DetectFlags) => {
+      const { detectCsv, findModel, loadTf, ModelRows, parseDelimiterOption, Progress, TypeModel } = await detectLib();
       const threshold = scoreOption('--threshold', f.threshold);
-      const table = tableOptions(f);
+      const table = tableOptions(f, parseDelimiterOption);
       let model: ModelOnDisk | null = null;
       let typeModel: TypeModel | null = null;
       if (f.model) {
@@ -185,6 +170,10 @@ export function registerDetectCommands(program: Command, io: DetectCliIo = { std
     .option('--calibrate-alarms', 'also choose the alarm layer on the training export (needs labels) and write alarm-rules.json to the models directory')
     .option('--progress', 'report progress on stderr even when it is not a terminal')
     .action(async (opts: Record<string, string | undefined> & TableFlags) => {
+      const { calibrate, describeStreamRule, exportTypes, loadTf, ModelStore, parseDelimiterOption, readInfluxSeries, readLabels, readTypeSeries, scoreFleet, trainOnCsv, trainOnInflux, trainType, TypeModel, writeAlarmRules } =
+        await detectLib();
+      const { loadConfig } = await import('@gridproof/config');
+      const { InfluxTelemetryStore } = await import('@gridproof/influx');
       const config = loadConfig(io.env);
       const store = new ModelStore(opts.modelsDir ?? config.detect.modelsDir);
       const showProgress = opts.progress !== undefined || io.stderr.isTTY === true;
@@ -219,7 +208,7 @@ export function registerDetectCommands(program: Command, io: DetectCliIo = { std
         const rt = await loadTf((m) => io.stderr.write(`${m}\n`));
         const { input: stream } = openInput(input);
         // An error before the end (a bad option, a bad row) leaves the file open: close it.
-        const r = await trainOnCsv(rt, store, stream, { ...profileOptions(`csv:${input}`), table: tableOptions(opts) }).finally(() => stream.destroy());
+        const r = await trainOnCsv(rt, store, stream, { ...profileOptions(`csv:${input}`), table: tableOptions(opts, parseDelimiterOption) }).finally(() => stream.destroy());
         trained(r);
         return;
       }
@@ -243,8 +232,8 @@ export function registerDetectCommands(program: Command, io: DetectCliIo = { std
       }
       const rt = await loadTf((m) => io.stderr.write(`${m}\n`));
       let types: DeviceType[];
-      let load: (t: DeviceType) => Promise<Awaited<ReturnType<typeof readTypeSeries>>>;
-      let labels: Awaited<ReturnType<typeof readLabels>> = [];
+      let load: (t: DeviceType) => Promise<DeviceSeries[]>;
+      let labels: FaultLabel[] = [];
       let source: string;
       if (opts.csv) {
         const dir = opts.csv;

@@ -3,10 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StandardMerkleTree } from '@openzeppelin/merkle-tree';
 import { Command } from 'commander';
-import { epochAt } from '../epoch';
-import { GENESIS_STATE } from '../ledger/ledger-input';
-import { pvPowerW, syntheticDevice, syntheticSeries } from '../testing/synthetic-records';
-import { EpochFileError } from './epoch-files';
+import { EpochFileError, epochAt, GENESIS_STATE } from '@gridproof/rewards';
+import { pvPowerW, syntheticDevice, syntheticSeries } from '../../../../libs/rewards/src/testing/synthetic-records';
 import { registerRewardsCommands } from './rewards.commands';
 
 describe(registerRewardsCommands.name, () => {

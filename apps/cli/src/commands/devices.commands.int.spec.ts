@@ -1,22 +1,56 @@
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
 import { Command } from 'commander';
+import { memoryIo } from '@gridproof/api-client';
+import { loadConfig } from '@gridproof/config';
+import { CoreModule } from '@gridproof/core';
+import { ApiKeys, RegistryModule, type Device } from '@gridproof/registry';
 import { SqlStore } from '@gridproof/store';
 import { freePort } from '@gridproof/testing';
 import { generateDeviceKeyPair, publicKeyFromBase64, privateKeyFromBase64 } from '@gridproof/telemetry';
-import type { Device } from '../devices/device.model';
 import { createPublicKey } from 'node:crypto';
-import { RegistryTestApp, startRegistryApp } from '../testing/registry-test-app';
-import { registerDeviceCommands } from './device.commands';
-import { registerKeyCommands } from './key.commands';
+import { registerDeviceCommands } from './devices.commands';
+import { registerKeyCommands } from './keys.commands';
+
+interface RegistryTestApp {
+  url: string;
+  adminKey: string;
+  keyFor(role: 'operator' | 'crew' | 'auditor'): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** RegistryModule in a real Nest HTTP server on a free loopback port, with a first admin key. */
+async function startRegistryApp(store: SqlStore): Promise<RegistryTestApp> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'gp-reg-'));
+  const config = loadConfig({ GP_DATA_DIR: dataDir });
+  const moduleRef = await Test.createTestingModule({ imports: [CoreModule.forRoot({ config, store }), RegistryModule] }).compile();
+  const app: INestApplication = moduleRef.createNestApplication({ logger: false });
+  await app.listen(0, '127.0.0.1');
+  const address = app.getHttpServer().address() as { port: number };
+  const keys = app.get(ApiKeys);
+  const first = await keys.ensureFirstAdminKey();
+  if (!first) throw new Error('expected a fresh store without API keys');
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    adminKey: first.key,
+    keyFor: async (role) => (await keys.create({ name: `${role}-test`, role })).key,
+    close: async () => {
+      await app.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
 
 /** Runs the gridproof CLI in-process against the test API, capturing what it prints. */
 async function gridproof(api: RegistryTestApp, key: string, ...args: string[]): Promise<string> {
   const lines: string[] = [];
   const program = new Command('gridproof').exitOverride().configureOutput({ writeErr: (s) => lines.push(s), writeOut: (s) => lines.push(s) });
-  registerDeviceCommands(program, { out: (s) => lines.push(s) });
-  registerKeyCommands(program, { out: (s) => lines.push(s) });
+  const io = { ...memoryIo(), out: (s: string) => void lines.push(s) };
+  registerDeviceCommands(program, io);
+  registerKeyCommands(program, io);
   await program.parseAsync(['node', 'gridproof', ...args, '--api', api.url, '--api-key', key]);
   return lines.join('\n');
 }

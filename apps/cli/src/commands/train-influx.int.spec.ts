@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { Command } from 'commander';
+import { streamIo } from '@gridproof/api-client';
+import { gaussian, mulberry32 } from '@gridproof/detect';
 import { sharedInfluxUrl, uniqueName } from '@gridproof/testing';
-import { gaussian, mulberry32 } from '../generic/synthetic';
 import { registerDetectCommands } from './detect.commands';
 
 /** `gridproof train --influx-from … --influx-to … --type TYPE` with chosen columns and span, against a real InfluxDB. */
@@ -30,7 +31,7 @@ describe('gridproof train from an InfluxDB range with --type and --columns', () 
     const sink = (into: string[]) => new Writable({ write: (c: Buffer, _e, done) => (into.push(c.toString()), done()) });
     try {
       const program = new Command().exitOverride();
-      registerDetectCommands(program, { stdout: sink(out), stderr: sink([]), env: { INFLUX_URL: url, INFLUX_DATABASE: database } });
+      registerDetectCommands(program, streamIo(sink(out), sink([]), { INFLUX_URL: url, INFLUX_DATABASE: database }));
       await program.parseAsync(['node', 'gridproof', 'train', '--influx-from', '2025-05-01T00:00:00Z', '--influx-to', '2025-05-02T00:00:00Z', '--type', 'smart-meter', '--columns', 'power_w,current_a,energy_import_kwh', '--train-rows', '200', '--epochs', '2', '--models-dir', dir]);
       expect(out.join('')).toMatch(/trained on 400 of 600 rows \(2 entities, 2025-05-01T00:00:00.000Z to 2025-05-01T03:19:00.000Z\)/);
       const [version] = readdirSync(join(dir, 'smart-meter'));

@@ -2,7 +2,7 @@ import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http
 import { BrowserProvider, Eip1193Provider, Wallet } from 'ethers';
 import { WebSocket, WebSocketServer } from 'ws';
 import { CHAIN_JOURNAL_FORMAT, ChainJournal, ChainJournalError } from './chain-journal';
-import { EvmChain } from './evm-chain';
+import { EvmChain } from '../../evm/evm-chain';
 import { JournaledProvider, replayJournal } from './journaled-provider';
 
 /**
@@ -157,6 +157,8 @@ async function catchUpClock(hardhat: Eip1193Provider): Promise<void> {
  * (docs/anchoring.md). Without one it lives in memory only.
  */
 export class EmbeddedChain extends EvmChain {
+  /** The chain kind's name (stored with each deployed contract: never change it). */
+  static readonly KIND = 'embedded';
   /** Set when the chain was started with a journal. */
   restore: EmbeddedChainRestore | null = null;
 
@@ -208,7 +210,7 @@ export class EmbeddedChain extends EvmChain {
     }
     const provider = new BrowserProvider(eip1193, chainId, { pollingInterval: 50, cacheTimeout: -1 });
     const wallet = new Wallet(privateKey, provider);
-    const chain = new EmbeddedChain('embedded', rpcUrl, provider, wallet, 5, async () => {
+    const chain = new EmbeddedChain(EmbeddedChain.KIND, rpcUrl, provider, wallet, 5, async () => {
       await server?.close();
       journal?.close();
     });

@@ -1,9 +1,8 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { apiClientFor, CliIo, parseNumberOption, stdoutIo, table, withApiOptions } from '@gridproof/api-client';
+import { apiClientFor, CliIo, parseNumberOption, processIo, table, withApiOptions } from '@gridproof/api-client';
 import { DEVICE_TYPES, FAMILIES, generateDeviceKeyPair } from '@gridproof/telemetry';
-import type { Device, MqttCredentials, ProvisionedDevice } from '../devices/device.model';
-import type { ProvisionDeviceInput, UpdateDeviceInput } from '../devices/device.schemas';
+import type { Device, MqttCredentials, ProvisionDeviceInput, ProvisionedDevice, UpdateDeviceInput } from '@gridproof/registry';
 
 interface AddOptions {
   id: string;
@@ -54,7 +53,7 @@ function siteInput(o: { site: string; lat: number; lon: number; siteName?: strin
 }
 
 /** `gridproof devices ...`: provisioning and life cycle of devices through the REST API. */
-export function registerDeviceCommands(program: Command, io: CliIo = stdoutIo): Command {
+export function registerDeviceCommands(program: Command, io: CliIo = processIo): Command {
   const devices = program.command('devices').description('provision and manage devices (through the GridProof API)');
   const path = (id: string) => `/api/devices/${encodeURIComponent(id)}`;
 

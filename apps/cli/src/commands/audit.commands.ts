@@ -1,16 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Command } from 'commander';
-import { apiClientFor, withApiOptions } from '@gridproof/api-client';
-import type { AuditReport } from '../audit.service';
-import type { BatchExport } from '../batch-export';
-import type { ProofBundle } from '../proof-bundle';
-import { verifyBundle } from '../verify-bundle';
-
-export interface AuditCliIo {
-  out(text: string): void;
-  err(text: string): void;
-}
-const stdio: AuditCliIo = { out: (t) => process.stdout.write(`${t}\n`), err: (t) => process.stderr.write(`${t}\n`) };
+import { apiClientFor, CliIo, processIo, withApiOptions } from '@gridproof/api-client';
+import type { AuditReport, BatchExport, ProofBundle } from '@gridproof/audit';
 
 const time = (v: string): string => {
   if (/^\d+$/.test(v)) return v;
@@ -21,9 +12,10 @@ const time = (v: string): string => {
 
 /**
  * `gridproof audit|proof|verify`. audit and proof ask the running service over its API (the
- * CLI never opens the SQL store); verify is standalone: the bundle file and a chain RPC only.
+ * CLI never opens the SQL store); verify is standalone: the bundle file and a chain RPC only,
+ * and loads the verifier (ethers) only when it runs.
  */
-export function registerAuditCommands(program: Command, io: AuditCliIo = stdio): Command {
+export function registerAuditCommands(program: Command, io: CliIo = processIo): Command {
   withApiOptions(program.command('audit'))
     .description('rebuild every batch of a period from InfluxDB and compare with the chain')
     .requiredOption('--from <time>', 'start (Unix ms or ISO 8601)', time)
@@ -101,6 +93,7 @@ export function registerAuditCommands(program: Command, io: AuditCliIo = stdio):
         process.exitCode = 1;
         return;
       }
+      const { verifyBundle } = await import('@gridproof/audit');
       const report = await verifyBundle(input, o.rpc);
       if (o.json) io.out(JSON.stringify(report, null, 2));
       else {

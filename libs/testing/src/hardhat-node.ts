@@ -1,6 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { freePort } from '@gridproof/testing';
+import { freePort } from './ports';
 
 /** A `hardhat node` child process on a loopback port: a chain reached only over JSON-RPC. */
 export interface HardhatNode {
@@ -9,8 +9,8 @@ export interface HardhatNode {
   stop(): Promise<void>;
 }
 
-const ROOT = join(__dirname, '..', '..', '..', '..');
-const CONFIG = join(__dirname, '..', '..', 'test-fixtures', 'hardhat', 'hardhat.config.js');
+const ROOT = join(__dirname, '..', '..', '..');
+const CONFIG = join(__dirname, '..', 'fixtures', 'hardhat', 'hardhat.config.js');
 
 export async function startHardhatNode(port?: number): Promise<HardhatNode> {
   const p = port ?? (await freePort());

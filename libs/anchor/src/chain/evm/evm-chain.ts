@@ -1,6 +1,6 @@
 import { ContractFactory, Interface, JsonRpcApiProvider, TransactionReceipt, Wallet } from 'ethers';
-import { anchorContractArtifact, anchorContractInterface } from '../contract/anchor-contract';
-import { AnchorOptions, AnchorReceipt, AnchorRejectedError, BatchAnchor, ChainPort, MinedAt, OnChainBatch } from './chain.port';
+import { anchorContractArtifact, anchorContractInterface } from '../../contract/anchor-contract';
+import { AnchorOptions, AnchorReceipt, AnchorRejectedError, BatchAnchor, ChainPort, MinedAt, OnChainBatch } from '../chain.port';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const hex32 = (h: string) => `0x${h}`;
@@ -18,7 +18,7 @@ export class EvmChain implements ChainPort {
   private address: string | null = null;
 
   constructor(
-    readonly kind: 'embedded' | 'rpc',
+    readonly kind: string,
     readonly rpcUrl: string | null,
     protected readonly provider: JsonRpcApiProvider,
     protected readonly wallet: Wallet,

@@ -2,9 +2,9 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Wallet } from 'ethers';
-import { chainContractSuite } from './chain.contract';
+import { chainContractSuite } from '../../chain.contract';
 import { ChainJournalError } from './chain-journal';
-import { BatchAnchor } from './chain.port';
+import { BatchAnchor } from '../../chain.port';
 import { EMBEDDED_DEV_KEY, EmbeddedChain } from './embedded-chain';
 
 const ZERO = '00'.repeat(32);

@@ -1,10 +1,9 @@
 import { Command, Option } from 'commander';
-import { apiClientFor, CliIo, stdoutIo, table, withApiOptions } from '@gridproof/api-client';
-import type { ApiKeyView, CreatedApiKey } from '../api-keys/api-keys.service';
-import { ROLES } from '../auth/roles';
+import { apiClientFor, CliIo, processIo, ROLES, table, withApiOptions } from '@gridproof/api-client';
+import type { ApiKeyView, CreatedApiKey } from '@gridproof/registry';
 
 /** `gridproof keys ...`: API keys and their roles (admin only). */
-export function registerKeyCommands(program: Command, io: CliIo = stdoutIo): Command {
+export function registerKeyCommands(program: Command, io: CliIo = processIo): Command {
   const keys = program.command('keys').description('manage API keys (admin)');
 
   withApiOptions(keys.command('create'))

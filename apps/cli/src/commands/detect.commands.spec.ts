@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { Command } from 'commander';
+import { streamIo } from '@gridproof/api-client';
+import { DEFAULT_DETECT_THRESHOLD, DEFAULT_EPISODE_GAP_ROWS, DetectionEngine, EPOCH_UNITS, gaussian, mulberry32 } from '@gridproof/detect';
 import { parse } from 'csv-parse/sync';
-import { gaussian, mulberry32 } from '../generic/synthetic';
-import { DetectionEngine } from '../service/detection-engine';
-import { registerDetectCommands } from './detect.commands';
+import { HELP_DEFAULTS, registerDetectCommands } from './detect.commands';
 
 /**
  * The analyst's commands end to end on small generated files: train on any CSV, detect with the
@@ -17,7 +17,7 @@ function cli() {
   const err: string[] = [];
   const writer = (into: string[]) => new Writable({ write: (c: Buffer, _e, done) => (into.push(c.toString()), done()) });
   const program = new Command().exitOverride();
-  registerDetectCommands(program, { stdout: writer(out), stderr: writer(err) });
+  registerDetectCommands(program, streamIo(writer(out), writer(err)));
   return { run: (...args: string[]) => program.parseAsync(['node', 'gridproof', ...args]), out, err };
 }
 
@@ -47,6 +47,12 @@ describe('registerDetectCommands', () => {
     dir = mkdtempSync(join(tmpdir(), 'gp-cli-'));
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("shows the detection lib's own defaults in --help (written in the CLI so that --help does not load the lib)", () => {
+    expect(HELP_DEFAULTS.threshold).toBe(DEFAULT_DETECT_THRESHOLD);
+    expect(HELP_DEFAULTS.episodeGapRows).toBe(DEFAULT_EPISODE_GAP_ROWS);
+    expect([...HELP_DEFAULTS.epochUnits]).toEqual([...EPOCH_UNITS]);
+  });
 
   it('trains a custom profile on any CSV and detect --model applies it, catching a correlation break', async () => {
     const file = join(dir, 'pumps.csv');

@@ -1,5 +1,6 @@
 import { FetchRequest, JsonRpcProvider, Network, Wallet } from 'ethers';
-import { EvmChain } from './evm-chain';
+import { EvmChain } from '../../evm/evm-chain';
+import { fetchChainId } from '../../evm/fetch-chain-id';
 
 export interface JsonRpcChainOptions {
   url: string;
@@ -12,6 +13,8 @@ export interface JsonRpcChainOptions {
 
 /** Any EVM chain over JSON-RPC (production), through ethers v6. */
 export class JsonRpcChain extends EvmChain {
+  /** The chain kind's name (stored with each deployed contract: never change it). */
+  static readonly KIND = 'rpc';
   /**
    * With a chain id this does no network I/O, so it works while the node is unreachable;
    * without one it asks the node once (and throws when it cannot be reached).
@@ -29,22 +32,10 @@ export class JsonRpcChain extends EvmChain {
     const network = Network.from(options.chainId);
     const provider = new JsonRpcProvider(req, network, { staticNetwork: network, batchMaxCount: 1, pollingInterval: options.pollMs ?? 500, cacheTimeout: -1 });
     const wallet = new Wallet(options.privateKey, provider);
-    return new JsonRpcChain('rpc', options.url, provider, wallet, options.pollMs ?? 500);
+    return new JsonRpcChain(JsonRpcChain.KIND, options.url, provider, wallet, options.pollMs ?? 500);
   }
 
   send(method: string, params: unknown[]): Promise<unknown> {
     return this.provider.send(method, params);
   }
-}
-
-export async function fetchChainId(url: string, timeoutMs: number): Promise<number> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [] }),
-    signal: AbortSignal.timeout(timeoutMs),
-  });
-  const body = (await res.json()) as { result?: string; error?: { message: string } };
-  if (!body.result) throw new Error(`eth_chainId failed: ${body.error?.message ?? res.status}`);
-  return Number(BigInt(body.result));
 }

@@ -1,6 +1,6 @@
-import { startHardhatNode, HardhatNode } from '../testing/hardhat-node';
-import { chainContractSuite } from './chain.contract';
-import { EMBEDDED_DEV_KEY } from './embedded-chain';
+import { startHardhatNode, HardhatNode } from '@gridproof/testing';
+import { chainContractSuite } from '../../chain.contract';
+import { EMBEDDED_DEV_KEY } from '../embedded/embedded-chain';
 import { JsonRpcChain } from './json-rpc-chain';
 
 let node: HardhatNode;
