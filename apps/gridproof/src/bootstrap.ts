@@ -53,6 +53,12 @@ export async function startGridProof(options: CoreModuleOptions & { logger?: fal
   // The crew and operator console at / (apps/console), a client of the API above.
   serveConsole(app, { dir: options.consoleDir, https: Boolean(config.api.tls) });
   try {
+    // Keep idle connections longer than clients and proxies do (Node's 5 s default): a client
+    // reusing a connection the server is just closing gets ECONNRESET (seen in openapi.int.spec
+    // after a 5 s pause); 65 s outlasts the usual 60 s proxy idle timeout.
+    const server = app.getHttpServer() as { keepAliveTimeout: number; headersTimeout: number };
+    server.keepAliveTimeout = 65_000;
+    server.headersTimeout = 66_000;
     await app.listen(config.api.port, config.host);
   } catch (err) {
     // A start-up hook failed (e.g. a port in use): release what the others opened, then report.
