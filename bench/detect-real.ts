@@ -5,7 +5,7 @@
  * dataset, for the default detector (fused), each of its models alone, and a trivial baseline
  * in the same run (per metric a causal z-score over the previous 7 days, row score = max |z|).
  *
- *   npm run bench:detect-real [-- --data DIR] [-- --datasets SMD,ASD]
+ *   npm run bench:detect-real [-- --data DIR] [-- --datasets SMD,ASD] [-- --dump DIR]
  *
  * Thresholds without test labels, per entity, from its own train part: its maximum after the
  * warm-up (the first WARMUP_SHARE of the train rows, where every detector is still learning),
@@ -14,7 +14,7 @@
  * delay from its start; alarm rows less than an hour apart form one episode, false when it
  * touches no labelled row.
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { cauchyTerm, DEFAULT_ALARM_SCORE, DEFAULT_FUSION, EntityScorer, Fusion, fuseRow, nlpOf } from '@gridproof/detect';
@@ -110,7 +110,7 @@ function quantile(xs: ArrayLike<number>, q: number): number {
 
 const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : '–');
 
-function runDataset(dir: string, ds: string): void {
+function runDataset(dir: string, ds: string, dumpDir?: string): void {
   const entities = readEntities(dir);
   const labels = readLabels(dir);
   const methods: Method[] = [
@@ -167,6 +167,7 @@ function runDataset(dir: string, ds: string): void {
     const lab = new Uint8Array(ts.length - e.nTrain);
     for (const [s, t] of labels.get(e.name) ?? []) for (let i = 0; i < lab.length; i++) if (ts[e.nTrain + i] >= s * 1000 && ts[e.nTrain + i] <= t * 1000) lab[i] = 1;
     truth.push(lab);
+    if (dumpDir) dumpEntity(join(dumpDir, ds, `${e.name}.csv`), e.nTrain, lab, { fused, metrics, t2, spe, t2Raw, speRaw, baseline: methods[k0 + 5].scores.at(-1)! });
   }
   const seconds = (performance.now() - t0) / 1000;
   process.stdout.write(`\n## ${ds}: ${entities.length} entities, ${rowsScored.toLocaleString('en-US')} rows streamed in ${seconds.toFixed(1)} s (GridProof and baseline; ${(rowsScored / seconds / 1000).toFixed(1)} k rows/s)\n\n`);
@@ -214,10 +215,26 @@ function runDataset(dir: string, ds: string): void {
   process.stdout.write(`${rowTable.join('\n')}\n\nEvent level (test part, ${days.toFixed(1)} entity-days):\n\n${eventTable.join('\n')}\n`);
 }
 
+/**
+ * `--dump DIR`: every row's scores and label as CSV (DIR/<dataset>/<entity>.csv), so an analyst
+ * can try a fusion or a threshold rule offline without streaming the corpus again.
+ */
+function dumpEntity(file: string, nTrain: number, testLabels: Uint8Array, columns: Record<string, Float64Array>): void {
+  mkdirSync(join(file, '..'), { recursive: true });
+  const names = Object.keys(columns);
+  const n = columns[names[0]].length;
+  const lines = [`row,train,label,${names.join(',')}`];
+  for (let i = 0; i < n; i++) {
+    const label = i < nTrain ? '' : String(testLabels[i - nTrain]);
+    lines.push(`${i},${i < nTrain ? 1 : 0},${label},${names.map((c) => columns[c][i].toPrecision(6)).join(',')}`);
+  }
+  writeFileSync(file, `${lines.join('\n')}\n`);
+}
+
 function main(): void {
-  const { values } = parseArgs({ options: { data: { type: 'string', default: join(__dirname, '../../../shared/datasets/devcorpus') }, datasets: { type: 'string', default: 'SMD,ASD' } } });
+  const { values } = parseArgs({ options: { data: { type: 'string', default: join(__dirname, '../../../shared/datasets/devcorpus') }, datasets: { type: 'string', default: 'SMD,ASD' }, dump: { type: 'string' } } });
   process.stdout.write(`# detect-real: the development corpus (${values.data})\n\nThresholds from each entity's train part (after its first ${WARMUP_SHARE * 100} %); figures on the test rows, pooled per dataset.\n`);
-  for (const ds of values.datasets!.split(',')) runDataset(join(values.data!, ds), ds);
+  for (const ds of values.datasets!.split(',')) runDataset(join(values.data!, ds), ds, values.dump);
 }
 
 main();
